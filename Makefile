@@ -1,0 +1,26 @@
+# graphwalk: `make serve` to run the app, `make test` to check everything.
+# Both install what is missing first (see scripts/setup.sh); a second run installs nothing.
+
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export TRUNK_OFFLINE := true
+
+# Where the site will live when hosted under a sub-path, e.g. `make build PUBLIC_URL=/graphwalk/`.
+PUBLIC_URL ?= /
+
+.PHONY: setup serve build test soak bench clean-dist
+
+setup:
+	@scripts/setup.sh
+
+serve: setup
+	trunk serve
+
+build: setup
+	trunk build --release --public-url "$(PUBLIC_URL)"
+
+test: setup
+	@scripts/test.sh
+
+clean-dist:
+	rm -rf dist

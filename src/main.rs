@@ -1,0 +1,5 @@
+//! The entry point Trunk builds: mount the app into the page's body.
+
+fn main() {
+    graphwalk::start();
+}
