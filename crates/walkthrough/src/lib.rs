@@ -1,0 +1,35 @@
+//! graphwalk's engine: Graph tutorials as data, id chaining, a sans-IO runner, cleanup and exports.
+//!
+//! Pure Rust with no I/O, clock or OS randomness, so it runs the same natively and in wasm.
+//! See `API.md` for how a driver uses it and `FORMAT.md` for the tutorial format.
+
+mod builtin;
+mod capture;
+mod error;
+mod expect;
+mod export;
+mod format;
+mod ledger;
+mod model;
+mod poll;
+mod retry;
+mod runner;
+mod template;
+
+pub use builtin::builtin_tutorials;
+pub use capture::{ReceivedResponse, VarSource, VarValue, Variables};
+pub use error::StepError;
+pub use expect::ExpectationResult;
+pub use export::{export, ExportFormat, ExportSource};
+pub use format::{parse_tutorial, ParseError};
+pub use ledger::{CleanupStatus, Ledger, LedgerEntry};
+pub use model::{
+    Capture, Choice, Cleanup, CleanupWait, Expectation, Input, Poll, Predicate, Query,
+    RequestTemplate, Step, Tutorial,
+};
+pub use retry::RetryPolicy;
+pub use runner::{
+    Action, Attempt, AttemptKind, Event, Missing, RenderedRequest, RenderedSegment, RequestEdit,
+    Run, RunOptions, SentRequest, StepRecord, StepStatus,
+};
+pub use template::{Segment, Template};
