@@ -11,10 +11,22 @@ const SOURCES: [&str; 2] = [
 /// The built-in tutorials: the access-package flow on beta, then on v1.0.
 /// They are checked by tests, so a parse failure here is a build defect, and is skipped.
 pub fn builtin_tutorials() -> Vec<Tutorial> {
-    SOURCES.iter().filter_map(|src| parse_tutorial(src).ok()).collect()
+    SOURCES
+        .iter()
+        .filter_map(|src| parse_tutorial(src).ok())
+        .collect()
 }
 
-/// The built-in sources with their parse results, for tests.
-pub fn builtin_sources() -> [&'static str; 2] {
-    SOURCES
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_parses() {
+        for src in SOURCES {
+            if let Err(e) = parse_tutorial(src) {
+                panic!("{e}");
+            }
+        }
+    }
 }

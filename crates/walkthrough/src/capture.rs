@@ -7,6 +7,7 @@ use serde_json::Value;
 use serde_json_path::JsonPath;
 
 use crate::model::{Capture, Query};
+use crate::template::{Context, RenderError, Template};
 
 /// A response as the engine keeps it: no `http` types, so it serializes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -32,12 +33,29 @@ impl ReceivedResponse {
 }
 
 /// Evaluates a query: `None` when nothing matched, one value, or an array when several matched.
-pub fn evaluate(query: &Query, response: &ReceivedResponse, body: Option<&Value>) -> Result<Option<Value>, String> {
+/// JSONPaths may contain `{{variables}}` (e.g. a filter on a captured id); they are substituted first.
+pub fn evaluate(
+    query: &Query,
+    response: &ReceivedResponse,
+    body: Option<&Value>,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Value>, String> {
     match query {
         Query::Status => Ok(Some(Value::from(response.status))),
         Query::Header(name) => Ok(response.header(name).map(|v| Value::String(v.to_string()))),
         Query::JsonPath(path) => {
-            let path = JsonPath::parse(path).map_err(|e| format!("invalid JSONPath `{path}`: {e}"))?;
+            let path = if path.contains("{{") {
+                let t = Template::parse(path)?;
+                t.render(Context::Plain, lookup).map_err(|e| match e {
+                    RenderError::Missing(v) | RenderError::LineBreak(v) => {
+                        format!("`{{{{{v}}}}}` has no value yet")
+                    }
+                })?
+            } else {
+                path.clone()
+            };
+            let path =
+                JsonPath::parse(&path).map_err(|e| format!("invalid JSONPath `{path}`: {e}"))?;
             let Some(body) = body else {
                 return Ok(None);
             };
@@ -157,22 +175,30 @@ mod tests {
 
     #[test]
     fn jsonpath_header_and_status() {
-        let r = response(r#"{"id":"u1","value":[{"id":"a","targetId":"t1"},{"id":"b","targetId":"t2"}]}"#);
+        let r = response(
+            r#"{"id":"u1","value":[{"id":"a","targetId":"t1"},{"id":"b","targetId":"t2"}]}"#,
+        );
         let body = r.json();
         let q = Query::JsonPath("$.value[?@.targetId == 't2'].id".into());
-        assert_eq!(evaluate(&q, &r, body.as_ref()).unwrap(), Some(Value::from("b")));
+        assert_eq!(
+            evaluate(&q, &r, body.as_ref(), &|_| None).unwrap(),
+            Some(Value::from("b"))
+        );
         let q = Query::JsonPath("$.value[*].id".into());
         assert_eq!(
-            evaluate(&q, &r, body.as_ref()).unwrap(),
+            evaluate(&q, &r, body.as_ref(), &|_| None).unwrap(),
             Some(serde_json::json!(["a", "b"]))
         );
         let q = Query::Header("request-id".into());
-        assert_eq!(evaluate(&q, &r, body.as_ref()).unwrap(), Some(Value::from("r-1")));
         assert_eq!(
-            evaluate(&Query::Status, &r, body.as_ref()).unwrap(),
+            evaluate(&q, &r, body.as_ref(), &|_| None).unwrap(),
+            Some(Value::from("r-1"))
+        );
+        assert_eq!(
+            evaluate(&Query::Status, &r, body.as_ref(), &|_| None).unwrap(),
             Some(Value::from(201))
         );
-        assert!(evaluate(&Query::JsonPath("$[".into()), &r, body.as_ref()).is_err());
+        assert!(evaluate(&Query::JsonPath("$[".into()), &r, body.as_ref(), &|_| None).is_err());
     }
 
     #[test]
@@ -183,7 +209,9 @@ mod tests {
             kind: None,
         };
         assert_eq!(capture_text(&c, Some(Value::from(3))).unwrap(), "3");
-        assert!(capture_text(&c, None).unwrap_err().contains("matched nothing"));
+        assert!(capture_text(&c, None)
+            .unwrap_err()
+            .contains("matched nothing"));
         assert!(capture_text(&c, Some(serde_json::json!([1, 2])))
             .unwrap_err()
             .contains("2 values"));

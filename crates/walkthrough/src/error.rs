@@ -38,7 +38,10 @@ pub enum StepError {
     /// Polling ran past its overall limit.
     PollTimeout { attempts: u32, elapsed_ms: u64 },
     /// Retries for throttling, outages or replication lag ran out.
-    RetriesExhausted { attempts: u32, last_status: Option<u16> },
+    RetriesExhausted {
+        attempts: u32,
+        last_status: Option<u16>,
+    },
     /// The transport failed (offline, CORS, DNS, ...).
     Network { message: String },
     /// The page went away while this request was in flight; it may or may not have been applied.

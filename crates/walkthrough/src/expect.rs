@@ -30,12 +30,16 @@ impl std::fmt::Display for ExpectationResult {
 }
 
 /// Substitutes `{{variables}}` inside the strings of an expected JSON value.
-pub fn resolve_value(value: &Value, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Value, String> {
+pub fn resolve_value(
+    value: &Value,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Value, String> {
     Ok(match value {
         Value::String(s) if s.contains("{{") => {
             let t = Template::parse(s)?;
             Value::String(t.render(Context::Plain, lookup).map_err(|e| match e {
-                crate::template::RenderError::Missing(v) | crate::template::RenderError::LineBreak(v) => v,
+                crate::template::RenderError::Missing(v)
+                | crate::template::RenderError::LineBreak(v) => v,
             })?)
         }
         Value::Array(items) => Value::Array(
@@ -54,7 +58,9 @@ fn same(actual: &Value, expected: &Value) -> bool {
         return true;
     }
     match (actual, expected) {
-        (Value::Number(a), Value::String(e)) | (Value::String(e), Value::Number(a)) => a.to_string() == *e,
+        (Value::Number(a), Value::String(e)) | (Value::String(e), Value::Number(a)) => {
+            a.to_string() == *e
+        }
         _ => false,
     }
 }
@@ -74,7 +80,7 @@ pub fn check(
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> ExpectationResult {
     let written = expectation.to_string();
-    let actual = match evaluate(&expectation.query, response, body) {
+    let actual = match evaluate(&expectation.query, response, body, lookup) {
         Ok(v) => v,
         Err(message) => {
             return ExpectationResult {
@@ -93,7 +99,14 @@ pub fn check(
             Ok(e) => {
                 let eq = actual.as_ref().is_some_and(|a| same(a, &e));
                 let negate = matches!(expectation.predicate, Predicate::NotEquals(_));
-                (eq != negate, if negate { format!("not {e}") } else { e.to_string() })
+                (
+                    eq != negate,
+                    if negate {
+                        format!("not {e}")
+                    } else {
+                        e.to_string()
+                    },
+                )
             }
             Err(var) => (false, format!("a value for `{{{{{var}}}}}`")),
         },
@@ -108,13 +121,17 @@ pub fn check(
             }
             Err(var) => (false, format!("a value for `{{{{{var}}}}}`")),
         },
-        Predicate::OneOf(options) => match options.iter().map(resolve).collect::<Result<Vec<_>, _>>() {
-            Ok(opts) => (
-                actual.as_ref().is_some_and(|a| opts.iter().any(|o| same(a, o))),
-                format!("one of {}", Value::Array(opts)),
-            ),
-            Err(var) => (false, format!("a value for `{{{{{var}}}}}`")),
-        },
+        Predicate::OneOf(options) => {
+            match options.iter().map(resolve).collect::<Result<Vec<_>, _>>() {
+                Ok(opts) => (
+                    actual
+                        .as_ref()
+                        .is_some_and(|a| opts.iter().any(|o| same(a, o))),
+                    format!("one of {}", Value::Array(opts)),
+                ),
+                Err(var) => (false, format!("a value for `{{{{{var}}}}}`")),
+            }
+        }
     };
     ExpectationResult {
         expectation: written,
@@ -141,7 +158,9 @@ mod tests {
             query: Query::JsonPath(path.into()),
             predicate,
         };
-        check(&e, &r, r.json().as_ref(), &|n| (n == "tag").then(|| "x".to_string()))
+        check(&e, &r, r.json().as_ref(), &|n| {
+            (n == "tag").then(|| "x".to_string())
+        })
     }
 
     #[test]
@@ -151,13 +170,21 @@ mod tests {
         assert!(!r.passed);
         assert_eq!(r.expected, "\"Submitted\"");
         assert_eq!(r.actual, "\"Delivered\"");
-        assert!(r.to_string().contains("expected \"Submitted\", got \"Delivered\""));
+        assert!(r
+            .to_string()
+            .contains("expected \"Submitted\", got \"Delivered\""));
         assert!(run(Predicate::Exists, "$.state").passed);
         assert!(!run(Predicate::Exists, "$.nope").passed);
         assert!(run(Predicate::NotExists, "$.nope").passed);
         assert!(run(Predicate::Contains(json!("-{{tag}}")), "$.name").passed);
         assert!(run(Predicate::Contains(json!("b")), "$.tags").passed);
-        assert!(run(Predicate::OneOf(vec![json!("Denied"), json!("Delivered")]), "$.state").passed);
+        assert!(
+            run(
+                Predicate::OneOf(vec![json!("Denied"), json!("Delivered")]),
+                "$.state"
+            )
+            .passed
+        );
         assert!(!run(Predicate::OneOf(vec![json!("Denied")]), "$.state").passed);
         assert!(run(Predicate::Equals(json!("3")), "$.n").passed);
         assert!(run(Predicate::NotEquals(json!("x")), "$.state").passed);

@@ -178,8 +178,7 @@ fn split_list(value: &str) -> Vec<String> {
 
 fn is_name(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
@@ -201,7 +200,10 @@ fn parse_step(lines: &[&str], start: usize, end: usize) -> Result<Step, ParseErr
         Some(pos) if heading.ends_with('}') => {
             let id = heading[pos + 2..heading.len() - 1].trim().to_string();
             if !is_name(&id) {
-                return err(start + 1, format!("expected a step id in `{{#...}}`, found `{id}`"));
+                return err(
+                    start + 1,
+                    format!("expected a step id in `{{#...}}`, found `{id}`"),
+                );
             }
             (heading[..pos].trim().to_string(), id)
         }
@@ -284,38 +286,55 @@ fn parse_step(lines: &[&str], start: usize, end: usize) -> Result<Step, ParseErr
 }
 
 /// `METHOD URL`, header lines, a blank line, then the body. `first` is the 1-based line of `inner[0]`.
-fn parse_request(inner: &[&str], first: usize, allow_body: bool) -> Result<RequestTemplate, ParseError> {
+fn parse_request(
+    inner: &[&str],
+    first: usize,
+    allow_body: bool,
+) -> Result<RequestTemplate, ParseError> {
     let mut i = 0;
     while i < inner.len() && inner[i].trim().is_empty() {
         i += 1;
     }
     let Some(line) = inner.get(i) else {
-        return err(first, "expected a request line such as `GET {{base}}/users`");
+        return err(
+            first,
+            "expected a request line such as `GET {{base}}/users`",
+        );
     };
     let n = first + i;
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or_default();
-    let url = parts.next().unwrap_or_default();
-    let rest: Vec<&str> = parts.collect();
-    if method.is_empty()
-        || !method.chars().all(|c| c.is_ascii_uppercase())
-        || url.is_empty()
-        || !(rest.is_empty() || (rest.len() == 1 && rest[0].starts_with("HTTP/")))
-    {
+    // The URL is the rest of the line, so OData queries can be written with plain spaces.
+    let line_text = line.trim();
+    let (method, rest) = line_text.split_once(' ').unwrap_or((line_text, ""));
+    let mut url = rest.trim();
+    if let Some((before, version)) = url.rsplit_once(' ') {
+        if version.starts_with("HTTP/") {
+            url = before.trim();
+        }
+    }
+    if method.is_empty() || !method.chars().all(|c| c.is_ascii_uppercase()) || url.is_empty() {
         return err(
             n,
-            format!("expected a request line `METHOD URL` (spaces in URLs written as %20 or inside the query), found `{}`", line.trim()),
+            format!("expected a request line `METHOD URL`, found `{line_text}`"),
         );
     }
-    let url = Template::parse(url).map_err(|m| ParseError { line: n, message: m })?;
+    let url = Template::parse(url).map_err(|m| ParseError {
+        line: n,
+        message: m,
+    })?;
     let mut headers = Vec::new();
     i += 1;
     while i < inner.len() && !inner[i].trim().is_empty() {
         let n = first + i;
         let Some((name, value)) = inner[i].split_once(':') else {
-            return err(n, "expected a header `Name: value` (or a blank line before the body)");
+            return err(
+                n,
+                "expected a header `Name: value` (or a blank line before the body)",
+            );
         };
-        let value = Template::parse(value.trim()).map_err(|m| ParseError { line: n, message: m })?;
+        let value = Template::parse(value.trim()).map_err(|m| ParseError {
+            line: n,
+            message: m,
+        })?;
         headers.push((name.trim().to_string(), value));
         i += 1;
     }
@@ -332,8 +351,17 @@ fn parse_request(inner: &[&str], first: usize, allow_body: bool) -> Result<Reque
         })?;
         // Check the JSON shape now, with every variable standing in as a string.
         if let Err(e) = check_json_body(&t) {
-            let body_first = first + i + 1 + body_lines.iter().take_while(|l| l.trim().is_empty()).count();
-            return err(body_first + e.0 - 1, format!("the body is not valid JSON (column {}): {}", e.1, e.2));
+            let body_first = first
+                + i
+                + 1
+                + body_lines
+                    .iter()
+                    .take_while(|l| l.trim().is_empty())
+                    .count();
+            return err(
+                body_first + e.0 - 1,
+                format!("the body is not valid JSON (column {}): {}", e.1, e.2),
+            );
         }
         Some(t)
     };
@@ -373,7 +401,8 @@ pub fn json_error(text: &str) -> Result<(), (usize, usize, String)> {
     }
 }
 
-const SECTIONS: &str = "[Options], [Captures], [Asserts], [Poll], [Cleanup], [Cleanup Captures] or [Cleanup Wait]";
+const SECTIONS: &str =
+    "[Options], [Captures], [Asserts], [Poll], [Cleanup], [Cleanup Captures] or [Cleanup Wait]";
 
 fn parse_walk(step: &mut Step, body: &[&str], first: usize) -> Result<(), ParseError> {
     let mut section: Option<(&str, usize)> = None;
@@ -384,11 +413,21 @@ fn parse_walk(step: &mut Step, body: &[&str], first: usize) -> Result<(), ParseE
     for (k, raw) in body.iter().enumerate() {
         let n = first + k;
         let line = raw.trim();
-        if line.starts_with('[') && line.ends_with(']') && line.len() > 2 && line[1..2].chars().all(|c| c.is_ascii_uppercase()) {
+        if line.starts_with('[')
+            && line.ends_with(']')
+            && line.len() > 2
+            && line[1..2].chars().all(|c| c.is_ascii_uppercase())
+        {
             let name = &line[1..line.len() - 1];
             if !matches!(
                 name,
-                "Options" | "Captures" | "Asserts" | "Poll" | "Cleanup" | "Cleanup Captures" | "Cleanup Wait"
+                "Options"
+                    | "Captures"
+                    | "Asserts"
+                    | "Poll"
+                    | "Cleanup"
+                    | "Cleanup Captures"
+                    | "Cleanup Wait"
             ) {
                 return err(n, format!("unknown section `{line}`; expected {SECTIONS}"));
             }
@@ -428,7 +467,12 @@ fn parse_walk(step: &mut Step, body: &[&str], first: usize) -> Result<(), ParseE
                 match key.trim() {
                     "scopes" => step.scopes = split_list(value),
                     "after" => step.after.extend(split_list(value)),
-                    other => return err(n, format!("unknown option `{other}`; expected scopes or after")),
+                    other => {
+                        return err(
+                            n,
+                            format!("unknown option `{other}`; expected scopes or after"),
+                        )
+                    }
                 }
             }
             "Captures" => step.captures.push(parse_capture(line, n)?),
@@ -455,7 +499,11 @@ fn parse_walk(step: &mut Step, body: &[&str], first: usize) -> Result<(), ParseE
                 while idx < wlines.len() && wlines[idx].trim().is_empty() {
                     idx += 1;
                 }
-                let request = parse_request(&wlines[idx..(idx + 1).min(wlines.len())], wfirst + idx, false)?;
+                let request = parse_request(
+                    &wlines[idx..(idx + 1).min(wlines.len())],
+                    wfirst + idx,
+                    false,
+                )?;
                 let mut poll = Poll::default();
                 for (k, l) in wlines.iter().enumerate().skip(idx + 1) {
                     let l = l.trim();
@@ -464,7 +512,10 @@ fn parse_walk(step: &mut Step, body: &[&str], first: usize) -> Result<(), ParseE
                     }
                 }
                 if poll.until.is_empty() {
-                    return err(wfirst, "[Cleanup Wait] needs a request line and at least one `until:` line");
+                    return err(
+                        wfirst,
+                        "[Cleanup Wait] needs a request line and at least one `until:` line",
+                    );
                 }
                 Some(CleanupWait { request, poll })
             }
@@ -475,7 +526,10 @@ fn parse_walk(step: &mut Step, body: &[&str], first: usize) -> Result<(), ParseE
             wait,
         });
     } else if wait.is_some() || !cleanup_captures.is_empty() {
-        return err(first, "[Cleanup Captures] and [Cleanup Wait] need a [Cleanup] section");
+        return err(
+            first,
+            "[Cleanup Captures] and [Cleanup Wait] need a [Cleanup] section",
+        );
     }
     Ok(())
 }
@@ -516,24 +570,39 @@ fn parse_query(s: &str, n: usize) -> Result<(Query, &str), ParseError> {
         let (path, rest) = quoted(rest, n)?;
         // Paths may hold `{{variables}}` (e.g. a filter on a captured id); check them with a stand-in.
         let probe = Template::parse(&path)
-            .map_err(|m| ParseError { line: n, message: m })?
+            .map_err(|m| ParseError {
+                line: n,
+                message: m,
+            })?
             .render(Context::Plain, &|_| Some("x".into()))
             .unwrap_or_default();
         if let Err(e) = JsonPath::parse(&probe) {
-            return err(n, format!("expected an RFC 9535 JSONPath, `{path}` is not one: {e}"));
+            return err(
+                n,
+                format!("expected an RFC 9535 JSONPath, `{path}` is not one: {e}"),
+            );
         }
         return Ok((Query::JsonPath(path), rest));
     }
-    err(n, format!("expected `status`, `header \"Name\"` or `jsonpath \"$...\"`, found `{s}`"))
+    err(
+        n,
+        format!("expected `status`, `header \"Name\"` or `jsonpath \"$...\"`, found `{s}`"),
+    )
 }
 
 fn parse_capture(line: &str, n: usize) -> Result<Capture, ParseError> {
     let Some((name, rest)) = line.split_once(':') else {
-        return err(n, "expected a capture `name: jsonpath \"$.id\"` (optionally `as kind`)");
+        return err(
+            n,
+            "expected a capture `name: jsonpath \"$.id\"` (optionally `as kind`)",
+        );
     };
     let name = name.trim();
     if !is_name(name) {
-        return err(n, format!("expected a variable name (letters, digits, `_`), found `{name}`"));
+        return err(
+            n,
+            format!("expected a variable name (letters, digits, `_`), found `{name}`"),
+        );
     }
     let (query, rest) = parse_query(rest, n)?;
     let rest = rest.trim();
@@ -546,7 +615,10 @@ fn parse_capture(line: &str, n: usize) -> Result<Capture, ParseError> {
         }
         Some(kind.to_string())
     } else {
-        return err(n, format!("expected `as kind` or nothing after the query, found `{rest}`"));
+        return err(
+            n,
+            format!("expected `as kind` or nothing after the query, found `{rest}`"),
+        );
     };
     Ok(Capture {
         name: name.to_string(),
@@ -558,7 +630,10 @@ fn parse_capture(line: &str, n: usize) -> Result<Capture, ParseError> {
 fn parse_json(s: &str, n: usize) -> Result<Value, ParseError> {
     serde_json::from_str(s.trim()).map_err(|e| ParseError {
         line: n,
-        message: format!("expected a JSON value (strings in double quotes), found `{}`: {e}", s.trim()),
+        message: format!(
+            "expected a JSON value (strings in double quotes), found `{}`: {e}",
+            s.trim()
+        ),
     })
 }
 
@@ -598,17 +673,26 @@ fn parse_duration(s: &str, n: usize) -> Result<u64, ParseError> {
     } else if let Some(v) = s.strip_suffix('m') {
         (v, 60_000.0)
     } else {
-        return err(n, format!("expected a duration such as `500ms`, `2s` or `5m`, found `{s}`"));
+        return err(
+            n,
+            format!("expected a duration such as `500ms`, `2s` or `5m`, found `{s}`"),
+        );
     };
     match num.trim().parse::<f64>() {
         Ok(v) if v >= 0.0 && v.is_finite() => Ok((v * scale) as u64),
-        _ => err(n, format!("expected a duration such as `500ms`, `2s` or `5m`, found `{s}`")),
+        _ => err(
+            n,
+            format!("expected a duration such as `500ms`, `2s` or `5m`, found `{s}`"),
+        ),
     }
 }
 
 fn parse_poll_line(poll: &mut Poll, line: &str, n: usize) -> Result<(), ParseError> {
     let Some((key, value)) = line.split_once(':') else {
-        return err(n, "expected `until:`, `fail:`, `interval:`, `backoff:`, `max-interval:` or `limit:`");
+        return err(
+            n,
+            "expected `until:`, `fail:`, `interval:`, `backoff:`, `max-interval:` or `limit:`",
+        );
     };
     match key.trim() {
         "until" => poll.until.push(parse_expectation(value, n)?),
@@ -708,13 +792,32 @@ fn validate(t: &Tutorial, _lines: &[&str]) -> Result<(), ParseError> {
     let mut ids = BTreeSet::new();
     for (index, step) in t.steps.iter().enumerate() {
         if !ids.insert(step.id.as_str()) {
-            return err(step.line, format!("step id `{}` is used twice; give one a `{{#id}}`", step.id));
+            return err(
+                step.line,
+                format!("step id `{}` is used twice; give one a `{{#id}}`", step.id),
+            );
         }
         for after in &step.after {
             match t.step_index(after) {
                 Some(j) if j < index => {}
-                Some(_) => return err(step.line, format!("step `{}` says `after: {after}`, but that step comes later", step.id)),
-                None => return err(step.line, format!("step `{}` says `after: {after}`, but there is no such step", step.id)),
+                Some(_) => {
+                    return err(
+                        step.line,
+                        format!(
+                            "step `{}` says `after: {after}`, but that step comes later",
+                            step.id
+                        ),
+                    )
+                }
+                None => {
+                    return err(
+                        step.line,
+                        format!(
+                            "step `{}` says `after: {after}`, but there is no such step",
+                            step.id
+                        ),
+                    )
+                }
             }
         }
         for var in step_inputs(step) {
@@ -727,17 +830,26 @@ fn validate(t: &Tutorial, _lines: &[&str]) -> Result<(), ParseError> {
                 .filter(|s| s.id != step.id);
             let why = match later {
                 Some(s) => format!("; step `{}` captures it but comes later", s.id),
-                None if var.starts_with("input.") => "; declare it with `input` in the front matter".to_string(),
+                None if var.starts_with("input.") => {
+                    "; declare it with `input` in the front matter".to_string()
+                }
                 None => String::new(),
             };
             return err(
                 step.line,
-                format!("step `{}` uses `{{{{{var}}}}}`, which no earlier step captures{why}", step.id),
+                format!(
+                    "step `{}` uses `{{{{{var}}}}}`, which no earlier step captures{why}",
+                    step.id
+                ),
             );
         }
         if let Some(cleanup) = &step.cleanup {
             if let Some(wait) = &cleanup.wait {
-                let local: BTreeSet<String> = cleanup.captures.iter().map(|c| format!("cleanup.{}", c.name)).collect();
+                let local: BTreeSet<String> = cleanup
+                    .captures
+                    .iter()
+                    .map(|c| format!("cleanup.{}", c.name))
+                    .collect();
                 for var in request_vars(&wait.request) {
                     if var.starts_with("cleanup.") && !local.contains(&var) {
                         return err(step.line, format!("step `{}` waits on `{{{{{var}}}}}`, which [Cleanup Captures] does not define", step.id));
@@ -846,7 +958,7 @@ limit: 1m
     fn errors_name_the_line_and_what_was_expected() {
         assert_eq!(fails("id: x").line, 1);
         let e = fails(&OK.replace("status == 201", "status = 201"));
-        assert_eq!(e.line, 32);
+        assert_eq!(e.line, 33);
         assert!(e.message.contains("expected a predicate"), "{e}");
         let e = fails(&OK.replace("[Asserts]", "[Assert]"));
         assert!(e.message.contains("unknown section"), "{e}");
@@ -868,13 +980,23 @@ limit: 1m
 
     #[test]
     fn rejects_a_variable_no_earlier_step_captures() {
-        let e = fails(&OK.replace("/users/{{user_id}}\n```\n\n```walk\n[Options]", "/users/{{group_id}}\n```\n\n```walk\n[Options]"));
+        let e = fails(&OK.replace(
+            "/users/{{user_id}}\n```\n\n```walk\n[Options]",
+            "/users/{{group_id}}\n```\n\n```walk\n[Options]",
+        ));
         assert!(e.message.contains("`{{group_id}}`"), "{e}");
         assert!(e.message.contains("read-it-back"), "{e}");
         // Used before the step that captures it.
-        let swapped = OK.replace("{\"displayName\": \"u-{{run.tag}}\"", "{\"displayName\": \"{{user_id}}\"");
+        let swapped = OK.replace(
+            "{\"displayName\": \"u-{{run.tag}}\"",
+            "{\"displayName\": \"{{user_id}}\"",
+        );
         let e = fails(&swapped);
-        assert!(e.message.contains("captures it but comes later") || e.message.contains("`{{user_id}}`"), "{e}");
+        assert!(
+            e.message.contains("captures it but comes later")
+                || e.message.contains("`{{user_id}}`"),
+            "{e}"
+        );
         let e = fails(&OK.replace("{{input.role}}", "{{input.nope}}"));
         assert!(e.message.contains("input.nope"), "{e}");
     }

@@ -61,7 +61,10 @@ pub struct Ledger {
 impl Ledger {
     /// Entries that are still in the tenant (not removed or gone).
     pub fn left(&self) -> Vec<&LedgerEntry> {
-        self.entries.iter().filter(|e| !e.status.is_clean()).collect()
+        self.entries
+            .iter()
+            .filter(|e| !e.status.is_clean())
+            .collect()
     }
 
     pub fn is_clean(&self) -> bool {

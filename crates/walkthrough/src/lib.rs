@@ -5,6 +5,7 @@
 
 mod builtin;
 mod capture;
+mod cleanup;
 mod error;
 mod expect;
 mod export;

@@ -18,21 +18,36 @@ pub enum PollOutcome {
 }
 
 /// Judges a polled response.
-pub fn judge(poll: &Poll, response: &ReceivedResponse, body: Option<&Value>, lookup: &dyn Fn(&str) -> Option<String>) -> PollOutcome {
+pub fn judge(
+    poll: &Poll,
+    response: &ReceivedResponse,
+    body: Option<&Value>,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> PollOutcome {
     for fail in &poll.fail {
         let r = check(fail, response, body, lookup);
         if r.passed {
             return PollOutcome::Failed(r);
         }
     }
-    let results: Vec<ExpectationResult> = poll.until.iter().map(|u| check(u, response, body, lookup)).collect();
+    let results: Vec<ExpectationResult> = poll
+        .until
+        .iter()
+        .map(|u| check(u, response, body, lookup))
+        .collect();
     if results.iter().all(|r| r.passed) {
         PollOutcome::Done
     } else {
         let state = results
             .iter()
             .filter(|r| !r.passed)
-            .map(|r| format!("{} is {}", r.expectation.split(" ==").next().unwrap_or_default(), r.actual))
+            .map(|r| {
+                format!(
+                    "{} is {}",
+                    r.expectation.split(" ==").next().unwrap_or_default(),
+                    r.actual
+                )
+            })
             .collect::<Vec<_>>()
             .join(", ");
         PollOutcome::Again { state }
@@ -86,7 +101,10 @@ mod tests {
         let r = resp("Delivered");
         assert_eq!(judge(&p, &r, r.json().as_ref(), &none), PollOutcome::Done);
         let r = resp("Denied");
-        assert!(matches!(judge(&p, &r, r.json().as_ref(), &none), PollOutcome::Failed(_)));
+        assert!(matches!(
+            judge(&p, &r, r.json().as_ref(), &none),
+            PollOutcome::Failed(_)
+        ));
         let r = resp("Submitted");
         let PollOutcome::Again { state } = judge(&p, &r, r.json().as_ref(), &none) else {
             panic!("expected to poll again")

@@ -142,7 +142,7 @@ pub fn backoff_ms(policy: &RetryPolicy, attempt: u32, rng: &mut Rng) -> u64 {
 /// True for Graph's "not there (yet)" answers: 404, or 400 saying an object does not exist.
 pub fn looks_missing(response: &ReceivedResponse) -> bool {
     response.status == 404
-        || (response.status == 400 && response.body.to_ascii_lowercase().contains("does not exist"))
+        || (response.status == 400 && response.body.to_ascii_lowercase().contains("not exist"))
 }
 
 /// Decides whether a failed response is retried.
@@ -178,7 +178,10 @@ mod tests {
     fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> ReceivedResponse {
         ReceivedResponse {
             status,
-            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             body: body.into(),
             elapsed_ms: 0,
         }
@@ -196,7 +199,9 @@ mod tests {
         assert!(a.chars().any(|c| !c.is_ascii_alphanumeric()));
         let t = Rng::new(7).tag();
         assert_eq!(t.len(), 6);
-        assert!(t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        assert!(t
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
     }
 
     #[test]
@@ -207,14 +212,29 @@ mod tests {
         let r = resp(429, &[("Retry-After", "2.128")], "");
         assert_eq!(
             verdict(&p, &e, &r, false, &mut rng),
-            Verdict::Retry { delay_ms: 2128, lag: false }
+            Verdict::Retry {
+                delay_ms: 2128,
+                lag: false
+            }
         );
         let r = resp(503, &[], "");
-        let Verdict::Retry { delay_ms, .. } = verdict(&p, &Exec { retries: 3, ..e.clone() }, &r, false, &mut rng) else {
+        let Verdict::Retry { delay_ms, .. } = verdict(
+            &p,
+            &Exec {
+                retries: 3,
+                ..e.clone()
+            },
+            &r,
+            false,
+            &mut rng,
+        ) else {
             panic!("expected a retry")
         };
         assert!((4_000..=8_000).contains(&delay_ms), "{delay_ms}");
-        let spent = Exec { retries: p.max_attempts - 1, ..e.clone() };
+        let spent = Exec {
+            retries: p.max_attempts - 1,
+            ..e.clone()
+        };
         assert_eq!(verdict(&p, &spent, &r, false, &mut rng), Verdict::Fail);
     }
 
@@ -224,12 +244,31 @@ mod tests {
         let mut rng = Rng::new(1);
         let e = Exec::default();
         let not_found = resp(404, &[], "{}");
-        assert!(matches!(verdict(&p, &e, &not_found, true, &mut rng), Verdict::Retry { lag: true, .. }));
+        assert!(matches!(
+            verdict(&p, &e, &not_found, true, &mut rng),
+            Verdict::Retry { lag: true, .. }
+        ));
         assert_eq!(verdict(&p, &e, &not_found, false, &mut rng), Verdict::Fail);
-        let bad = resp(400, &[], r#"{"error":{"message":"One of the objects being referenced do not exist."}}"#);
-        assert!(matches!(verdict(&p, &e, &bad, true, &mut rng), Verdict::Retry { lag: true, .. }));
-        let spent = Exec { lag_retries: p.replication_retries, ..e };
-        assert_eq!(verdict(&p, &spent, &not_found, true, &mut rng), Verdict::Fail);
-        assert_eq!(verdict(&p, &Exec::default(), &resp(403, &[], ""), true, &mut rng), Verdict::Fail);
+        let bad = resp(
+            400,
+            &[],
+            r#"{"error":{"message":"One of the objects being referenced do not exist."}}"#,
+        );
+        assert!(matches!(
+            verdict(&p, &e, &bad, true, &mut rng),
+            Verdict::Retry { lag: true, .. }
+        ));
+        let spent = Exec {
+            lag_retries: p.replication_retries,
+            ..e
+        };
+        assert_eq!(
+            verdict(&p, &spent, &not_found, true, &mut rng),
+            Verdict::Fail
+        );
+        assert_eq!(
+            verdict(&p, &Exec::default(), &resp(403, &[], ""), true, &mut rng),
+            Verdict::Fail
+        );
     }
 }

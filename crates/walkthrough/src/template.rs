@@ -20,7 +20,8 @@ pub enum Segment {
 /// Where a template is substituted; decides how values are escaped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Context {
-    /// Values are percent-encoded so an id can never change the URL's shape.
+    /// Values are percent-encoded so an id can never change the URL's shape
+    /// (except a leading variable, which is the base URL).
     Url,
     /// Values must not contain line breaks (they would start a new header).
     Header,
@@ -109,7 +110,7 @@ impl Template {
     ) -> Result<String, RenderError> {
         let mut out = String::with_capacity(self.source.len());
         let mut json = JsonScan::default();
-        for segment in &self.segments {
+        for (index, segment) in self.segments.iter().enumerate() {
             match segment {
                 Segment::Text(text) => {
                     out.push_str(text);
@@ -120,6 +121,8 @@ impl Template {
                 Segment::Var(name) => {
                     let value = lookup(name).ok_or_else(|| RenderError::Missing(name.clone()))?;
                     match context {
+                        // A variable that starts the URL is its base (`{{base}}/users`): keep its slashes.
+                        Context::Url if index == 0 => out.push_str(&normalize_url(&value)),
                         Context::Url => out.push_str(&encode_url_value(&value)),
                         Context::Header => {
                             if value.contains(['\r', '\n']) {
@@ -203,8 +206,7 @@ pub fn encode_url_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         let c = byte as char;
-        if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | '@' | ':' | '!' | '*')
-        {
+        if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | '@' | ':' | '!' | '*') {
             out.push(c);
         } else if c == '\'' {
             // A quote would end an OData string literal early; OData escapes it by doubling.
@@ -222,7 +224,8 @@ pub fn normalize_url(url: &str) -> String {
     let mut out = String::with_capacity(url.len());
     for byte in url.bytes() {
         let c = byte as char;
-        if byte.is_ascii_graphic() && !matches!(c, '"' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}')
+        if byte.is_ascii_graphic()
+            && !matches!(c, '"' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}')
         {
             out.push(c);
         } else {

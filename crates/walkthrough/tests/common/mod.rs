@@ -1,0 +1,132 @@
+//! A native driver for runs: a virtual clock, simulated latency, and any Graph-like server.
+#![allow(dead_code)]
+
+pub mod fake;
+
+use walkthrough::{Action, Event, Run};
+
+/// Something that answers Graph requests (the sandbox tenant or the small fake).
+pub trait Server {
+    fn serve(&mut self, request: &http::Request<String>, now_ms: u64) -> http::Response<String>;
+}
+
+/// Drives a run to quiescence on a virtual clock.
+pub struct Driver {
+    pub now_ms: u64,
+    pub latency_ms: u64,
+    pub sent: usize,
+    pending: Vec<(u64, u64, http::Response<String>)>,
+    wake: Option<u64>,
+    pub done: usize,
+    pub cleanup_left: Option<usize>,
+    pub refused: Vec<walkthrough::StepError>,
+    pub log: Vec<String>,
+    /// Stop delivering responses (to simulate a page closing mid-flight).
+    pub hold: bool,
+}
+
+impl Driver {
+    pub fn new(latency_ms: u64) -> Driver {
+        Driver {
+            now_ms: 0,
+            latency_ms,
+            sent: 0,
+            pending: Vec::new(),
+            wake: None,
+            done: 0,
+            cleanup_left: None,
+            refused: Vec::new(),
+            log: Vec::new(),
+            hold: false,
+        }
+    }
+
+    pub fn apply(&mut self, server: &mut dyn Server, actions: Vec<Action>) {
+        for action in actions {
+            match action {
+                Action::Send {
+                    request_id,
+                    request,
+                    step,
+                    ..
+                } => {
+                    self.sent += 1;
+                    assert!(
+                        request.headers().get("authorization").is_none(),
+                        "the engine must never add a token"
+                    );
+                    let mut with_token = request;
+                    with_token.headers_mut().insert(
+                        "authorization",
+                        http::HeaderValue::from_static("Bearer test-token"),
+                    );
+                    self.log.push(format!(
+                        "{} {} {}",
+                        step,
+                        with_token.method(),
+                        with_token.uri()
+                    ));
+                    let response = server.serve(&with_token, self.now_ms);
+                    self.pending
+                        .push((self.now_ms + self.latency_ms, request_id, response));
+                }
+                Action::WakeAt(at) => self.wake = Some(at),
+                Action::Done => self.done += 1,
+                Action::CleanupFinished { left } => self.cleanup_left = Some(left),
+                Action::Refused { error, .. } => self.refused.push(error),
+                Action::StepFinished { .. } | Action::Changed => {}
+            }
+        }
+    }
+
+    pub fn event(&mut self, server: &mut dyn Server, run: &mut Run, event: Event) {
+        let actions = run.handle(event);
+        self.apply(server, actions);
+    }
+
+    /// Runs until nothing is pending. Returns false if it hit the step budget.
+    pub fn settle(&mut self, server: &mut dyn Server, run: &mut Run) -> bool {
+        for _ in 0..100_000 {
+            if self.hold {
+                return true;
+            }
+            let next_response = self
+                .pending
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, p)| (p.0, p.1))
+                .map(|(i, p)| (i, p.0));
+            let wake = self.wake;
+            match (next_response, wake) {
+                (Some((i, at)), w) if w.is_none_or(|w| at <= w) => {
+                    let (at, id, response) = self.pending.remove(i);
+                    self.now_ms = self.now_ms.max(at);
+                    let actions = run.handle(Event::Response {
+                        request_id: id,
+                        response,
+                        now_ms: self.now_ms,
+                    });
+                    self.apply(server, actions);
+                }
+                (_, Some(w)) => {
+                    self.wake = None;
+                    self.now_ms = self.now_ms.max(w);
+                    let actions = run.handle(Event::Tick {
+                        now_ms: self.now_ms,
+                    });
+                    self.apply(server, actions);
+                }
+                _ => return true,
+            }
+        }
+        false
+    }
+
+    /// Drops undelivered responses (as if the page closed).
+    pub fn drop_pending(&mut self) -> usize {
+        let n = self.pending.len();
+        self.pending.clear();
+        self.wake = None;
+        n
+    }
+}

@@ -1,0 +1,62 @@
+//! End-to-end runs of the built-in tutorials against a small fake Graph, on a virtual clock.
+
+mod common;
+
+use common::fake::Fake;
+use common::Driver;
+use walkthrough::{builtin_tutorials, Event, Run, RunOptions, StepStatus};
+
+fn run_all(id: &str, one_at_a_time: bool) -> (Run, Fake, Driver) {
+    let tutorial = builtin_tutorials()
+        .into_iter()
+        .find(|t| t.id == id)
+        .expect("built-in");
+    let mut run = Run::new(
+        tutorial,
+        RunOptions {
+            seed: 42,
+            one_at_a_time,
+            ..Default::default()
+        },
+    );
+    let mut fake = Fake::new();
+    let mut d = Driver::new(150);
+    d.event(&mut fake, &mut run, Event::RunAll { now_ms: 0 });
+    assert!(d.settle(&mut fake, &mut run));
+    (run, fake, d)
+}
+
+fn assert_all_passed(run: &Run) {
+    for i in 0..run.tutorial().steps.len() {
+        assert_eq!(
+            run.step_status(i),
+            &StepStatus::Passed,
+            "step {i} `{}`: {:?}",
+            run.tutorial().steps[i].id,
+            run.step_record(i)
+        );
+    }
+}
+
+#[test]
+fn builtins_parse() {
+    let all = builtin_tutorials();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].id, "access-package-beta");
+    assert_eq!(all[1].id, "access-package-v1");
+}
+
+#[test]
+fn both_builtins_run_end_to_end_and_clean_up_against_the_fake() {
+    for id in ["access-package-beta", "access-package-v1"] {
+        let (mut run, mut fake, mut d) = run_all(id, false);
+        assert_all_passed(&run);
+        assert_eq!(d.done, 1);
+        assert!(!run.ledger().entries.is_empty());
+        d.event(&mut fake, &mut run, Event::Cleanup { now_ms: d.now_ms });
+        assert!(d.settle(&mut fake, &mut run));
+        assert_eq!(d.cleanup_left, Some(0), "{:#?}", run.ledger());
+        assert!(run.ledger().is_clean());
+        assert_eq!(fake.left(), Vec::<String>::new(), "{id}");
+    }
+}
