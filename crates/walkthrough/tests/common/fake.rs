@@ -45,7 +45,7 @@ fn decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() + 0 && i + 2 <= b.len() - 1 {
+        if b[i] == b'%' && i + 2 < b.len() {
             if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
                 out.push(v);
                 i += 3;
@@ -141,8 +141,7 @@ impl Fake {
                 let remove = body["requestType"]
                     .as_str()
                     .unwrap_or_default()
-                    .to_ascii_lowercase()
-                    == "adminremove";
+                    .eq_ignore_ascii_case("adminremove");
                 if remove {
                     let rid = res["id"].as_str().unwrap_or_default().to_string();
                     if self.objects.remove(&rid).is_none() {

@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# Build an access package with entitlement management (v1.0 API)
+# Exported from graphwalk. Needs curl and jq.
+set -euo pipefail
+
+TOKEN="${TOKEN:?set TOKEN to an access token}"
+run_password="${RUN_PASSWORD:?set RUN_PASSWORD to a strong password for the test accounts}"
+base="https://graph.microsoft.com/v1.0"
+run_tag="demo01"
+input_admin_role="45d8d3c5-c802-45c6-b32a-1d70b5e1e86e"
+
+# Look up the tenant's domain
+response=$(curl -sS --fail-with-body -X GET "${base}/organization?\$select=id,verifiedDomains" \
+  -H "Authorization: Bearer ${TOKEN}")
+domain=$(jq -r '[.value[0].verifiedDomains[] | select(.isDefault == true) | .name][0] // empty' <<<"$response")
+
+# Create the test administrator
+response=$(curl -sS --fail-with-body -X POST "${base}/users" \
+  -H "Authorization: Bearer ${TOKEN}" \
+  -H "Content-Type: application/json" \
+  --data-binary "{
+  \"accountEnabled\": true,
+  \"displayName\": \"Admin1 ${run_tag}\",
+  \"mailNickname\": \"admin1-${run_tag}\",
+  \"userPrincipalName\": \"admin1-${run_tag}@${domain}\",
+  \"passwordProfile\": {
+    \"password\": \"${run_password}\",
+    \"forceChangePasswordNextSignIn\": true
+  }
+}")
+jq -e --arg run_tag "$run_tag" --arg domain "$domain" '([.userPrincipalName][0]) == ("admin1-" + $run_tag + "@" + $domain)' >/dev/null <<<"$response" || { echo "admin: expected jsonpath .userPrincipalName == admin1-{{run.tag}}@{{domain}}" >&2; exit 1; }
+admin_id=$(jq -r '[.id][0] // empty' <<<"$response")
+
+# Create the requestor account
+response=$(curl -sS --fail-with-body -X POST "${base}/users" \
+  -H "Authorization: Bearer ${TOKEN}" \
+  -H "Content-Type: application/json" \
+  --data-binary "{
+  \"accountEnabled\": true,
+  \"displayName\": \"Requestor1 ${run_tag}\",
+  \"mailNickname\": \"requestor1-${run_tag}\",
+  \"userPrincipalName\": \"requestor1-${run_tag}@${domain}\",
+  \"passwordProfile\": {
+    \"password\": \"${run_password}\",
+    \"forceChangePasswordNextSignIn\": true
+  }
+}")
+requestor_id=$(jq -r '[.id][0] // empty' <<<"$response")
+
+# Find the administrator role by its template id
+response=$(curl -sS --fail-with-body -X GET "${base}/roleManagement/directory/roleDefinitions?\$filter=templateId eq '${input_admin_role}'" \
+  -H "Authorization: Bearer ${TOKEN}")
+jq -e --arg input_admin_role "$input_admin_role" '([.value[0].templateId][0]) == ($input_admin_role)' >/dev/null <<<"$response" || { echo "role: expected jsonpath .value[0].templateId == {{input.admin_role}}" >&2; exit 1; }
+role_id=$(jq -r '[.value[0].id][0] // empty' <<<"$response")
+
+# Give the administrator the role
+response=$(curl -sS --fail-with-body -X POST "${base}/roleManagement/directory/roleAssignments" \
+  -H "Authorization: Bearer ${TOKEN}" \
+  -H "Content-Type: application/json" \
+  --data-binary "{
+  \"@odata.type\": \"#microsoft.graph.unifiedRoleAssignment\",
+  \"roleDefinitionId\": \"${role_id}\",
+  \"principalId\": \"${admin_id}\",
+  \"directoryScopeId\": \"/\"
+}")
+jq -e --arg admin_id "$admin_id" '([.principalId][0]) == ($admin_id)' >/dev/null <<<"$response" || { echo "role-assignment: expected jsonpath .principalId == {{admin_id}}" >&2; exit 1; }
+role_assignment_id=$(jq -r '[.id][0] // empty' <<<"$response")
+
+# Create the resource group
+response=$(curl -sS --fail-with-body -X POST "${base}/groups" \
+  -H "Authorization: Bearer ${TOKEN}" \
+  -H "Content-Type: application/json" \
+  --data-binary "{
+  \"displayName\": \"Marketing resources ${run_tag}\",
+  \"description\": \"Group handed out by the marketing access package\",
+  \"mailEnabled\": false,
+  \"mailNickname\": \"marketing-${run_tag}\",
+  \"securityEnabled\": true
+}")
+group_id=$(jq -r '[.id][0] // empty' <<<"$response")
+
+# Find the General catalog
+response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/catalogs?\$filter=(displayName eq 'General')" \
+  -H "Authorization: Bearer ${TOKEN}")
+catalog_id=$(jq -r '[.value[0].id][0] // empty' <<<"$response")
+
+# Add the group to the catalog
+response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitlementManagement/resourceRequests" \
+  -H "Authorization: Bearer ${TOKEN}" \
+  -H "Content-Type: application/json" \
+  --data-binary "{
+  \"requestType\": \"adminAdd\",
+  \"resource\": {
+    \"originId\": \"${group_id}\",
+    \"originSystem\": \"AadGroup\"
+  },
+  \"catalog\": {
+    \"id\": \"${catalog_id}\"
+  }
+}")
+jq -e '([.state][0]) == ("delivered")' >/dev/null <<<"$response" || { echo "add-resource: expected jsonpath .state == delivered" >&2; exit 1; }
+
+# Read the group's catalog resource
+for attempt in $(seq 1 60); do
+  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/catalogs/${catalog_id}/resources?\$filter=originId eq '${group_id}'" \
+    -H "Authorization: Bearer ${TOKEN}")
+  if jq -e '([.value[0].id][0]) != null' >/dev/null <<<"$response"; then break; fi
+  sleep 1
+done
+jq -e --arg group_id "$group_id" '([.value[0].originId][0]) == ($group_id)' >/dev/null <<<"$response" || { echo "resource: expected jsonpath .value[0].originId == {{group_id}}" >&2; exit 1; }
+resource_id=$(jq -r '[.value[0].id][0] // empty' <<<"$response")
+
+# Find the group's Member role
+for attempt in $(seq 1 60); do
+  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/catalogs/${catalog_id}/resourceRoles?\$filter=(originSystem eq 'AadGroup' and resource/id eq '${resource_id}' and displayName eq 'Member')&\$expand=resource" \
+    -H "Authorization: Bearer ${TOKEN}")
+  if jq -e '([.value[0].originId][0]) != null' >/dev/null <<<"$response"; then break; fi
+  sleep 1
+done
+member_role_origin_id=$(jq -r '[.value[0].originId][0] // empty' <<<"$response")
+
+# Create the access package
+response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitlementManagement/accessPackages" \
+  -H "Authorization: Bearer ${TOKEN}" \
+  -H "Content-Type: application/json" \
+  --data-binary "{
+  \"displayName\": \"Marketing Campaign ${run_tag}\",
+  \"description\": \"Membership of the marketing resources group\",
+  \"isHidden\": false,
+  \"catalog\": {
+    \"id\": \"${catalog_id}\"
+  }
+}")
+package_id=$(jq -r '[.id][0] // empty' <<<"$response")
+
+# Put the Member role in the package
+response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitlementManagement/accessPackages/${package_id}/resourceRoleScopes" \
+  -H "Authorization: Bearer ${TOKEN}" \
+  -H "Content-Type: application/json" \
+  --data-binary "{
+  \"role\": {
+    \"originId\": \"${member_role_origin_id}\",
+    \"displayName\": \"Member\",
+    \"originSystem\": \"AadGroup\",
+    \"resource\": {
+      \"id\": \"${resource_id}\",
+      \"originId\": \"${group_id}\",
+      \"originSystem\": \"AadGroup\"
+    }
+  },
+  \"scope\": {
+    \"originId\": \"${group_id}\",
+    \"originSystem\": \"AadGroup\",
+    \"isRootScope\": true
+  }
+}")
+role_scope_id=$(jq -r '[.id][0] // empty' <<<"$response")
+
+# Create the assignment policy
+response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitlementManagement/assignmentPolicies" \
+  -H "Authorization: Bearer ${TOKEN}" \
+  -H "Content-Type: application/json" \
+  --data-binary "{
+  \"displayName\": \"Direct assignment ${run_tag}\",
+  \"description\": \"Administrators assign the package directly\",
+  \"allowedTargetScope\": \"specificDirectoryUsers\",
+  \"specificAllowedTargets\": [
+    {
+      \"@odata.type\": \"#microsoft.graph.singleUser\",
+      \"userId\": \"${requestor_id}\",
+      \"description\": \"Requestor1 ${run_tag}\"
+    }
+  ],
+  \"expiration\": {
+    \"type\": \"afterDuration\",
+    \"duration\": \"P30D\"
+  },
+  \"requestorSettings\": {
+    \"enableTargetsToSelfAddAccess\": true,
+    \"enableTargetsToSelfUpdateAccess\": false,
+    \"enableTargetsToSelfRemoveAccess\": true,
+    \"allowCustomAssignmentSchedule\": false
+  },
+  \"requestApprovalSettings\": {
+    \"isApprovalRequiredForAdd\": false,
+    \"isApprovalRequiredForUpdate\": false,
+    \"stages\": []
+  },
+  \"accessPackage\": {
+    \"id\": \"${package_id}\"
+  }
+}")
+policy_id=$(jq -r '[.id][0] // empty' <<<"$response")
+
+# Read the policy back
+response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/assignmentPolicies/${policy_id}" \
+  -H "Authorization: Bearer ${TOKEN}")
+jq -e --arg policy_id "$policy_id" '([.id][0]) == ($policy_id)' >/dev/null <<<"$response" || { echo "get-policy: expected jsonpath .id == {{policy_id}}" >&2; exit 1; }
+
+# Assign the package to the requestor
+response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitlementManagement/assignmentRequests" \
+  -H "Authorization: Bearer ${TOKEN}" \
+  -H "Content-Type: application/json" \
+  --data-binary "{
+  \"requestType\": \"adminAdd\",
+  \"assignment\": {
+    \"targetId\": \"${requestor_id}\",
+    \"assignmentPolicyId\": \"${policy_id}\",
+    \"accessPackageId\": \"${package_id}\"
+  }
+}")
+jq -e '([.state][0]) as $x | ["submitted", "accepted", "delivering", "delivered"] | index([$x]) != null' >/dev/null <<<"$response" || { echo "request: expected jsonpath .state in [submitted,accepted,delivering,delivered]" >&2; exit 1; }
+request_id=$(jq -r '[.id][0] // empty' <<<"$response")
+
+# Wait for delivery
+for attempt in $(seq 1 150); do
+  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/assignmentRequests/${request_id}" \
+    -H "Authorization: Bearer ${TOKEN}")
+  if jq -e '([.state][0]) as $x | ["deliveryFailed", "denied", "canceled", "partiallyDelivered"] | index([$x]) != null' >/dev/null <<<"$response"; then echo "request-status: terminal state" >&2; exit 1; fi
+  if jq -e '([.state][0]) == ("delivered")' >/dev/null <<<"$response"; then break; fi
+  sleep 2
+done
+jq -e '([.state][0]) == ("delivered")' >/dev/null <<<"$response" || { echo "request-status: expected jsonpath .state == delivered" >&2; exit 1; }
+
+# Check the group's members
+for attempt in $(seq 1 60); do
+  response=$(curl -sS --fail-with-body -X GET "${base}/groups/${group_id}/members" \
+    -H "Authorization: Bearer ${TOKEN}")
+  if jq -e --arg requestor_id "$requestor_id" '([.value[] | select(.id == $requestor_id)][0]) != null' >/dev/null <<<"$response"; then break; fi
+  sleep 1
+done
+jq -e --arg requestor_id "$requestor_id" '([.value[] | select(.id == $requestor_id) | .id][0]) == ($requestor_id)' >/dev/null <<<"$response" || { echo "members: expected jsonpath .value[?@.id == '{{requestor_id}}'].id == {{requestor_id}}" >&2; exit 1; }
+
+# Find the requestor's assignment
+for attempt in $(seq 1 60); do
+  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/assignments?\$filter=assignmentPolicy/id eq '${policy_id}'&\$expand=target" \
+    -H "Authorization: Bearer ${TOKEN}")
+  if jq -e --arg requestor_id "$requestor_id" '([.value[] | select(.target.objectId == $requestor_id) | .id][0]) != null' >/dev/null <<<"$response"; then break; fi
+  sleep 1
+done
+assignment_id=$(jq -r --arg requestor_id "$requestor_id" '[.value[] | select(.target.objectId == $requestor_id) | .id][0] // empty' <<<"$response")
+
+# Clean up, newest first. Run this part again if it stops half way.
+set +e
+# Clean up: Find the requestor's assignment
+response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitlementManagement/assignmentRequests" \
+  -H "Authorization: Bearer ${TOKEN}" \
+  -H "Content-Type: application/json" \
+  --data-binary "{
+  \"requestType\": \"adminRemove\",
+  \"assignment\": {
+    \"id\": \"${assignment_id}\"
+  }
+}")
+cleanup_removal_id=$(jq -r '[.id][0] // empty' <<<"$response")
+for attempt in $(seq 1 150); do
+  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/assignmentRequests/${cleanup_removal_id}" \
+    -H "Authorization: Bearer ${TOKEN}")
+  if jq -e '([.state][0]) == ("delivered")' >/dev/null <<<"$response"; then break; fi
+  sleep 2
+done
+# Clean up: Create the assignment policy
+response=$(curl -sS --fail-with-body -X DELETE "${base}/identityGovernance/entitlementManagement/assignmentPolicies/${policy_id}" \
+  -H "Authorization: Bearer ${TOKEN}")
+# Clean up: Put the Member role in the package
+response=$(curl -sS --fail-with-body -X DELETE "${base}/identityGovernance/entitlementManagement/accessPackages/${package_id}/resourceRoleScopes/${role_scope_id}" \
+  -H "Authorization: Bearer ${TOKEN}")
+# Clean up: Create the access package
+response=$(curl -sS --fail-with-body -X DELETE "${base}/identityGovernance/entitlementManagement/accessPackages/${package_id}" \
+  -H "Authorization: Bearer ${TOKEN}")
+# Clean up: Read the group's catalog resource
+response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitlementManagement/resourceRequests" \
+  -H "Authorization: Bearer ${TOKEN}" \
+  -H "Content-Type: application/json" \
+  --data-binary "{
+  \"requestType\": \"adminRemove\",
+  \"resource\": {
+    \"id\": \"${resource_id}\",
+    \"originId\": \"${group_id}\",
+    \"originSystem\": \"AadGroup\"
+  },
+  \"catalog\": {
+    \"id\": \"${catalog_id}\"
+  }
+}")
+# Clean up: Create the resource group
+response=$(curl -sS --fail-with-body -X DELETE "${base}/groups/${group_id}" \
+  -H "Authorization: Bearer ${TOKEN}")
+# Clean up: Give the administrator the role
+response=$(curl -sS --fail-with-body -X DELETE "${base}/roleManagement/directory/roleAssignments/${role_assignment_id}" \
+  -H "Authorization: Bearer ${TOKEN}")
+# Clean up: Create the requestor account
+response=$(curl -sS --fail-with-body -X DELETE "${base}/users/${requestor_id}" \
+  -H "Authorization: Bearer ${TOKEN}")
+# Clean up: Create the test administrator
+response=$(curl -sS --fail-with-body -X DELETE "${base}/users/${admin_id}" \
+  -H "Authorization: Bearer ${TOKEN}")
