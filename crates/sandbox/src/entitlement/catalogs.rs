@@ -1,0 +1,405 @@
+//! Catalogs, the resources in them (with their roles and scopes), and resource requests.
+
+use super::views::{RoleView, ScopeView};
+use super::{em_rules, Set, EM};
+use crate::render;
+use crate::reply::{GraphError, Outcome, Reply};
+use crate::store::*;
+use crate::tenant::{bool_prop, guid_ref, obj_prop, position, str_prop, Ctx, Tenant};
+
+pub(crate) const EM_ADMINS: &[&str] = &[GLOBAL_ADMIN, IDENTITY_GOVERNANCE_ADMIN];
+pub(crate) const EM_READERS: &[&str] = &[GLOBAL_ADMIN, IDENTITY_GOVERNANCE_ADMIN, GLOBAL_READER];
+
+/// Entitlement-management ids in the path must be GUIDs.
+pub(crate) fn check_key(id: &str) -> Result<(), GraphError> {
+    if crate::ids::is_guid(id) {
+        Ok(())
+    } else {
+        Err(GraphError::bad_request(format!(
+            "Invalid key '{id}': Unrecognized Guid format."
+        )))
+    }
+}
+
+pub(crate) fn list(t: &Tenant, cx: &Ctx) -> Outcome {
+    t.require_role(&cx.caller, EM_READERS)?;
+    render::list(
+        t,
+        cx,
+        t.visible(&t.store.catalogs),
+        &Set::Catalogs.path(cx.v),
+        em_rules(),
+    )
+}
+
+pub(crate) fn find<'t>(t: &'t Tenant, id: &str) -> Result<&'t Catalog, GraphError> {
+    check_key(id)?;
+    t.find(&t.store.catalogs, id)
+}
+
+pub(crate) fn get(t: &Tenant, cx: &Ctx, id: &str) -> Outcome {
+    t.require_role(&cx.caller, EM_READERS)?;
+    let c = find(t, id)?;
+    Ok(Reply::ok(render::entity(
+        t,
+        cx,
+        c,
+        &Set::Catalogs.path(cx.v),
+    )?))
+}
+
+pub(crate) fn create(t: &mut Tenant, cx: &Ctx) -> Outcome {
+    t.require_role(&cx.caller, EM_ADMINS)?;
+    let b = cx.json()?;
+    let display_name = str_prop(&b, "displayName")?
+        .ok_or_else(|| GraphError::bad_request("The displayName property is required."))?;
+    if t.store
+        .catalogs
+        .iter()
+        .any(|c| c.display_name.eq_ignore_ascii_case(&display_name))
+    {
+        return Err(GraphError::bad_request(format!(
+            "A catalog with the name '{display_name}' already exists."
+        )));
+    }
+    let state = str_prop(&b, "catalogStatus")?.or(str_prop(&b, "state")?);
+    let c = Catalog {
+        meta: Meta {
+            id: t.new_id(),
+            created_ms: t.now,
+            seeded: false,
+        },
+        display_name,
+        description: str_prop(&b, "description")?,
+        built_in: false,
+        published: state.is_none_or(|s| s.eq_ignore_ascii_case("published")),
+        externally_visible: bool_prop(&b, "isExternallyVisible")?.unwrap_or(true),
+        created_by: cx.caller.upn.clone(),
+    };
+    let body = render::created(t, cx.v, &c, &Set::Catalogs.path(cx.v))?;
+    t.store.catalogs.push(c);
+    Ok(Reply::created(body))
+}
+
+pub(crate) fn delete(t: &mut Tenant, cx: &Ctx, id: &str) -> Outcome {
+    t.require_role(&cx.caller, EM_ADMINS)?;
+    let c = find(t, id)?;
+    if c.built_in {
+        return Err(GraphError::bad_request(
+            "The built-in catalog can not be deleted.",
+        ));
+    }
+    let cid = c.meta.id.clone();
+    if t.store.packages.iter().any(|p| p.catalog_id == cid) {
+        return Err(GraphError::bad_request(format!(
+            "The catalog '{}' can not be deleted because it still contains access packages.",
+            c.display_name
+        )));
+    }
+    t.store.catalogs.retain(|c| c.meta.id != cid);
+    t.store.resources.retain(|r| r.catalog_id != cid);
+    t.store.resource_requests.retain(|r| r.catalog_id != cid);
+    Ok(Reply::NoContent)
+}
+
+fn catalog_path(cx: &Ctx, catalog_id: &str, set: Set) -> String {
+    format!(
+        "{EM}/{}('{catalog_id}')/{}",
+        Set::Catalogs.name(cx.v),
+        set.name(cx.v)
+    )
+}
+
+pub(crate) fn list_resources(t: &Tenant, cx: &Ctx, catalog_id: &str) -> Outcome {
+    t.require_role(&cx.caller, EM_READERS)?;
+    let cid = find(t, catalog_id)?.meta.id.clone();
+    let items = t
+        .visible(&t.store.resources)
+        .filter(|r| r.catalog_id == cid);
+    render::list(
+        t,
+        cx,
+        items,
+        &catalog_path(cx, &cid, Set::Resources),
+        em_rules(),
+    )
+}
+
+pub(crate) fn get_resource(t: &Tenant, cx: &Ctx, catalog_id: &str, id: &str) -> Outcome {
+    t.require_role(&cx.caller, EM_READERS)?;
+    let cid = find(t, catalog_id)?.meta.id.clone();
+    check_key(id)?;
+    let r = t.find(&t.store.resources, id)?;
+    if r.catalog_id != cid {
+        return Err(GraphError::not_found(id));
+    }
+    Ok(Reply::ok(render::entity(
+        t,
+        cx,
+        r,
+        &catalog_path(cx, &cid, Set::Resources),
+    )?))
+}
+
+pub(crate) fn list_roles(t: &Tenant, cx: &Ctx, catalog_id: &str) -> Outcome {
+    t.require_role(&cx.caller, EM_READERS)?;
+    let cid = find(t, catalog_id)?.meta.id.clone();
+    let roles: Vec<RoleView> = t
+        .visible(&t.store.resources)
+        .filter(|r| r.catalog_id == cid)
+        .flat_map(|r| RoleView::both(r, true))
+        .collect();
+    render::list(
+        t,
+        cx,
+        roles.iter(),
+        &catalog_path(cx, &cid, Set::ResourceRoles),
+        em_rules(),
+    )
+}
+
+pub(crate) fn list_scopes(t: &Tenant, cx: &Ctx, catalog_id: &str) -> Outcome {
+    t.require_role(&cx.caller, EM_READERS)?;
+    let cid = find(t, catalog_id)?.meta.id.clone();
+    let scopes: Vec<ScopeView> = t
+        .visible(&t.store.resources)
+        .filter(|r| r.catalog_id == cid)
+        .map(|r| ScopeView { resource: r })
+        .collect();
+    render::list(
+        t,
+        cx,
+        scopes.iter(),
+        &catalog_path(cx, &cid, Set::ResourceScopes),
+        em_rules(),
+    )
+}
+
+pub(crate) fn list_resource_requests(t: &Tenant, cx: &Ctx) -> Outcome {
+    t.require_role(&cx.caller, EM_READERS)?;
+    render::list(
+        t,
+        cx,
+        t.visible(&t.store.resource_requests),
+        &Set::ResourceRequests.path(cx.v),
+        em_rules(),
+    )
+}
+
+pub(crate) fn get_resource_request(t: &Tenant, cx: &Ctx, id: &str) -> Outcome {
+    t.require_role(&cx.caller, EM_READERS)?;
+    check_key(id)?;
+    let r = t.find(&t.store.resource_requests, id)?;
+    Ok(Reply::ok(render::entity(
+        t,
+        cx,
+        r,
+        &Set::ResourceRequests.path(cx.v),
+    )?))
+}
+
+/// Add a group to a catalog (`AdminAdd`) or take it out (`AdminRemove`). Synchronous, as in Graph.
+pub(crate) fn create_resource_request(t: &mut Tenant, cx: &Ctx) -> Outcome {
+    t.require_role(&cx.caller, EM_ADMINS)?;
+    let b = cx.json()?;
+    let request_type = str_prop(&b, "requestType")?
+        .ok_or_else(|| GraphError::bad_request("The requestType property is required."))?;
+    let remove = match request_type.to_ascii_lowercase().as_str() {
+        "adminadd" => false,
+        "adminremove" => true,
+        _ => {
+            return Err(GraphError::bad_request(format!(
+                "The request type '{request_type}' is not supported for resource requests."
+            )))
+        }
+    };
+    let catalog_id = match str_prop(&b, "catalogId")? {
+        Some(id) => id,
+        None => obj_prop(&b, "catalog")?
+            .map(|c| str_prop(c, "id"))
+            .transpose()?
+            .flatten()
+            .ok_or_else(|| {
+                GraphError::bad_request(
+                    "The catalog of the request is required (catalogId or catalog.id).",
+                )
+            })?,
+    };
+    guid_ref(&catalog_id)?;
+    let catalog_id = t.find(&t.store.catalogs, &catalog_id)?.meta.id.clone();
+    let res = match obj_prop(&b, "accessPackageResource")? {
+        Some(r) => r,
+        None => obj_prop(&b, "resource")?.ok_or_else(|| {
+            GraphError::bad_request(
+                "The resource of the request is required (accessPackageResource or resource).",
+            )
+        })?,
+    };
+    let origin_system = str_prop(res, "originSystem")?;
+    let origin_id = str_prop(res, "originId")?;
+    let resource_id = str_prop(res, "id")?;
+    if let Some(sys) = &origin_system {
+        if !sys.eq_ignore_ascii_case("AadGroup") {
+            return Err(GraphError::bad_request(format!(
+                "The origin system '{sys}' is not available in the sandbox; it supports AadGroup resources."
+            )));
+        }
+    }
+    let justification = str_prop(&b, "justification")?;
+    if remove {
+        return remove_resource(t, cx, catalog_id, origin_id, resource_id, justification);
+    }
+    if origin_system.is_none() {
+        return Err(GraphError::bad_request(
+            "The originSystem of the resource is required.",
+        ));
+    }
+    let origin_id = origin_id
+        .ok_or_else(|| GraphError::bad_request("The originId of the resource is required."))?;
+    guid_ref(&origin_id)?;
+    let group = t.find(&t.store.groups, &origin_id)?;
+    let gid = group.meta.id.clone();
+    // Adding a group needs ownership of it or a role that can manage groups.
+    if !group.owners.contains(&cx.caller.user_id)
+        && !t.caller_has_role(&cx.caller, &[GLOBAL_ADMIN, GROUPS_ADMIN, USER_ADMIN])
+    {
+        return Err(GraphError::forbidden(
+            "Insufficient privileges to complete the operation. To add a group to a catalog the signed-in user must own the group or be a Groups Administrator, User Administrator or Global Administrator.",
+        ));
+    }
+    if t.store
+        .resources
+        .iter()
+        .any(|r| r.catalog_id == catalog_id && r.origin_id == gid)
+    {
+        return Err(GraphError::bad_request(format!(
+            "The resource '{gid}' is already part of the catalog '{catalog_id}'."
+        )));
+    }
+    let (display_name, description) = (group.display_name.clone(), group.description.clone());
+    let meta = |t: &mut Tenant| Meta {
+        id: t.new_id(),
+        created_ms: t.now,
+        seeded: false,
+    };
+    let resource = Resource {
+        meta: meta(t),
+        catalog_id: catalog_id.clone(),
+        origin_id: gid.clone(),
+        display_name,
+        description,
+        added_by: cx.caller.upn.clone(),
+        member_role_id: t.new_id(),
+        owner_role_id: t.new_id(),
+        scope_id: t.new_id(),
+    };
+    let request = ResourceRequest {
+        meta: meta(t),
+        catalog_id,
+        resource_id: Some(resource.meta.id.clone()),
+        origin_id: gid,
+        remove: false,
+        justification,
+    };
+    t.store.resources.push(resource);
+    let body = render::created(t, cx.v, &request, &Set::ResourceRequests.path(cx.v))?;
+    t.store.resource_requests.push(request);
+    Ok(Reply::created(body))
+}
+
+fn remove_resource(
+    t: &mut Tenant,
+    cx: &Ctx,
+    catalog_id: String,
+    origin_id: Option<String>,
+    resource_id: Option<String>,
+    justification: Option<String>,
+) -> Outcome {
+    let pos = t.store.resources.iter().position(|r| {
+        r.catalog_id == catalog_id
+            && (resource_id
+                .as_deref()
+                .is_some_and(|id| r.meta.id.eq_ignore_ascii_case(id))
+                || origin_id
+                    .as_deref()
+                    .is_some_and(|id| r.origin_id.eq_ignore_ascii_case(id)))
+    });
+    let key = resource_id.or(origin_id).unwrap_or_default();
+    let pos = pos.ok_or_else(|| GraphError::not_found(&key))?;
+    let r = &t.store.resources[pos];
+    if t.lagging(r) {
+        return Err(GraphError::not_found(&key).lagged());
+    }
+    if t.store
+        .role_scopes
+        .iter()
+        .any(|rs| rs.resource_id == r.meta.id)
+    {
+        return Err(GraphError::new(
+            400,
+            "InvalidDeleteResourceHasEntitlements",
+            format!(
+                "The resource: {} can not be deleted because there are active entitlements.",
+                r.display_name
+            ),
+        ));
+    }
+    let r = t.store.resources.remove(pos);
+    let request = ResourceRequest {
+        meta: Meta {
+            id: t.new_id(),
+            created_ms: t.now,
+            seeded: false,
+        },
+        catalog_id,
+        resource_id: None,
+        origin_id: r.origin_id.clone(),
+        remove: true,
+        justification,
+    };
+    // The add request's record goes with the resource it created.
+    t.store
+        .resource_requests
+        .retain(|q| q.resource_id.as_deref() != Some(r.meta.id.as_str()));
+    let body = render::created(t, cx.v, &request, &Set::ResourceRequests.path(cx.v))?;
+    t.store.resource_requests.push(request);
+    Ok(Reply::created(body))
+}
+
+/// The resource in `catalog_id` a role-scope body points at.
+pub(crate) fn resolve_resource(
+    t: &Tenant,
+    catalog_id: &str,
+    id: Option<&str>,
+    origin_id: Option<&str>,
+) -> Result<usize, GraphError> {
+    let by_id = id.filter(|i| *i != crate::ids::EMPTY_GUID);
+    let pos = match (by_id, origin_id) {
+        (Some(id), _) => {
+            guid_ref(id)?;
+            position(&t.store.resources, id).ok_or_else(|| GraphError::not_found(id))?
+        }
+        (None, Some(o)) => t
+            .store
+            .resources
+            .iter()
+            .position(|r| r.origin_id.eq_ignore_ascii_case(o) && r.catalog_id == catalog_id)
+            .ok_or_else(|| GraphError::not_found(o))?,
+        (None, None) => {
+            return Err(GraphError::bad_request(
+                "The resource of the role is required (its id or originId).",
+            ))
+        }
+    };
+    let r = &t.store.resources[pos];
+    if t.lagging(r) {
+        return Err(GraphError::not_found(&r.meta.id).lagged());
+    }
+    if r.catalog_id != catalog_id {
+        return Err(GraphError::bad_request(format!(
+            "The resource '{}' is not in the access package's catalog.",
+            r.meta.id
+        )));
+    }
+    Ok(pos)
+}

@@ -1,0 +1,307 @@
+//! Shared rendering: entities to JSON with `$expand`, `$select`, `$filter` and paging applied.
+
+use crate::odata::filter::Expr;
+use crate::odata::{Expand, Family};
+use crate::reply::{GraphError, Outcome, Reply};
+use crate::target::Version;
+use crate::tenant::{Ctx, Tenant};
+use serde_json::{Map, Value};
+
+/// Something Graph can return: its properties and its navigation properties.
+pub(crate) trait Entity {
+    /// The OData type name without the namespace, e.g. `user`.
+    fn type_name(v: Version) -> &'static str;
+    /// Navigation properties that `$expand` accepts, in their canonical spelling.
+    fn navs(v: Version) -> &'static [&'static str];
+    /// The properties Graph returns when `$select` is absent, if not all of them.
+    fn default_props(_v: Version) -> Option<&'static [&'static str]> {
+        None
+    }
+    fn props(&self, t: &Tenant, v: Version) -> Map<String, Value>;
+    fn nav(&self, t: &Tenant, v: Version, name: &str, sub: &Expand) -> Result<Value, GraphError>;
+}
+
+fn unknown_property(name: &str, ty: &str) -> GraphError {
+    GraphError::bad_request(format!(
+        "Parsing OData Select and Expand failed: Could not find a property named '{name}' on type 'microsoft.graph.{ty}'."
+    ))
+}
+
+/// Render with the requested navigation properties inlined.
+pub(crate) fn expanded<E: Entity>(
+    e: &E,
+    t: &Tenant,
+    v: Version,
+    ex: &Expand,
+) -> Result<Map<String, Value>, GraphError> {
+    let navs = E::navs(v);
+    for (name, _) in &ex.items {
+        if !navs.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            return Err(unknown_property(name, E::type_name(v)));
+        }
+    }
+    let mut m = e.props(t, v);
+    for nav in navs {
+        let lower = nav.to_ascii_lowercase();
+        if ex.has(&lower) {
+            let empty = Expand::default();
+            let sub = ex.get(&lower).unwrap_or(&empty);
+            m.insert((*nav).to_string(), e.nav(t, v, nav, sub)?);
+        }
+    }
+    Ok(m)
+}
+
+/// Render a list of related entities (no paging) for a navigation property.
+pub(crate) fn nav_list<'a, E: Entity + 'a>(
+    items: impl Iterator<Item = &'a E>,
+    t: &Tenant,
+    v: Version,
+    sub: &Expand,
+) -> Result<Value, GraphError> {
+    let mut out = Vec::new();
+    for e in items {
+        out.push(Value::Object(expanded(e, t, v, sub)?));
+    }
+    Ok(Value::Array(out))
+}
+
+pub(crate) fn nav_one<E: Entity>(
+    e: Option<&E>,
+    t: &Tenant,
+    v: Version,
+    sub: &Expand,
+) -> Result<Value, GraphError> {
+    match e {
+        Some(e) => Ok(Value::Object(expanded(e, t, v, sub)?)),
+        None => Ok(Value::Null),
+    }
+}
+
+/// `https://graph.microsoft.com/{v}/$metadata#{path}` with the select/expand suffix Graph adds.
+fn context_url(v: Version, path: &str, cx: &Ctx, navs: &[&str]) -> String {
+    let mut parts: Vec<String> = cx.query.select.clone().unwrap_or_default();
+    for nav in navs {
+        if cx.query.expand.has(&nav.to_ascii_lowercase()) {
+            parts.push(format!("{nav}()"));
+        }
+    }
+    let suffix = if parts.is_empty() {
+        String::new()
+    } else {
+        format!("({})", parts.join(","))
+    };
+    format!(
+        "https://graph.microsoft.com/{}/$metadata#{path}{suffix}",
+        v.as_str()
+    )
+}
+
+/// Keep only `$select`ed properties (plus annotations and expanded navigations).
+fn apply_select(
+    m: Map<String, Value>,
+    cx: &Ctx,
+    navs: &[&str],
+    defaults: Option<&[&str]>,
+) -> Map<String, Value> {
+    let Some(sel) = &cx.query.select else {
+        return match defaults {
+            Some(d) => m
+                .into_iter()
+                .filter(|(k, _)| {
+                    k.starts_with('@') || d.contains(&k.as_str()) || navs.contains(&k.as_str())
+                })
+                .collect(),
+            None => m,
+        };
+    };
+    m.into_iter()
+        .filter(|(k, _)| {
+            k.starts_with('@')
+                || sel.iter().any(|s| s.eq_ignore_ascii_case(k) || s == "*")
+                || navs
+                    .iter()
+                    .any(|n| n == k && cx.query.expand.has(&n.to_ascii_lowercase()))
+        })
+        .collect()
+}
+
+fn check_select(sample: &Map<String, Value>, cx: &Ctx, ty: &str) -> Result<(), GraphError> {
+    if let Some(sel) = &cx.query.select {
+        for s in sel {
+            if s != "*" && !sample.keys().any(|k| k.eq_ignore_ascii_case(s)) {
+                return Err(unknown_property(s, ty));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How a collection's service treats `$filter` beyond the common rules.
+#[derive(Default)]
+pub(crate) struct ListRules {
+    pub family: Option<Family>,
+    /// Answer `Or operator not supported` (roleManagement does).
+    pub refuse_or: bool,
+    /// Lowercased property paths this service refuses to filter on.
+    pub refused: &'static [&'static str],
+    /// Prepend `@odata.type` to each item (directoryObjects collections).
+    pub with_type: bool,
+}
+
+/// Answer a collection GET.
+pub(crate) fn list<'a, E: Entity + 'a>(
+    t: &Tenant,
+    cx: &Ctx,
+    items: impl Iterator<Item = &'a E>,
+    path: &str,
+    rules: ListRules,
+) -> Outcome {
+    let v = cx.v;
+    let family = rules.family.unwrap_or(Family::Entitlement);
+    let mut ex = cx.query.expand.clone();
+    let mut filter_only: Vec<&str> = Vec::new();
+    if let Some(f) = &cx.query.filter {
+        check_rules(f, &rules, family)?;
+        for p in f.paths() {
+            if p.len() > 1 {
+                let first = p[0].to_ascii_lowercase();
+                if let Some(nav) = E::navs(v).iter().find(|n| n.eq_ignore_ascii_case(&first)) {
+                    if !ex.has(&first) {
+                        ex.add(&first);
+                        filter_only.push(nav);
+                    }
+                }
+            }
+        }
+    }
+    let mut kept = Vec::new();
+    for e in items {
+        let m = expanded(e, t, v, &ex)?;
+        if let Some(f) = &cx.query.filter {
+            if !f
+                .matches(&m)
+                .map_err(|e| crate::odata::query_filter_error(e, family))?
+            {
+                continue;
+            }
+        }
+        kept.push(m);
+    }
+    if let Some(first) = kept.first() {
+        check_select(first, cx, E::type_name(v))?;
+    }
+    let total = kept.len();
+    let size = cx.query.top.unwrap_or(t.page_size);
+    let start = cx.query.skip.min(total);
+    let end = start.saturating_add(size).min(total);
+    let navs = E::navs(v);
+    let page: Vec<Value> = kept
+        .into_iter()
+        .skip(start)
+        .take(end - start)
+        .map(|mut m| {
+            for nav in &filter_only {
+                m.remove(*nav);
+            }
+            let m = apply_select(m, cx, navs, E::default_props(v));
+            if rules.with_type {
+                let mut typed = Map::new();
+                typed.insert(
+                    "@odata.type".into(),
+                    Value::String(format!("#microsoft.graph.{}", E::type_name(v))),
+                );
+                typed.extend(m);
+                Value::Object(typed)
+            } else {
+                Value::Object(m)
+            }
+        })
+        .collect();
+    let mut body = Map::new();
+    body.insert(
+        "@odata.context".into(),
+        Value::String(context_url(v, path, cx, navs)),
+    );
+    if cx.query.count {
+        body.insert("@odata.count".into(), Value::from(total));
+    }
+    if end < total {
+        let link = cx.target.next_link(&crate::odata::encode_skiptoken(end));
+        body.insert("@odata.nextLink".into(), Value::String(link));
+    }
+    body.insert("value".into(), Value::Array(page));
+    Ok(Reply::ok(Value::Object(body)))
+}
+
+fn check_rules(f: &Expr, rules: &ListRules, family: Family) -> Result<(), GraphError> {
+    if rules.refuse_or && f.uses_or() {
+        return Err(GraphError::new(
+            400,
+            "Request_UnsupportedQuery",
+            "Or operator not supported for this entity set.",
+        ));
+    }
+    for (path, value) in f.comparisons() {
+        let joined = path.join("/");
+        if rules
+            .refused
+            .contains(&joined.to_ascii_lowercase().as_str())
+        {
+            let shown = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_string);
+            let message = format!(
+                "OData query is invalid: Filter '{joined} Equals {shown} is not supported. ."
+            );
+            return Err(match family {
+                Family::Entitlement => GraphError::new(400, "InvalidFilter", message),
+                Family::Directory => GraphError::new(400, "Request_UnsupportedQuery", message),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Render one entity as a GET (or a create) answers it.
+pub(crate) fn entity<E: Entity>(
+    t: &Tenant,
+    cx: &Ctx,
+    e: &E,
+    path: &str,
+) -> Result<Value, GraphError> {
+    let navs = E::navs(cx.v);
+    let m = expanded(e, t, cx.v, &cx.query.expand)?;
+    check_select(&m, cx, E::type_name(cx.v))?;
+    let m = apply_select(m, cx, navs, E::default_props(cx.v));
+    let mut out = Map::new();
+    out.insert(
+        "@odata.context".into(),
+        Value::String(format!("{}/$entity", context_url(cx.v, path, cx, navs))),
+    );
+    out.extend(m);
+    Ok(Value::Object(out))
+}
+
+/// A created entity: like a GET, but ignoring query options.
+pub(crate) fn created<E: Entity>(
+    t: &Tenant,
+    v: Version,
+    e: &E,
+    path: &str,
+) -> Result<Value, GraphError> {
+    let mut m = expanded(e, t, v, &Expand::default())?;
+    if let Some(d) = E::default_props(v) {
+        m.retain(|k, _| d.contains(&k.as_str()));
+    }
+    let mut out = Map::new();
+    out.insert(
+        "@odata.context".into(),
+        Value::String(format!(
+            "https://graph.microsoft.com/{}/$metadata#{path}/$entity",
+            v.as_str()
+        )),
+    );
+    out.extend(m);
+    Ok(Value::Object(out))
+}

@@ -1,0 +1,111 @@
+//! What handlers answer: a success body or a Graph-shaped error.
+
+use serde_json::Value;
+
+/// A successful answer before headers are added.
+#[derive(Debug)]
+pub(crate) enum Reply {
+    /// 200 or 201 with a JSON body.
+    Json(u16, Value),
+    /// 204 with no body.
+    NoContent,
+}
+
+impl Reply {
+    pub(crate) fn ok(body: Value) -> Self {
+        Reply::Json(200, body)
+    }
+    pub(crate) fn created(body: Value) -> Self {
+        Reply::Json(201, body)
+    }
+}
+
+/// An error as Graph reports it: `{"error":{"code","message",...}}`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct GraphError {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+    pub details: Option<Value>,
+    /// Set for 429 and 503 so the `Retry-After` header is sent.
+    pub retry_after: Option<u64>,
+    /// Set on 405 to fill the `Allow` header.
+    pub allow: Option<&'static str>,
+    /// True when the 404 comes from injected replication lag (counted in stats).
+    pub lagged: bool,
+}
+
+pub(crate) type Outcome = Result<Reply, GraphError>;
+
+impl GraphError {
+    pub(crate) fn new(status: u16, code: &str, message: impl Into<String>) -> Self {
+        GraphError {
+            status,
+            code: code.to_string(),
+            message: message.into(),
+            details: None,
+            retry_after: None,
+            allow: None,
+            lagged: false,
+        }
+    }
+
+    /// Unknown id: the directory's wording, which Graph uses for most objects.
+    pub(crate) fn not_found(id: &str) -> Self {
+        Self::new(
+            404,
+            "Request_ResourceNotFound",
+            format!("Resource '{id}' does not exist or one of its queried reference-property objects are not present."),
+        )
+    }
+
+    /// Generic invalid input (OData and entitlement management use this code).
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(400, "BadRequest", message)
+    }
+
+    /// Invalid input to a directory (Microsoft Entra ID) endpoint.
+    pub(crate) fn directory_bad_request(message: impl Into<String>) -> Self {
+        Self::new(400, "Request_BadRequest", message)
+    }
+
+    pub(crate) fn required(property: &str, resource: &str) -> Self {
+        Self::directory_bad_request(format!(
+            "A value is required for property '{property}' of resource '{resource}'."
+        ))
+    }
+
+    pub(crate) fn invalid_json() -> Self {
+        Self::bad_request(
+            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+        )
+    }
+
+    pub(crate) fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(403, "Authorization_RequestDenied", message)
+    }
+
+    pub(crate) fn method_not_allowed(allow: &'static str) -> Self {
+        let mut e = Self::new(
+            405,
+            "Request_BadRequest",
+            "Specified HTTP method is not allowed for the request uri.",
+        );
+        e.allow = Some(allow);
+        e
+    }
+
+    pub(crate) fn segment(seg: &str) -> Self {
+        Self::bad_request(format!("Resource not found for the segment '{seg}'."))
+    }
+
+    pub(crate) fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    pub(crate) fn lagged(mut self) -> Self {
+        self.lagged = true;
+        self
+    }
+}

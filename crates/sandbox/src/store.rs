@@ -1,0 +1,390 @@
+//! The tenant's objects as plain data, and the state the sandbox starts from.
+
+use serde_json::Value;
+
+/// Bookkeeping every stored object carries.
+#[derive(Clone, Debug)]
+pub(crate) struct Meta {
+    pub id: String,
+    pub created_ms: u64,
+    /// Seeded objects exist "since forever": never lagged, never leftovers.
+    pub seeded: bool,
+}
+
+pub(crate) trait HasMeta {
+    fn meta(&self) -> &Meta;
+}
+
+macro_rules! has_meta {
+    ($($t:ty),*) => {$(impl HasMeta for $t { fn meta(&self) -> &Meta { &self.meta } })*};
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct User {
+    pub meta: Meta,
+    pub display_name: String,
+    pub mail_nickname: String,
+    pub upn: String,
+    pub account_enabled: bool,
+    pub given_name: Option<String>,
+    pub surname: Option<String>,
+    pub job_title: Option<String>,
+    pub mail: Option<String>,
+    pub usage_location: Option<String>,
+    /// The accessPackageSubject id entitlement management gives this user.
+    pub subject_id: String,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Group {
+    pub meta: Meta,
+    pub display_name: String,
+    pub description: Option<String>,
+    pub mail_nickname: String,
+    pub mail_enabled: bool,
+    pub security_enabled: bool,
+    pub group_types: Vec<String>,
+    pub visibility: Option<String>,
+    pub is_assignable_to_role: Option<bool>,
+    pub members: Vec<String>,
+    pub owners: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct RoleDefinition {
+    pub id: &'static str,
+    pub display_name: &'static str,
+    /// The name the role had before (beta answered with it for years).
+    pub legacy_name: Option<&'static str>,
+    pub description: &'static str,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct RoleAssignment {
+    pub meta: Meta,
+    pub role_definition_id: String,
+    pub principal_id: String,
+    pub directory_scope_id: String,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Catalog {
+    pub meta: Meta,
+    pub display_name: String,
+    pub description: Option<String>,
+    pub built_in: bool,
+    pub published: bool,
+    pub externally_visible: bool,
+    pub created_by: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RoleKind {
+    Member,
+    Owner,
+}
+
+impl RoleKind {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            RoleKind::Member => "Member",
+            RoleKind::Owner => "Owner",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Resource {
+    pub meta: Meta,
+    pub catalog_id: String,
+    /// The group's object id.
+    pub origin_id: String,
+    pub display_name: String,
+    pub description: Option<String>,
+    pub added_by: String,
+    pub member_role_id: String,
+    pub owner_role_id: String,
+    pub scope_id: String,
+}
+
+impl Resource {
+    pub(crate) fn role_id(&self, kind: RoleKind) -> &str {
+        match kind {
+            RoleKind::Member => &self.member_role_id,
+            RoleKind::Owner => &self.owner_role_id,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct ResourceRequest {
+    pub meta: Meta,
+    pub catalog_id: String,
+    pub resource_id: Option<String>,
+    pub origin_id: String,
+    pub remove: bool,
+    pub justification: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct AccessPackage {
+    pub meta: Meta,
+    pub catalog_id: String,
+    pub display_name: String,
+    pub description: Option<String>,
+    pub is_hidden: bool,
+    pub created_by: String,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct RoleScope {
+    /// `{roleId}_{scopeId}`, as Graph forms it.
+    pub meta: Meta,
+    pub access_package_id: String,
+    pub resource_id: String,
+    pub role: RoleKind,
+    pub created_by: String,
+}
+
+/// Who a policy lets in, in one form for both API versions.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Scope {
+    /// Administrator direct assignments only (beta NoSubjects, v1.0 notSpecified).
+    AdminOnly,
+    /// Listed users and members of listed groups.
+    Specific,
+    AllMembers,
+    AllDirectory,
+    /// External and connected-organization scopes, kept by their beta and v1.0 names.
+    External(String, String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct AllowedTarget {
+    pub group: bool,
+    pub id: String,
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Policy {
+    pub meta: Meta,
+    pub access_package_id: String,
+    pub display_name: String,
+    pub description: Option<String>,
+    pub scope: Scope,
+    pub targets: Vec<AllowedTarget>,
+    /// Beta `acceptRequests`; v1.0 `enableTargetsToSelfAddAccess`.
+    pub self_add: bool,
+    pub self_remove: bool,
+    pub approval_required: bool,
+    pub duration_days: Option<u64>,
+    pub can_extend: bool,
+    pub created_by: String,
+    /// Beta approval settings as posted, echoed back on beta.
+    pub beta_approval: Option<Value>,
+    pub beta_review: Value,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RequestType {
+    AdminAdd,
+    AdminRemove,
+    UserAdd,
+    UserRemove,
+}
+
+impl RequestType {
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "adminadd" => Self::AdminAdd,
+            "adminremove" => Self::AdminRemove,
+            "useradd" => Self::UserAdd,
+            "userremove" => Self::UserRemove,
+            _ => return None,
+        })
+    }
+    pub(crate) fn beta(self) -> &'static str {
+        match self {
+            Self::AdminAdd => "AdminAdd",
+            Self::AdminRemove => "AdminRemove",
+            Self::UserAdd => "UserAdd",
+            Self::UserRemove => "UserRemove",
+        }
+    }
+    pub(crate) fn v1(self) -> &'static str {
+        match self {
+            Self::AdminAdd => "adminAdd",
+            Self::AdminRemove => "adminRemove",
+            Self::UserAdd => "userAdd",
+            Self::UserRemove => "userRemove",
+        }
+    }
+    pub(crate) fn is_add(self) -> bool {
+        matches!(self, Self::AdminAdd | Self::UserAdd)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RequestState {
+    Submitted,
+    PendingApproval,
+    Delivered,
+    DeliveryFailed,
+}
+
+impl RequestState {
+    pub(crate) fn v1(self) -> &'static str {
+        match self {
+            Self::Submitted => "submitted",
+            Self::PendingApproval => "pendingApproval",
+            Self::Delivered => "delivered",
+            Self::DeliveryFailed => "deliveryFailed",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct AssignmentRequest {
+    pub meta: Meta,
+    pub request_type: RequestType,
+    pub state: RequestState,
+    pub access_package_id: String,
+    pub policy_id: Option<String>,
+    pub target_id: String,
+    pub assignment_id: Option<String>,
+    pub requestor_id: String,
+    pub justification: Option<String>,
+    pub due_ms: u64,
+    pub completed_ms: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AssignmentState {
+    Delivered,
+    Expired,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Assignment {
+    pub meta: Meta,
+    pub access_package_id: String,
+    pub policy_id: String,
+    pub target_id: String,
+    pub catalog_id: String,
+    pub state: AssignmentState,
+    pub end_ms: Option<u64>,
+}
+
+has_meta!(
+    User,
+    Group,
+    RoleAssignment,
+    Catalog,
+    Resource,
+    ResourceRequest,
+    AccessPackage,
+    RoleScope,
+    Policy,
+    AssignmentRequest,
+    Assignment
+);
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Store {
+    pub users: Vec<User>,
+    pub groups: Vec<Group>,
+    pub role_definitions: Vec<RoleDefinition>,
+    pub role_assignments: Vec<RoleAssignment>,
+    pub catalogs: Vec<Catalog>,
+    pub resources: Vec<Resource>,
+    pub resource_requests: Vec<ResourceRequest>,
+    pub packages: Vec<AccessPackage>,
+    pub role_scopes: Vec<RoleScope>,
+    pub policies: Vec<Policy>,
+    pub requests: Vec<AssignmentRequest>,
+    pub assignments: Vec<Assignment>,
+}
+
+pub(crate) const GLOBAL_ADMIN: &str = "62e90394-69f5-4237-9190-012177145e10";
+pub(crate) const IDENTITY_GOVERNANCE_ADMIN: &str = "45d8d3c5-c802-45c6-b32a-1d70b5e1e86e";
+pub(crate) const USER_ADMIN: &str = "fe930be7-5e62-47db-91af-98c3a49a38b1";
+pub(crate) const GROUPS_ADMIN: &str = "fdd7a751-b60b-444a-984c-02652fe8fa1c";
+pub(crate) const PRIVILEGED_ROLE_ADMIN: &str = "e8611ab8-c189-46e8-94e1-60213ab1f814";
+pub(crate) const GLOBAL_READER: &str = "f2ef992c-3afb-46b9-b7cf-a126ee74c451";
+
+/// When the seeded objects were made (2020-05-30T10:58:05.363Z, the General catalog's date in Graph's docs).
+pub(crate) const SEEDED_MS: u64 = 1_590_836_285_363;
+
+fn builtin_roles() -> Vec<RoleDefinition> {
+    let r = |id, display_name, legacy_name, description| RoleDefinition {
+        id,
+        display_name,
+        legacy_name,
+        description,
+    };
+    vec![
+        r(GLOBAL_ADMIN, "Global Administrator", Some("Company Administrator"),
+          "Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities."),
+        r(IDENTITY_GOVERNANCE_ADMIN, "Identity Governance Administrator", None,
+          "Manage access using Microsoft Entra ID for identity governance scenarios."),
+        r(USER_ADMIN, "User Administrator", Some("User Account Administrator"),
+          "Can manage all aspects of users and groups, including resetting passwords for limited admins."),
+        r(GROUPS_ADMIN, "Groups Administrator", None,
+          "Members of this role can create/manage groups, create/manage groups settings like naming and expiration policies, and view groups activity and audit reports."),
+        r(PRIVILEGED_ROLE_ADMIN, "Privileged Role Administrator", None,
+          "Can manage role assignments in Microsoft Entra ID, and all aspects of Privileged Identity Management."),
+        r("729827e3-9c14-49f7-bb1b-9608f156bbb8", "Helpdesk Administrator", Some("Helpdesk Administrator"),
+          "Can reset passwords for non-administrators and Helpdesk Administrators."),
+        r(GLOBAL_READER, "Global Reader", None,
+          "Can read everything that a Global Administrator can, but not update anything."),
+    ]
+}
+
+/// The tenant as it is before anyone touches it.
+pub(crate) fn seed(ids: &mut crate::ids::Prng, domain: &str) -> Store {
+    let meta = |id: String| Meta {
+        id,
+        created_ms: SEEDED_MS,
+        seeded: true,
+    };
+    let admin_id = ids.guid();
+    let admin = User {
+        meta: meta(admin_id.clone()),
+        display_name: "Sandbox Administrator".into(),
+        mail_nickname: "admin".into(),
+        upn: format!("admin@{domain}"),
+        account_enabled: true,
+        given_name: Some("Sandbox".into()),
+        surname: Some("Administrator".into()),
+        job_title: Some("Administrator".into()),
+        mail: Some(format!("admin@{domain}")),
+        usage_location: Some("US".into()),
+        subject_id: ids.guid(),
+    };
+    let admin_ga = RoleAssignment {
+        meta: meta(crate::directory::role_assignment_id(
+            GLOBAL_ADMIN,
+            &admin_id,
+        )),
+        role_definition_id: GLOBAL_ADMIN.into(),
+        principal_id: admin_id,
+        directory_scope_id: "/".into(),
+    };
+    let general = Catalog {
+        meta: meta(ids.guid()),
+        display_name: "General".into(),
+        description: Some("Built-in catalog.".into()),
+        built_in: true,
+        published: true,
+        externally_visible: true,
+        created_by: "Azure AD".into(),
+    };
+    Store {
+        users: vec![admin],
+        role_definitions: builtin_roles(),
+        role_assignments: vec![admin_ga],
+        catalogs: vec![general],
+        ..Store::default()
+    }
+}

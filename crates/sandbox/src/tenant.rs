@@ -1,0 +1,172 @@
+//! The mutable tenant a request works on, the request context, and lookups that honour replication lag.
+
+use crate::ids::Prng;
+use crate::odata::Query;
+use crate::reply::GraphError;
+use crate::store::{HasMeta, Store};
+use crate::target::{Target, Version};
+use serde_json::{Map, Value};
+
+pub(crate) struct Tenant {
+    pub store: Store,
+    pub ids: Prng,
+    pub domain: String,
+    pub tenant_id: String,
+    pub org_name: String,
+    pub legacy_role_names: bool,
+    pub page_size: usize,
+    pub delivery_delay_ms: u64,
+    pub lag_ms: u64,
+    /// The latest time a caller has told us.
+    pub now: u64,
+}
+
+/// The signed-in principal, from the token.
+#[derive(Clone, Debug)]
+pub(crate) struct Caller {
+    pub user_id: String,
+    pub upn: String,
+    pub scopes: Vec<String>,
+}
+
+/// One request, parsed.
+pub(crate) struct Ctx<'a> {
+    pub v: Version,
+    pub target: &'a Target,
+    pub query: Query,
+    pub body: &'a str,
+    pub caller: Caller,
+}
+
+impl Ctx<'_> {
+    /// The body as a JSON object, or Graph's error for anything else.
+    pub(crate) fn json(&self) -> Result<Map<String, Value>, GraphError> {
+        match serde_json::from_str::<Value>(self.body) {
+            Ok(Value::Object(m)) => Ok(m),
+            _ => Err(GraphError::invalid_json()),
+        }
+    }
+}
+
+impl Tenant {
+    /// Whether an object created at `created_ms` is still invisible to reads.
+    pub(crate) fn lagging<T: HasMeta>(&self, item: &T) -> bool {
+        let m = item.meta();
+        !m.seeded && self.lag_ms > 0 && self.now.saturating_sub(m.created_ms) < self.lag_ms
+    }
+
+    /// Find by id (case-insensitive), answering 404 for unknown or still-replicating objects.
+    pub(crate) fn find<'s, T: HasMeta>(
+        &self,
+        items: &'s [T],
+        id: &str,
+    ) -> Result<&'s T, GraphError> {
+        let pos = position(items, id).ok_or_else(|| GraphError::not_found(id))?;
+        let item = &items[pos];
+        if self.lagging(item) {
+            return Err(GraphError::not_found(id).lagged());
+        }
+        Ok(item)
+    }
+
+    /// Objects a list shows: replication lag hides new ones there too.
+    pub(crate) fn visible<'s, T: HasMeta>(
+        &'s self,
+        items: &'s [T],
+    ) -> impl Iterator<Item = &'s T> + 's {
+        items.iter().filter(move |i| !self.lagging(*i))
+    }
+
+    pub(crate) fn new_id(&mut self) -> String {
+        self.ids.guid()
+    }
+
+    pub(crate) fn caller_has_role(&self, caller: &Caller, roles: &[&str]) -> bool {
+        self.store.role_assignments.iter().any(|a| {
+            a.principal_id == caller.user_id && roles.contains(&a.role_definition_id.as_str())
+        })
+    }
+
+    pub(crate) fn role_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.store
+            .role_definitions
+            .iter()
+            .find(|r| r.id == id)
+            .map_or(id, |r| r.display_name)
+    }
+
+    /// 403 unless the signed-in user holds one of `roles` (directory roles, tenant-wide).
+    pub(crate) fn require_role(&self, caller: &Caller, roles: &[&str]) -> Result<(), GraphError> {
+        if self.caller_has_role(caller, roles) {
+            return Ok(());
+        }
+        let names: Vec<&str> = roles.iter().map(|r| self.role_name(r)).collect();
+        Err(GraphError::forbidden(format!(
+            "Insufficient privileges to complete the operation. The signed-in user needs one of these directory roles: {}.",
+            names.join(", ")
+        )))
+    }
+}
+
+pub(crate) fn position<T: HasMeta>(items: &[T], id: &str) -> Option<usize> {
+    items
+        .iter()
+        .position(|i| i.meta().id.eq_ignore_ascii_case(id))
+}
+
+/// A string property of a body, with Graph's type error when it is not a string.
+pub(crate) fn str_prop(
+    body: &Map<String, Value>,
+    name: &str,
+) -> Result<Option<String>, GraphError> {
+    match get_ci(body, name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(GraphError::bad_request(format!(
+            "Cannot convert the literal '{other}' to the expected type 'Edm.String'."
+        ))),
+    }
+}
+
+pub(crate) fn bool_prop(body: &Map<String, Value>, name: &str) -> Result<Option<bool>, GraphError> {
+    match get_ci(body, name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(other) => Err(GraphError::bad_request(format!(
+            "Cannot convert the literal '{other}' to the expected type 'Edm.Boolean'."
+        ))),
+    }
+}
+
+pub(crate) fn obj_prop<'b>(
+    body: &'b Map<String, Value>,
+    name: &str,
+) -> Result<Option<&'b Map<String, Value>>, GraphError> {
+    match get_ci(body, name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(m)) => Ok(Some(m)),
+        Some(_) => Err(GraphError::bad_request(format!(
+            "The property '{name}' must be an object."
+        ))),
+    }
+}
+
+/// Property names in request bodies are matched case-insensitively, as Graph does.
+pub(crate) fn get_ci<'b>(body: &'b Map<String, Value>, name: &str) -> Option<&'b Value> {
+    body.get(name).or_else(|| {
+        body.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
+}
+
+/// An id referenced in a body must be a GUID.
+pub(crate) fn guid_ref(id: &str) -> Result<(), GraphError> {
+    if crate::ids::is_guid(id) {
+        Ok(())
+    } else {
+        Err(GraphError::bad_request(format!(
+            "Invalid object identifier '{id}'."
+        )))
+    }
+}
