@@ -1,18 +1,161 @@
-//! The top-level component: the page header and the tutorial area.
+//! The top-level component: picks the tutorial, owns the run's state and the transport, lays out the page.
 
+use std::rc::Rc;
+
+use walkthrough::{builtin_tutorials, RunOptions, Tutorial};
 use yew::prelude::*;
 
+use crate::components::{
+    cleanup_panel::CleanupPanel, notice_bar::NoticeBar, sandbox_panel::SandboxPanel,
+    step_card::StepCard, toolbar::Toolbar, tutorial_intro::TutorialIntro,
+    variables_panel::VariablesPanel,
+};
+use crate::hooks::use_driver;
+use crate::services::in_page_sandbox::InPageSandbox;
+use crate::services::params::Params;
+use crate::services::storage;
+use crate::services::transport::Transport;
+use crate::state::{Explorer, Msg, Notice, Tone};
+
+/// The in-page sandbox answers after this many milliseconds unless `?latency=` says otherwise.
+pub const DEFAULT_LATENCY_MS: u32 = 300;
+
+pub type ExplorerHandle = UseReducerHandle<Explorer>;
+
+/// What every component below the app can reach.
+#[derive(Clone, PartialEq)]
+pub struct Shared {
+    pub explorer: ExplorerHandle,
+    pub sandbox: SandboxHandle,
+    pub tutorials: Rc<Vec<Tutorial>>,
+    pub embed: bool,
+}
+
+/// The in-page sandbox, compared by identity.
+#[derive(Clone)]
+pub struct SandboxHandle(pub InPageSandbox);
+
+impl PartialEq for SandboxHandle {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0.tenant, &other.0.tenant)
+    }
+}
+
+#[derive(Properties, PartialEq, Clone, Default)]
+pub struct AppProps {
+    /// Overrides the page's URL parameters (tests mount the app with their own).
+    #[prop_or_default]
+    pub params: Option<Rc<Params>>,
+    /// Save the run to localStorage and restore it after a reload.
+    #[prop_or(true)]
+    pub persist: bool,
+}
+
+/// A fresh run's options: a random seed (run tag, password, jitter) and the tutorial's default inputs.
+pub fn fresh_options() -> RunOptions {
+    RunOptions {
+        seed: crate::services::random::seed(),
+        ..RunOptions::default()
+    }
+}
+
+fn pick_tutorial(tutorials: &[Tutorial], wanted: Option<&str>) -> Tutorial {
+    wanted
+        .and_then(|id| tutorials.iter().find(|t| t.id == id))
+        .or_else(|| tutorials.first())
+        .cloned()
+        .expect("the built-in tutorials are compiled in")
+}
+
 #[component]
-pub fn App() -> Html {
+pub fn App(props: &AppProps) -> Html {
+    let params = use_memo(props.params.clone(), |given| {
+        given.as_deref().cloned().unwrap_or_else(Params::from_page)
+    });
+    let tutorials = use_memo((), |_| builtin_tutorials());
+    let sandbox = use_memo((), {
+        let latency = params.latency_ms.unwrap_or(DEFAULT_LATENCY_MS);
+        let delivery = params.delivery_ms;
+        let persist = props.persist;
+        move |_| SandboxHandle(InPageSandbox::load_or_new(persist, latency, delivery))
+    });
+    let explorer = use_reducer({
+        let tutorial = pick_tutorial(&tutorials, params.tutorial.as_deref());
+        move || Explorer::new(walkthrough::Run::new(tutorial, fresh_options()))
+    });
+
+    let transport: Rc<dyn Transport> = Rc::new(sandbox.0.clone());
+    use_driver(&explorer, transport, props.persist);
+    crate::hooks::use_sandbox_persistence(&sandbox.0, explorer.rev, props.persist);
+
+    // After a reload: pick the saved run back up.
+    {
+        let explorer = explorer.clone();
+        let persist = props.persist;
+        let wanted = params.tutorial.clone();
+        use_effect_with((), move |_| {
+            if persist {
+                if let Some(saved) = storage::load_run() {
+                    let same_tutorial = wanted
+                        .as_deref()
+                        .is_none_or(|id| id == saved.run.tutorial().id);
+                    if same_tutorial {
+                        let (passed, total) = saved.run.progress();
+                        let left = saved.run.ledger().left().len();
+                        explorer.dispatch(Msg::Restore(Box::new(saved.run)));
+                        explorer.dispatch(Msg::Notify(Notice {
+                            text: format!(
+                                "Picked up your run where it was: {passed} of {total} steps passed, {left} object{} on the cleanup ledger.",
+                                if left == 1 { "" } else { "s" }
+                            ),
+                            tone: Tone::Info,
+                        }));
+                    }
+                }
+            }
+        });
+    }
+
+    crate::hooks::use_focus_step(params.step.clone(), &explorer);
+    crate::hooks::use_embed_height(params.embed, params.origin.clone());
+
+    let shared = Shared {
+        explorer: explorer.clone(),
+        sandbox: (*sandbox).clone(),
+        tutorials: tutorials.clone(),
+        embed: params.embed,
+    };
+    let run = &explorer.run;
+    let steps = (0..run.tutorial().steps.len())
+        .map(|index| html! { <StepCard key={index} {index} /> })
+        .collect::<Html>();
+    let class = classes!("app", params.embed.then_some("embed"));
+
     html! {
-        <div class="app">
-            <header class="app-header">
-                <h1 class="brand">{ "graphwalk" }</h1>
-                <p class="tagline">{ "Microsoft Graph tutorials, one request at a time" }</p>
-            </header>
-            <main id="tutorial" class="tutorial" aria-label="Tutorial">
-                <p class="empty">{ "No tutorial loaded yet." }</p>
-            </main>
-        </div>
+        <ContextProvider<Shared> context={shared}>
+            <div {class}>
+                <header class="app-header">
+                    if !params.embed {
+                        <div class="brand-row">
+                            <h1 class="brand">{ "graphwalk" }</h1>
+                            <p class="tagline">{ "Microsoft Graph tutorials, one request at a time" }</p>
+                        </div>
+                    }
+                    <Toolbar />
+                </header>
+                <NoticeBar />
+                <div class="layout">
+                    <main id="tutorial" class="tutorial" aria-label="Tutorial">
+                        <TutorialIntro />
+                        <ol class="steps" aria-label="Steps">{ steps }</ol>
+                    </main>
+                    <aside class="side" aria-label="Run details">
+                        <VariablesPanel />
+                        <CleanupPanel />
+                        <SandboxPanel />
+                    </aside>
+                </div>
+            </div>
+        </ContextProvider<Shared>>
     }
 }

@@ -1,8 +1,14 @@
 //! graphwalk: run Microsoft Graph tutorials step by step, in the browser.
 
 mod app;
+pub mod components;
+pub mod hooks;
+pub mod services;
+pub mod state;
+pub mod validate;
 
-pub use app::App;
+pub use app::{App, AppProps};
+pub use services::params::Params;
 
 /// Mounts the app into the document body.
 pub fn start() {

@@ -1,25 +1,45 @@
-//! The app shell mounts into a fresh element and renders its header and tutorial area.
+//! The app mounts into a fresh element and renders its header, controls and tutorial area.
 #![cfg(target_arch = "wasm32")]
 
+mod common;
+
+use common::*;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn fresh_root() -> web_sys::Element {
-    let document = gloo_utils::document();
-    let root = document.create_element("div").expect("create a div");
-    document.body().expect("a body").append_child(&root).expect("append the div");
-    root
+#[wasm_bindgen_test]
+async fn renders_header_controls_and_tutorial_area() {
+    let root = mount_app("", false).await;
+
+    assert_eq!(text(&get(&root, "header h1")), "graphwalk");
+    let main = get(&root, "main#tutorial");
+    assert_eq!(
+        main.get_attribute("aria-label").as_deref(),
+        Some("Tutorial")
+    );
+    for control in [
+        "#run-all",
+        "#stop",
+        "#reset",
+        "#clean-up",
+        "#tutorial-picker",
+    ] {
+        assert!(find(&root, control).is_some(), "{control} is rendered");
+    }
+    assert!(
+        all(&root, "li.step").len() > 5,
+        "the default tutorial's steps are rendered as cards"
+    );
 }
 
 #[wasm_bindgen_test]
-async fn renders_header_and_tutorial_area() {
-    let root = fresh_root();
-    yew::Renderer::<graphwalk::App>::with_root(root.clone()).render();
-    yew::scheduler::flush().await;
-
-    let title = root.query_selector("header h1").unwrap().expect("a heading");
-    assert_eq!(title.text_content().as_deref(), Some("graphwalk"));
-    let main = root.query_selector("main#tutorial").unwrap().expect("a tutorial area");
-    assert_eq!(main.get_attribute("aria-label").as_deref(), Some("Tutorial"));
+async fn embed_layout_drops_the_page_chrome() {
+    let root = mount_app("?embed=1", false).await;
+    assert!(
+        find(&root, "header h1").is_none(),
+        "no brand heading in the embed layout"
+    );
+    assert!(find(&root, ".app.embed").is_some());
+    assert!(find(&root, "#run-all").is_some(), "the run controls stay");
 }

@@ -1,0 +1,63 @@
+//! The cleanup ledger: everything the run created, what cleanup did to each, and what is left.
+
+use walkthrough::{CleanupStatus, Event as RunEvent};
+use yew::prelude::*;
+
+use crate::app::Shared;
+use crate::services::clock::now_ms;
+use crate::state::Msg;
+
+#[component]
+pub fn CleanupPanel() -> Html {
+    let shared = use_context::<Shared>().expect("CleanupPanel is inside the app");
+    let explorer = shared.explorer.clone();
+    let ledger = explorer.run.ledger();
+    let left = ledger.left().len();
+    let busy = super::is_busy(&explorer.run);
+    let on_cleanup = {
+        let explorer = explorer.clone();
+        Callback::from(move |_: MouseEvent| {
+            explorer.dispatch(Msg::Engine(RunEvent::Cleanup { now_ms: now_ms() }))
+        })
+    };
+
+    html! {
+        <section class="panel cleanup" aria-labelledby="cleanup-title">
+            <h2 id="cleanup-title">{ "Cleanup" }</h2>
+            if ledger.entries.is_empty() {
+                <p class="empty">{ "Nothing created yet. Whatever the run creates is listed here, so it can be removed again." }</p>
+            } else {
+                <p class="cleanup-summary" aria-live="polite">
+                    { if left == 0 { "Everything this run created has been removed.".to_string() }
+                      else { format!("{left} of {} still in the tenant.", ledger.entries.len()) } }
+                </p>
+                <ul class="ledger">
+                    { for ledger.entries.iter().enumerate().map(|(i, entry)| {
+                        let (label, class) = cleanup_label(&entry.status);
+                        html! {
+                            <li key={i} class={classes!("ledger-entry", class)}>
+                                <span class="ledger-label">{ entry.label.clone() }</span>
+                                if let Some(id) = &entry.object_id {
+                                    <code class="ledger-id">{ id.clone() }</code>
+                                }
+                                <span class={classes!("cleanup-status", class)}>{ label }</span>
+                            </li>
+                        }
+                    }) }
+                </ul>
+                <button type="button" onclick={on_cleanup} disabled={busy || left == 0}>{ "Clean up" }</button>
+            }
+        </section>
+    }
+}
+
+fn cleanup_label(status: &CleanupStatus) -> (String, &'static str) {
+    match status {
+        CleanupStatus::Pending => ("In the tenant".into(), "pending"),
+        CleanupStatus::Removing => ("Removing…".into(), "removing"),
+        CleanupStatus::Waiting => ("Waiting for removal…".into(), "removing"),
+        CleanupStatus::Removed => ("Removed".into(), "removed"),
+        CleanupStatus::Gone => ("Already gone".into(), "removed"),
+        CleanupStatus::Failed(error) => (format!("Not removed: {error}"), "failed"),
+    }
+}

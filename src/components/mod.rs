@@ -1,0 +1,36 @@
+//! The explorer's components, one per file.
+
+pub mod cleanup_panel;
+pub mod export_menu;
+pub mod json_view;
+pub mod notice_bar;
+pub mod prose;
+pub mod request_view;
+pub mod response_view;
+pub mod sandbox_panel;
+pub mod step_card;
+pub mod toolbar;
+pub mod tutorial_intro;
+pub mod variables_panel;
+
+use walkthrough::{CleanupStatus, Run, StepStatus};
+
+/// True while the run has work going on: requests in flight, polls or retries waiting.
+pub fn is_busy(run: &Run) -> bool {
+    let steps = run.tutorial().steps.len();
+    let stepping = (0..steps).any(|i| {
+        matches!(
+            run.step_status(i),
+            StepStatus::Queued
+                | StepStatus::Running
+                | StepStatus::Polling { .. }
+                | StepStatus::Retrying { .. }
+        )
+    });
+    let cleaning = run
+        .ledger()
+        .entries
+        .iter()
+        .any(|e| matches!(e.status, CleanupStatus::Removing | CleanupStatus::Waiting));
+    stepping || cleaning || !run.is_idle()
+}

@@ -1,0 +1,260 @@
+//! A step's request: method, address, headers and body, each variable shown with its value and source;
+//! and an editor for the address and body that refuses invalid JSON before anything is sent.
+
+use walkthrough::{Event as RunEvent, RenderedSegment, RequestEdit, VarSource};
+use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+use crate::app::Shared;
+use crate::state::Msg;
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct RequestViewProps {
+    pub index: usize,
+}
+
+#[component]
+pub fn RequestView(props: &RequestViewProps) -> Html {
+    let shared = use_context::<Shared>().expect("RequestView is inside the app");
+    let explorer = shared.explorer.clone();
+    let run = &explorer.run;
+    let index = props.index;
+    let rendered = run.render_request(index);
+    let titles: Vec<String> = run
+        .tutorial()
+        .steps
+        .iter()
+        .map(|s| s.title.clone())
+        .collect();
+    let editing = use_state(|| false);
+
+    let segments = |segments: &[RenderedSegment]| -> Html {
+        segments
+            .iter()
+            .map(|segment| match segment {
+                RenderedSegment::Text(text) => html! { { text.clone() } },
+                RenderedSegment::Var {
+                    name,
+                    value,
+                    source,
+                    provider,
+                    stale,
+                } => var_chip(
+                    name,
+                    value.as_deref(),
+                    source.as_ref(),
+                    *provider,
+                    *stale,
+                    &titles,
+                ),
+            })
+            .collect()
+    };
+
+    let on_edit = {
+        let editing = editing.clone();
+        Callback::from(move |_: MouseEvent| editing.set(true))
+    };
+
+    let view = html! {
+        <div class="request-view">
+            <p class="request-line mono">
+                <span class={classes!("method", rendered.method.to_lowercase())}>{ rendered.method.clone() }</span>
+                { " " }
+                <span class="url">{ segments(&rendered.url) }</span>
+            </p>
+            if !rendered.headers.is_empty() {
+                <ul class="headers mono" aria-label="Request headers">
+                    { for rendered.headers.iter().map(|(name, value)| html! {
+                        <li><span class="header-name">{ name.clone() }</span>{ ": " }{ segments(value) }</li>
+                    }) }
+                </ul>
+            }
+            if let Some(body) = &rendered.body {
+                <pre class="body mono" aria-label="Request body">{ segments(body) }</pre>
+            }
+            <div class="request-tools">
+                if rendered.edited {
+                    <span class="edited-badge">{ "Edited" }</span>
+                }
+                <button type="button" class="link edit-request" onclick={on_edit}>{ "Edit request" }</button>
+            </div>
+        </div>
+    };
+
+    html! {
+        <section class="request" aria-label="Request">
+            if *editing {
+                <RequestEditor {index} on_close={ let editing = editing.clone(); Callback::from(move |_| editing.set(false)) } />
+            } else {
+                { view }
+            }
+        </section>
+    }
+}
+
+fn var_chip(
+    name: &str,
+    value: Option<&str>,
+    source: Option<&VarSource>,
+    provider: Option<usize>,
+    stale: bool,
+    titles: &[String],
+) -> Html {
+    let step_name = |step: usize| {
+        titles
+            .get(step)
+            .map(|t| format!("step {} ({t})", step + 1))
+            .unwrap_or_else(|| format!("step {}", step + 1))
+    };
+    let origin = match (value, source) {
+        (Some(_), Some(VarSource::Capture { step, path })) => {
+            format!("{{{{{name}}}}} from {}, {path}", step_name(*step))
+        }
+        (Some(_), Some(VarSource::Builtin)) => {
+            format!("{{{{{name}}}}}: built in, made for this run")
+        }
+        (Some(_), Some(VarSource::Input)) => format!("{{{{{name}}}}}: chosen above"),
+        (Some(_), Some(VarSource::Manual)) => format!("{{{{{name}}}}}: set by hand"),
+        (Some(_), None) => format!("{{{{{name}}}}}"),
+        (None, _) => match provider {
+            Some(step) => format!("{{{{{name}}}}} will come from {}", step_name(step)),
+            None => format!("{{{{{name}}}}} has no value: set it in the variables panel"),
+        },
+    };
+    let origin = if stale {
+        format!("{origin} (stale: that step ran again or its inputs changed)")
+    } else {
+        origin
+    };
+    let secret = name == "run.password";
+    let shown = match value {
+        Some(_) if secret => "••••••••••••".to_string(),
+        Some(v) => v.to_string(),
+        None => format!("{{{{{name}}}}}"),
+    };
+    let class = classes!(
+        "var",
+        value.is_none().then_some("unresolved"),
+        stale.then_some("stale")
+    );
+    html! {
+        <span {class} tabindex="0" data-var={name.to_string()} aria-label={format!("{shown}: {origin}")}>
+            <span class="var-value">{ shown }</span>
+            <span class="var-tip" role="tooltip">{ origin }</span>
+        </span>
+    }
+}
+
+#[derive(Properties, PartialEq, Clone)]
+struct RequestEditorProps {
+    index: usize,
+    on_close: Callback<()>,
+}
+
+/// Edits the request's method, address and body as text (with `{{variables}}` kept as written).
+#[component]
+fn RequestEditor(props: &RequestEditorProps) -> Html {
+    let shared = use_context::<Shared>().expect("RequestEditor is inside the app");
+    let explorer = shared.explorer.clone();
+    let index = props.index;
+    let rendered = explorer.run.render_request(index);
+    let method = use_state(|| rendered.method.clone());
+    let url = use_state(|| source_text(&rendered.url));
+    let body = use_state(|| {
+        rendered
+            .body
+            .as_deref()
+            .map(source_text)
+            .unwrap_or_default()
+    });
+    let problem = use_state(|| None::<String>);
+
+    let on_method = {
+        let method = method.clone();
+        Callback::from(move |e: InputEvent| {
+            method.set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    let on_url = {
+        let url = url.clone();
+        Callback::from(move |e: InputEvent| {
+            url.set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    let on_body = {
+        let body = body.clone();
+        let problem = problem.clone();
+        Callback::from(move |e: InputEvent| {
+            body.set(e.target_unchecked_into::<HtmlTextAreaElement>().value());
+            problem.set(None);
+        })
+    };
+    let on_save = {
+        let explorer = explorer.clone();
+        let (method, url, body, problem) =
+            (method.clone(), url.clone(), body.clone(), problem.clone());
+        let on_close = props.on_close.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Err(error) = crate::validate::json_body(&body) {
+                problem.set(Some(error));
+                return;
+            }
+            let edit = RequestEdit {
+                method: Some(method.trim().to_uppercase()),
+                url: Some(url.trim().to_string()),
+                headers: None,
+                body: Some((*body).clone()),
+            };
+            explorer.dispatch(Msg::Engine(RunEvent::EditRequest { step: index, edit }));
+            on_close.emit(());
+        })
+    };
+    let on_revert = {
+        let explorer = explorer.clone();
+        let on_close = props.on_close.clone();
+        Callback::from(move |_: MouseEvent| {
+            explorer.dispatch(Msg::Engine(RunEvent::ResetRequest { step: index }));
+            on_close.emit(());
+        })
+    };
+    let on_cancel = {
+        let on_close = props.on_close.clone();
+        Callback::from(move |_: MouseEvent| on_close.emit(()))
+    };
+    let id = |part: &str| format!("step-{}-{part}", index + 1);
+
+    html! {
+        <form class="request-editor" onsubmit={on_save}>
+            <div class="editor-line">
+                <label for={id("method")} class="field-label">{ "Method" }</label>
+                <input id={id("method")} class="mono method-input" value={(*method).clone()} oninput={on_method} size="7" />
+                <label for={id("url")} class="field-label">{ "Address" }</label>
+                <input id={id("url")} class="mono url-input" value={(*url).clone()} oninput={on_url} />
+            </div>
+            <label for={id("body")} class="field-label">{ "Body (JSON; {{variables}} are filled in when sent)" }</label>
+            <textarea id={id("body")} class="mono body-input" rows="10" value={(*body).clone()} oninput={on_body}
+                aria-invalid={problem.is_some().to_string()} aria-describedby={id("body-error")} spellcheck="false" />
+            <p id={id("body-error")} class="field-error" role="alert">
+                { problem.as_ref().map(|p| format!("{p} Nothing was sent.")).unwrap_or_default() }
+            </p>
+            <div class="editor-actions">
+                <button type="submit" class="primary">{ "Save" }</button>
+                <button type="button" onclick={on_cancel}>{ "Cancel" }</button>
+                <button type="button" class="link" onclick={on_revert}>{ "Back to the tutorial's request" }</button>
+            </div>
+        </form>
+    }
+}
+
+/// The request text as written, with each variable back in `{{name}}` form.
+fn source_text(segments: &[RenderedSegment]) -> String {
+    segments
+        .iter()
+        .map(|segment| match segment {
+            RenderedSegment::Text(text) => text.clone(),
+            RenderedSegment::Var { name, .. } => format!("{{{{{name}}}}}"),
+        })
+        .collect()
+}

@@ -1,0 +1,162 @@
+//! What came back: status, time, headers, the body as a JSON tree, the values captured,
+//! the expectations checked, and every attempt (polls and retries) on a timeline.
+
+use walkthrough::AttemptKind;
+use yew::prelude::*;
+
+use super::json_view::JsonView;
+use crate::app::Shared;
+use crate::services::download::copy_text;
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct ResponseViewProps {
+    pub index: usize,
+}
+
+#[component]
+pub fn ResponseView(props: &ResponseViewProps) -> Html {
+    let shared = use_context::<Shared>().expect("ResponseView is inside the app");
+    let run = &shared.explorer.run;
+    let record = run.step_record(props.index);
+    let body = use_memo(
+        record
+            .response
+            .as_ref()
+            .map(|r| r.body.clone())
+            .unwrap_or_default(),
+        |body| AttrValue::from(body.clone()),
+    );
+
+    let response = record.response.as_ref().map(|response| {
+        let on_copy = {
+            let body = body.clone();
+            Callback::from(move |_: MouseEvent| copy_text(&body))
+        };
+        let class = classes!("http-status", status_class(response.status));
+        html! {
+            <>
+                <p class="response-line">
+                    <span {class}>{ format!("{} {}", response.status, reason(response.status)) }</span>
+                    <span class="elapsed">{ format!(" · {} ms", response.elapsed_ms) }</span>
+                    if let Some(id) = response.header("request-id") {
+                        <span class="request-id">{ " · request-id " }<code>{ id.to_string() }</code></span>
+                    }
+                </p>
+                <details class="response-headers">
+                    <summary>{ format!("Headers ({})", response.headers.len()) }</summary>
+                    <ul class="headers mono">
+                        { for response.headers.iter().map(|(name, value)| html! {
+                            <li><span class="header-name">{ name.clone() }</span>{ ": " }{ value.clone() }</li>
+                        }) }
+                    </ul>
+                </details>
+                <div class="response-body">
+                    <div class="body-tools">
+                        <span class="field-label">{ "Body" }</span>
+                        if !response.body.is_empty() {
+                            <button type="button" class="link copy-body" onclick={on_copy}>{ "Copy body" }</button>
+                        }
+                    </div>
+                    <JsonView body={(*body).clone()} />
+                </div>
+            </>
+        }
+    });
+
+    let captured = (!record.captured.is_empty()).then(|| {
+        html! {
+            <div class="captured">
+                <h4>{ "Captured" }</h4>
+                <dl>
+                    { for record.captured.iter().map(|(name, value)| html! {
+                        <><dt><code>{ format!("{{{{{name}}}}}") }</code></dt><dd class="mono">{ value.clone() }</dd></>
+                    }) }
+                </dl>
+            </div>
+        }
+    });
+
+    let expectations = (!record.expectations.is_empty()).then(|| {
+        html! {
+            <div class="expectations">
+                <h4>{ "Checks" }</h4>
+                <ul>
+                    { for record.expectations.iter().map(|e| {
+                        let class = if e.passed { "check passed" } else { "check failed" };
+                        html! {
+                            <li {class}>
+                                <span aria-hidden="true">{ if e.passed { "✓ " } else { "✗ " } }</span>
+                                <span class="visually-hidden">{ if e.passed { "Passed: " } else { "Failed: " } }</span>
+                                <code>{ e.expectation.clone() }</code>
+                                if !e.passed {
+                                    <span class="check-detail">{ format!(" expected {}, got {}", e.expected, e.actual) }</span>
+                                }
+                            </li>
+                        }
+                    }) }
+                </ul>
+            </div>
+        }
+    });
+
+    let timeline = (record.attempts.len() > 1).then(|| {
+        let start = record.attempts.first().map(|a| a.sent_at_ms).unwrap_or_default();
+        html! {
+            <details class="timeline" open={record.attempts.len() <= 12}>
+                <summary>{ format!("Timeline ({} requests)", record.attempts.len()) }</summary>
+                <ol>
+                    { for record.attempts.iter().map(|a| html! {
+                        <li class={classes!("attempt", attempt_class(&a.kind))}>
+                            <span class="at mono">{ format!("+{:.1} s", a.sent_at_ms.saturating_sub(start) as f64 / 1000.0) }</span>
+                            <span class="kind">{ attempt_label(&a.kind) }</span>
+                            <span class="status mono">{ a.status.map(|s| s.to_string()).unwrap_or_else(|| "…".into()) }</span>
+                            <span class="attempt-note">{ a.note.clone() }</span>
+                        </li>
+                    }) }
+                </ol>
+            </details>
+        }
+    });
+
+    html! {
+        <section class="response" aria-label="Response">
+            { for response }
+            { for captured }
+            { for expectations }
+            { for timeline }
+        </section>
+    }
+}
+
+fn status_class(status: u16) -> &'static str {
+    match status {
+        200..=299 => "ok",
+        400..=499 => "client-error",
+        _ => "server-error",
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("")
+}
+
+fn attempt_label(kind: &AttemptKind) -> &'static str {
+    match kind {
+        AttemptKind::First => "sent",
+        AttemptKind::Poll => "checked again",
+        AttemptKind::Retry => "retried",
+        AttemptKind::ReplicationLag => "retried (not visible yet)",
+        AttemptKind::NetworkRetry => "retried (network)",
+    }
+}
+
+fn attempt_class(kind: &AttemptKind) -> &'static str {
+    match kind {
+        AttemptKind::First => "first",
+        AttemptKind::Poll => "poll",
+        _ => "retry",
+    }
+}

@@ -1,0 +1,136 @@
+//! The in-page sandbox tenant: what it holds now, and switches to inject faults (latency, 429, 503,
+//! replication lag) to watch the runner retry.
+
+use sandbox::Faults;
+use serde_json::Value;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::json_view::JsonView;
+use crate::app::Shared;
+
+#[component]
+pub fn SandboxPanel() -> Html {
+    let shared = use_context::<Shared>().expect("SandboxPanel is inside the app");
+    let sandbox = shared.sandbox.0.clone();
+    // Re-read the tenant whenever the run changes (every request goes through it).
+    let rev = shared.explorer.rev;
+    let refresh = use_state(|| 0u32);
+    let snapshot = {
+        let tenant = sandbox.tenant.clone();
+        use_memo((rev, *refresh), move |_| {
+            tenant
+                .try_borrow()
+                .ok()
+                .and_then(|t| serde_json::to_value(t.snapshot()).ok())
+                .unwrap_or(Value::Null)
+        })
+    };
+    let faults = sandbox
+        .tenant
+        .try_borrow()
+        .map(|t| t.faults().clone())
+        .unwrap_or_default();
+    let stats = sandbox.tenant.try_borrow().ok().map(|t| t.stats());
+
+    let set_faults = {
+        let sandbox = sandbox.clone();
+        let refresh = refresh.clone();
+        move |change: fn(&mut Faults, f64)| {
+            let sandbox = sandbox.clone();
+            let refresh = refresh.clone();
+            Callback::from(move |e: InputEvent| {
+                let value = e
+                    .target_unchecked_into::<HtmlInputElement>()
+                    .value_as_number();
+                if value.is_finite() {
+                    let current = sandbox.tenant.try_borrow().map(|t| t.faults().clone());
+                    if let Ok(mut faults) = current {
+                        change(&mut faults, value);
+                        sandbox.set_faults(faults);
+                    }
+                    refresh.set(*refresh + 1);
+                }
+            })
+        }
+    };
+    let on_throttle = set_faults(|f, v| f.throttle_rate = (v / 100.0).clamp(0.0, 1.0));
+    let on_unavailable = set_faults(|f, v| f.unavailable_rate = (v / 100.0).clamp(0.0, 1.0));
+    let on_lag = set_faults(|f, v| f.replication_lag_ms = v.max(0.0) as u64);
+    let on_latency = {
+        let latency = sandbox.latency_ms.clone();
+        let refresh = refresh.clone();
+        Callback::from(move |e: InputEvent| {
+            let value = e
+                .target_unchecked_into::<HtmlInputElement>()
+                .value_as_number();
+            if value.is_finite() {
+                latency.set(value.clamp(0.0, 10_000.0) as u32);
+                refresh.set(*refresh + 1);
+            }
+        })
+    };
+    let on_reset = {
+        let sandbox = sandbox.clone();
+        let refresh = refresh.clone();
+        Callback::from(move |_: MouseEvent| {
+            sandbox.reset();
+            refresh.set(*refresh + 1);
+        })
+    };
+
+    let counts = match &*snapshot {
+        Value::Object(map) => map
+            .iter()
+            .filter_map(|(k, v)| v.as_array().map(|items| (k.clone(), items.len())))
+            .collect::<Vec<_>>(),
+        _ => Vec::new(),
+    };
+    let body = AttrValue::from(serde_json::to_string(&*snapshot).unwrap_or_default());
+
+    html! {
+        <section class="panel sandbox" aria-labelledby="sandbox-title">
+            <h2 id="sandbox-title">{ "Sandbox tenant" }</h2>
+            <p class="hint">{ "An emulated tenant running in this page. Nothing leaves your browser." }</p>
+            <ul class="sandbox-counts">
+                { for counts.iter().map(|(name, n)| html! {
+                    <li data-collection={name.clone()}><span class="count">{ n }</span>{ format!(" {name}") }</li>
+                }) }
+            </ul>
+            <details class="sandbox-state">
+                <summary>{ "What it holds" }</summary>
+                <JsonView {body} />
+            </details>
+            <fieldset class="faults">
+                <legend>{ "Faults" }</legend>
+                <label class="slider">
+                    <span>{ format!("Latency: {} ms per request", sandbox.latency_ms.get()) }</span>
+                    <input type="range" id="fault-latency" min="0" max="2000" step="50"
+                        value={sandbox.latency_ms.get().to_string()} oninput={on_latency} />
+                </label>
+                <label class="slider">
+                    <span>{ format!("Throttling (429): {:.0}% of requests", faults.throttle_rate * 100.0) }</span>
+                    <input type="range" id="fault-429" min="0" max="50" step="5"
+                        value={format!("{:.0}", faults.throttle_rate * 100.0)} oninput={on_throttle} />
+                </label>
+                <label class="slider">
+                    <span>{ format!("Outages (503): {:.0}% of requests", faults.unavailable_rate * 100.0) }</span>
+                    <input type="range" id="fault-503" min="0" max="50" step="5"
+                        value={format!("{:.0}", faults.unavailable_rate * 100.0)} oninput={on_unavailable} />
+                </label>
+                <label class="slider">
+                    <span>{ format!("Replication lag: {} ms", faults.replication_lag_ms) }</span>
+                    <input type="range" id="fault-lag" min="0" max="5000" step="250"
+                        value={faults.replication_lag_ms.to_string()} oninput={on_lag} />
+                </label>
+                if let Some(stats) = stats {
+                    <p class="fault-stats" id="fault-stats">
+                        { format!("{} requests answered: {} throttled (429), {} unavailable (503), {} not yet replicated (404).",
+                            stats.requests, stats.throttled, stats.unavailable, stats.lagged) }
+                    </p>
+                }
+            </fieldset>
+            <button type="button" onclick={on_reset}>{ "Reset the sandbox" }</button>
+        </section>
+    }
+}

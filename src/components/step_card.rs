@@ -1,0 +1,253 @@
+//! One step of the tutorial: what it does, its request, and what came back.
+
+use walkthrough::{Event as RunEvent, StepError, StepStatus};
+use yew::prelude::*;
+
+use super::prose::Prose;
+use super::request_view::RequestView;
+use super::response_view::ResponseView;
+use crate::app::Shared;
+use crate::services::clock::now_ms;
+use crate::state::Msg;
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct StepCardProps {
+    pub index: usize,
+}
+
+/// The id of a step's card element (used by `?step=` and the variables panel's links).
+pub fn card_id(index: usize) -> String {
+    format!("step-{}", index + 1)
+}
+
+/// A short label and a CSS state for a step's status.
+pub fn status_label(status: &StepStatus) -> (String, &'static str) {
+    match status {
+        StepStatus::Idle => ("Not run".into(), "idle"),
+        StepStatus::Blocked { .. } => ("Waiting for earlier steps".into(), "blocked"),
+        StepStatus::Queued => ("Queued".into(), "queued"),
+        StepStatus::Running => ("Running…".into(), "running"),
+        StepStatus::Polling { attempt, .. } => {
+            (format!("Checking again (attempt {attempt})…"), "running")
+        }
+        StepStatus::Retrying {
+            attempt, reason, ..
+        } => (
+            format!("Retrying ({reason}, attempt {attempt})…"),
+            "running",
+        ),
+        StepStatus::Passed => ("Passed".into(), "passed"),
+        StepStatus::Failed(_) => ("Failed".into(), "failed"),
+        StepStatus::Stale => ("Stale: run it again".into(), "stale"),
+        StepStatus::Skipped => ("Skipped: an earlier step failed".into(), "skipped"),
+    }
+}
+
+#[component]
+pub fn StepCard(props: &StepCardProps) -> Html {
+    let shared = use_context::<Shared>().expect("StepCard is inside the app");
+    let explorer = shared.explorer.clone();
+    let run = &explorer.run;
+    let index = props.index;
+    let step = &run.tutorial().steps[index];
+    let status = run.step_status(index);
+    let record = run.step_record(index);
+    let (label, state) = status_label(status);
+    let busy = super::is_busy(run);
+
+    let on_run = {
+        let explorer = explorer.clone();
+        Callback::from(move |_: MouseEvent| {
+            explorer.dispatch(Msg::Engine(RunEvent::RunStep {
+                step: index,
+                now_ms: now_ms(),
+            }))
+        })
+    };
+    let on_run_to = {
+        let explorer = explorer.clone();
+        Callback::from(move |_: MouseEvent| {
+            explorer.dispatch(Msg::Engine(RunEvent::RunTo {
+                step: index,
+                now_ms: now_ms(),
+            }))
+        })
+    };
+
+    let refusal = explorer
+        .refusal
+        .as_ref()
+        .filter(|r| r.step == Some(index))
+        .map(|r| r.error.clone());
+    let title_id = format!("step-{}-title", index + 1);
+    let status_id = format!("step-{}-status", index + 1);
+
+    html! {
+        <li class={classes!("step", state)} id={card_id(index)} tabindex="-1"
+            aria-labelledby={title_id.clone()} data-step={step.id.clone()} data-status={state}>
+            <header class="step-head">
+                <span class="step-number" aria-hidden="true">{ index + 1 }</span>
+                <h3 id={title_id}>{ step.title.clone() }</h3>
+                <span class={classes!("status", state)} id={status_id} role="status" aria-live="polite">{ label }</span>
+            </header>
+            <Prose text={AttrValue::from(step.prose.clone())} />
+            if let Some(note) = &step.note {
+                <aside class="note" aria-label="Note">
+                    <strong>{ "Note: " }</strong>
+                    <Prose text={AttrValue::from(note.clone())} />
+                </aside>
+            }
+            if !step.scopes.is_empty() {
+                <p class="scopes">
+                    { "Permissions: " }
+                    { for step.scopes.iter().map(|s| html! { <><code class="scope">{ s.clone() }</code>{ " " }</> }) }
+                </p>
+            }
+            <RequestView {index} />
+            <div class="step-actions">
+                <button type="button" class="run-step" onclick={on_run} disabled={busy}
+                    aria-describedby={format!("step-{}-title", index + 1)}>
+                    { if matches!(status, StepStatus::Idle | StepStatus::Blocked { .. }) { "Run" } else { "Run again" } }
+                </button>
+                <button type="button" class="run-to" onclick={on_run_to} disabled={busy}>{ "Run to here" }</button>
+            </div>
+            if let Some(error) = refusal {
+                <ErrorBox error={error} tutorial_steps={step_titles(&shared)} />
+            }
+            if let StepStatus::Failed(error) = status {
+                <ErrorBox error={error.clone()} tutorial_steps={step_titles(&shared)} />
+            }
+            if let StepStatus::Blocked { missing } = status {
+                <p class="blocked">
+                    { "Waiting for: " }
+                    { for missing.iter().map(|m| {
+                        let what = m.var.clone().map(|v| format!("{{{{{v}}}}}")).unwrap_or_else(|| "an earlier step".into());
+                        let from = m.provider.map(|p| format!(" from step {} ({})", p + 1, step_titles(&shared)[p])).unwrap_or_default();
+                        html! { <span class="missing">{ format!("{what}{from}") }{ " " }</span> }
+                    }) }
+                </p>
+            }
+            if record.response.is_some() || !record.attempts.is_empty() {
+                <ResponseView {index} />
+            }
+        </li>
+    }
+}
+
+fn step_titles(shared: &Shared) -> Vec<String> {
+    shared
+        .explorer
+        .run
+        .tutorial()
+        .steps
+        .iter()
+        .map(|s| s.title.clone())
+        .collect()
+}
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct ErrorBoxProps {
+    pub error: StepError,
+    pub tutorial_steps: Vec<String>,
+}
+
+/// A step's error: what went wrong, Graph's code, message and request-id, and what to do about it.
+#[component]
+pub fn ErrorBox(props: &ErrorBoxProps) -> Html {
+    let error = &props.error;
+    let details = match error {
+        StepError::Graph {
+            status,
+            code,
+            message,
+            request_id,
+        } => html! {
+            <dl class="graph-error">
+                <dt>{ "Status" }</dt><dd>{ status }</dd>
+                <dt>{ "Code" }</dt><dd><code>{ code.clone() }</code></dd>
+                <dt>{ "Message" }</dt><dd>{ message.clone() }</dd>
+                if let Some(id) = request_id {
+                    <dt>{ "request-id" }</dt><dd><code>{ id.clone() }</code></dd>
+                }
+            </dl>
+        },
+        StepError::Template { var, provider } => {
+            let from = provider
+                .and_then(|p| {
+                    props
+                        .tutorial_steps
+                        .get(p)
+                        .map(|t| format!("step {} ({t})", p + 1))
+                })
+                .unwrap_or_else(|| {
+                    "no step of this tutorial; set it in the variables panel".into()
+                });
+            html! { <p>{ format!("{{{{{var}}}}} has no value yet. It comes from {from}: run that step first.") }</p> }
+        }
+        StepError::InvalidJson {
+            line,
+            column,
+            message,
+        } => html! {
+            <p>{ format!("The body is not valid JSON at line {line}, column {column}: {message}. Nothing was sent.") }</p>
+        },
+        StepError::Expectation { failures } => html! {
+            <ul class="failures">
+                { for failures.iter().map(|f| html! {
+                    <li>{ format!("{}: expected {}, got {}", f.expectation, f.expected, f.actual) }</li>
+                }) }
+            </ul>
+        },
+        other => html! { <p>{ other.to_string() }</p> },
+    };
+    html! {
+        <div class="error-box" role="alert">
+            <p class="error-title"><strong>{ error_title(error) }</strong></p>
+            { details }
+            <p class="hint">{ hint(error) }</p>
+        </div>
+    }
+}
+
+fn error_title(error: &StepError) -> &'static str {
+    match error {
+        StepError::Graph { .. } => "Graph returned an error",
+        StepError::Expectation { .. } => "The response was not what this step expects",
+        StepError::Template { .. } => "A value this request needs is missing",
+        StepError::HeaderLineBreak { .. } => "A header value would contain a line break",
+        StepError::InvalidJson { .. } => "The request body is not valid JSON",
+        StepError::InvalidRequest { .. } => "The request could not be built",
+        StepError::Capture { .. } => "A value could not be taken from the response",
+        StepError::PollFailed { .. } => "The request ended in a failure state",
+        StepError::PollTimeout { .. } => "Gave up waiting",
+        StepError::RetriesExhausted { .. } => "Gave up retrying",
+        StepError::Network { .. } => "No response",
+        StepError::Interrupted { .. } => "Interrupted by a reload",
+        StepError::Stopped => "Stopped",
+    }
+}
+
+/// What to do next, in plain words.
+pub fn hint(error: &StepError) -> String {
+    match error {
+        StepError::Graph { status: 401, .. } => "The access token is missing or expired: sign in again, then run the step again.".into(),
+        StepError::Graph { status: 403, .. } => "The token lacks a permission or the signed-in account lacks a role this request needs. Grant it (admin consent for the scopes listed on this card), sign in again and retry.".into(),
+        StepError::Graph { status: 404, .. } => "Graph does not know that object. If an earlier step just created it, wait a few seconds and run this step again; otherwise re-run the step that provides its id.".into(),
+        StepError::Graph { status: 400, .. } => "Graph refused the request as written. Check the body and the values filled in above, edit the request if needed, and run it again.".into(),
+        StepError::Graph { status: 409, .. } => "It conflicts with something that already exists. Clean up, or change the name, and run it again.".into(),
+        StepError::Graph { status, .. } if *status >= 500 => "Graph had a problem on its side. Run the step again in a moment.".into(),
+        StepError::Graph { .. } => "Check the request and run it again.".into(),
+        StepError::Expectation { .. } => "Read the response below to see what came back; the tenant may not be in the state this tutorial assumes.".into(),
+        StepError::Template { .. } => "Run the step that provides the value, or set it by hand in the variables panel.".into(),
+        StepError::HeaderLineBreak { .. } => "Remove the line break from the value in the variables panel.".into(),
+        StepError::InvalidJson { .. } => "Fix the body at that line and column, then run the step again.".into(),
+        StepError::InvalidRequest { .. } => "Check the method and the address in the request editor.".into(),
+        StepError::Capture { .. } => "Read the response below: the field this step takes its value from was not there.".into(),
+        StepError::PollFailed { .. } => "The request reached a final failure state. Read the response for why, fix the cause, and run the step that made the request again.".into(),
+        StepError::PollTimeout { .. } => "It is taking longer than usual. Run the step again to keep waiting.".into(),
+        StepError::RetriesExhausted { .. } => "Graph kept asking to slow down, or kept failing. Wait a minute and run the step again.".into(),
+        StepError::Network { .. } => "Check your connection and the Graph base URL; a CORS error also looks like this.".into(),
+        StepError::Interrupted { .. } => "The page was reloaded while this request was on its way. Run the step again; if it creates something, check the cleanup panel first.".into(),
+        StepError::Stopped => "Run the step again when you are ready.".into(),
+    }
+}

@@ -1,0 +1,189 @@
+//! The header's controls: tutorial picker, mode, Run all with progress, Stop, Reset, Clean up, export.
+
+use walkthrough::{parse_tutorial, Event as RunEvent, Tutorial};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use super::export_menu::ExportMenu;
+use super::is_busy;
+use crate::app::{fresh_options, Shared};
+use crate::services::clock::now_ms;
+use crate::services::fetch::fetch_text;
+use crate::state::{Msg, Notice, Tone};
+
+#[component]
+pub fn Toolbar() -> Html {
+    let shared = use_context::<Shared>().expect("Toolbar is inside the app");
+    let explorer = shared.explorer.clone();
+    let run = &explorer.run;
+    let busy = is_busy(run);
+    let (passed, total) = run.progress();
+    let current_id = run.tutorial().id.clone();
+    let tutorial_url = use_state(String::new);
+
+    let load = {
+        let explorer = explorer.clone();
+        Callback::from(move |tutorial: Tutorial| {
+            let left = explorer.run.ledger().left().len();
+            if left > 0 {
+                let question = format!(
+                    "This run still has {left} object(s) in the tenant that only its cleanup knows about. \
+                     Switch tutorials anyway and leave them behind?"
+                );
+                let confirmed = web_sys::window()
+                    .and_then(|w| w.confirm_with_message(&question).ok())
+                    .unwrap_or(false);
+                if !confirmed {
+                    return;
+                }
+            }
+            explorer.dispatch(Msg::Load(Box::new(tutorial), fresh_options()));
+        })
+    };
+
+    let on_pick = {
+        let load = load.clone();
+        let tutorials = shared.tutorials.clone();
+        Callback::from(move |e: Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            if let Some(tutorial) = tutorials.iter().find(|t| t.id == select.value()) {
+                load.emit(tutorial.clone());
+            }
+        })
+    };
+
+    let loaded = {
+        let load = load.clone();
+        let explorer = explorer.clone();
+        Callback::from(move |(origin, text): (String, Result<String, String>)| {
+            let parsed = text.and_then(|text| parse_tutorial(&text).map_err(|e| e.to_string()));
+            match parsed {
+                Ok(tutorial) => load.emit(tutorial),
+                Err(error) => explorer.dispatch(Msg::Notify(Notice {
+                    text: format!("Could not load the tutorial from {origin}: {error}"),
+                    tone: Tone::Bad,
+                })),
+            }
+        })
+    };
+
+    let on_file = {
+        let loaded = loaded.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let Some(file) = input.files().and_then(|files| files.get(0)) else {
+                return;
+            };
+            input.set_value("");
+            let loaded = loaded.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let name = file.name();
+                let text = wasm_bindgen_futures::JsFuture::from(file.text())
+                    .await
+                    .ok()
+                    .and_then(|v| v.as_string())
+                    .ok_or_else(|| "the file could not be read as text".to_string());
+                loaded.emit((name, text));
+            });
+        })
+    };
+
+    let on_url_input = {
+        let tutorial_url = tutorial_url.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            tutorial_url.set(input.value());
+        })
+    };
+    let on_url_submit = {
+        let loaded = loaded.clone();
+        let tutorial_url = tutorial_url.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let url = tutorial_url.trim().to_string();
+            if url.is_empty() {
+                return;
+            }
+            let loaded = loaded.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let text = fetch_text(&url).await;
+                loaded.emit((url, text));
+            });
+        })
+    };
+
+    let send = |make: fn(u64) -> RunEvent| {
+        let explorer = explorer.clone();
+        Callback::from(move |_: MouseEvent| explorer.dispatch(Msg::Engine(make(now_ms()))))
+    };
+    let on_run_all = send(|now_ms| RunEvent::RunAll { now_ms });
+    let on_cleanup = send(|now_ms| RunEvent::Cleanup { now_ms });
+    let on_stop = {
+        let explorer = explorer.clone();
+        Callback::from(move |_: MouseEvent| explorer.dispatch(Msg::Engine(RunEvent::Stop)))
+    };
+    let on_reset = {
+        let explorer = explorer.clone();
+        Callback::from(move |_: MouseEvent| explorer.dispatch(Msg::Engine(RunEvent::Reset)))
+    };
+
+    let builtin = shared.tutorials.iter().any(|t| t.id == current_id);
+    let left = run.ledger().left().len();
+
+    html! {
+        <div class="toolbar" role="toolbar" aria-label="Tutorial controls">
+            <div class="toolbar-group">
+                <label class="field">
+                    <span class="field-label">{ "Tutorial" }</span>
+                    <select id="tutorial-picker" onchange={on_pick} disabled={busy}>
+                        { for shared.tutorials.iter().map(|t| html! {
+                            <option value={t.id.clone()} selected={t.id == current_id}>{ t.title.clone() }</option>
+                        }) }
+                        if !builtin {
+                            <option value={current_id.clone()} selected=true>{ run.tutorial().title.clone() }</option>
+                        }
+                    </select>
+                </label>
+                if !shared.embed {
+                    <details class="load-tutorial">
+                        <summary>{ "Load…" }</summary>
+                        <div class="load-panel">
+                            <label class="field">
+                                <span class="field-label">{ "From a file (.md)" }</span>
+                                <input type="file" accept=".md,.markdown,text/markdown,text/plain" onchange={on_file} disabled={busy} />
+                            </label>
+                            <form class="field url-form" onsubmit={on_url_submit}>
+                                <label for="tutorial-url" class="field-label">{ "From an address" }</label>
+                                <input id="tutorial-url" type="url" placeholder="https://example.com/tutorial.md"
+                                    value={(*tutorial_url).clone()} oninput={on_url_input} />
+                                <button type="submit" disabled={busy}>{ "Load" }</button>
+                            </form>
+                        </div>
+                    </details>
+                }
+                <fieldset class="mode">
+                    <legend class="field-label">{ "Mode" }</legend>
+                    <label><input type="radio" name="mode" value="sandbox" checked=true />{ " Sandbox" }</label>
+                    <label title="Signing in to your own tenant is not available in this build">
+                        <input type="radio" name="mode" value="live" disabled=true />{ " Live" }
+                    </label>
+                </fieldset>
+            </div>
+            <div class="toolbar-group run-controls">
+                <button type="button" class="primary" id="run-all" onclick={on_run_all} disabled={busy}>
+                    { "Run all" }
+                </button>
+                <button type="button" id="stop" onclick={on_stop} disabled={!busy}>{ "Stop" }</button>
+                <button type="button" id="reset" onclick={on_reset} disabled={busy}>{ "Reset" }</button>
+                <button type="button" id="clean-up" onclick={on_cleanup} disabled={busy || left == 0}>
+                    { if left > 0 { format!("Clean up ({left})") } else { "Clean up".to_string() } }
+                </button>
+                <div class="progress" aria-live="polite">
+                    <progress max={total.to_string()} value={passed.to_string()} aria-label="Steps passed"></progress>
+                    <span class="progress-text" id="progress-text">{ format!("{passed}/{total} passed") }</span>
+                </div>
+                <ExportMenu />
+            </div>
+        </div>
+    }
+}

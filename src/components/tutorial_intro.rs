@@ -1,0 +1,60 @@
+//! The tutorial's title, introduction, the permissions it needs, and its inputs (such as which role to assign).
+
+use walkthrough::Event as RunEvent;
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+use super::prose::Prose;
+use crate::app::Shared;
+use crate::state::Msg;
+
+#[component]
+pub fn TutorialIntro() -> Html {
+    let shared = use_context::<Shared>().expect("TutorialIntro is inside the app");
+    let explorer = shared.explorer.clone();
+    let run = &explorer.run;
+    let tutorial = run.tutorial();
+    let started = run.progress().0 > 0 || !run.ledger().entries.is_empty();
+
+    let inputs = tutorial.inputs.iter().map(|input| {
+        let current = run
+            .variables()
+            .get(&input.name)
+            .map(|v| v.value.clone())
+            .unwrap_or_else(|| input.default.clone());
+        let on_change = {
+            let explorer = explorer.clone();
+            let name = input.name.clone();
+            Callback::from(move |e: Event| {
+                let select: HtmlSelectElement = e.target_unchecked_into();
+                explorer.dispatch(Msg::Engine(RunEvent::SetVariable { name: name.clone(), value: select.value() }));
+            })
+        };
+        let id = format!("input-{}", input.name);
+        html! {
+            <div class="field input" key={input.name.clone()}>
+                <label for={id.clone()} class="field-label">{ input.label.clone() }</label>
+                <select id={id} onchange={on_change} disabled={started}>
+                    { for input.choices.iter().map(|c| html! {
+                        <option value={c.value.clone()} selected={c.value == current}>{ c.label.clone() }</option>
+                    }) }
+                </select>
+            </div>
+        }
+    });
+
+    html! {
+        <section class="intro" aria-labelledby="tutorial-title">
+            <h2 id="tutorial-title">{ tutorial.title.clone() }</h2>
+            <p class="meta">
+                <span class="badge">{ format!("Graph {}", tutorial.api_version) }</span>
+                { " Needs: " }
+                { for tutorial.scopes.iter().map(|s| html! { <><code class="scope">{ s.clone() }</code>{ " " }</> }) }
+            </p>
+            <Prose text={AttrValue::from(tutorial.intro.clone())} />
+            if !tutorial.inputs.is_empty() {
+                <div class="inputs">{ for inputs }</div>
+            }
+        </section>
+    }
+}

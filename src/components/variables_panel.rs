@@ -1,0 +1,122 @@
+//! Every variable of the run: its value, where it came from, and whether it is stale. Values can be edited;
+//! the steps that used an edited value are marked stale.
+
+use walkthrough::{Event as RunEvent, VarSource};
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::app::Shared;
+use crate::state::Msg;
+
+#[component]
+pub fn VariablesPanel() -> Html {
+    let shared = use_context::<Shared>().expect("VariablesPanel is inside the app");
+    let explorer = shared.explorer.clone();
+    let run = &explorer.run;
+    let titles: Vec<String> = run
+        .tutorial()
+        .steps
+        .iter()
+        .map(|s| s.title.clone())
+        .collect();
+    let editing = use_state(|| None::<(String, String)>);
+    let revealed = use_state(|| false);
+
+    let rows = run.variables().iter().map(|(name, var)| {
+        let source = match &var.source {
+            VarSource::Capture { step, path } => html! {
+                <>
+                    <a href={format!("#step-{}", step + 1)}>{ format!("Step {}", step + 1) }</a>
+                    { format!(" {} ", titles.get(*step).cloned().unwrap_or_default()) }
+                    <code class="path">{ path.clone() }</code>
+                </>
+            },
+            VarSource::Builtin => html! { { "Built in (this run)" } },
+            VarSource::Input => html! { { "Your choice" } },
+            VarSource::Manual => html! { { "Set by hand" } },
+        };
+        let secret = name == "run.password";
+        let shown = if secret && !*revealed { "••••••••••••".to_string() } else { var.value.clone() };
+        let is_editing = editing.as_ref().is_some_and(|(n, _)| n == name);
+        let value_cell = if is_editing {
+            let on_input = {
+                let editing = editing.clone();
+                let name = name.clone();
+                Callback::from(move |e: InputEvent| {
+                    let value = e.target_unchecked_into::<HtmlInputElement>().value();
+                    editing.set(Some((name.clone(), value)));
+                })
+            };
+            let on_save = {
+                let editing = editing.clone();
+                let explorer = explorer.clone();
+                Callback::from(move |e: SubmitEvent| {
+                    e.prevent_default();
+                    if let Some((name, value)) = (*editing).clone() {
+                        explorer.dispatch(Msg::Engine(RunEvent::SetVariable { name, value }));
+                    }
+                    editing.set(None);
+                })
+            };
+            let on_cancel = {
+                let editing = editing.clone();
+                Callback::from(move |_: MouseEvent| editing.set(None))
+            };
+            let value = editing.as_ref().map(|(_, v)| v.clone()).unwrap_or_default();
+            html! {
+                <form class="var-edit" onsubmit={on_save}>
+                    <input class="mono" aria-label={format!("New value for {name}")} {value} oninput={on_input} />
+                    <button type="submit">{ "Save" }</button>
+                    <button type="button" onclick={on_cancel}>{ "Cancel" }</button>
+                </form>
+            }
+        } else {
+            let on_edit = {
+                let editing = editing.clone();
+                let pair = (name.clone(), var.value.clone());
+                Callback::from(move |_: MouseEvent| editing.set(Some(pair.clone())))
+            };
+            html! {
+                <>
+                    <span class="mono var-value">{ shown }</span>
+                    <button type="button" class="link" onclick={on_edit} aria-label={format!("Edit {name}")}>{ "Edit" }</button>
+                </>
+            }
+        };
+        html! {
+            <tr key={name.clone()} class={classes!(var.stale.then_some("stale"))} data-var={name.clone()}>
+                <th scope="row"><code>{ name.clone() }</code>
+                    if var.stale { <span class="stale-badge">{ " stale" }</span> }
+                </th>
+                <td>{ value_cell }</td>
+                <td class="source">{ source }</td>
+            </tr>
+        }
+    });
+
+    let on_reveal = {
+        let revealed = revealed.clone();
+        Callback::from(move |_: MouseEvent| revealed.set(!*revealed))
+    };
+
+    html! {
+        <section class="panel variables" aria-labelledby="variables-title">
+            <h2 id="variables-title">{ "Variables" }</h2>
+            if run.variables().is_empty() {
+                <p class="empty">{ "Values captured from responses appear here." }</p>
+            } else {
+                <div class="table-scroll">
+                    <table>
+                        <thead><tr><th scope="col">{ "Name" }</th><th scope="col">{ "Value" }</th><th scope="col">{ "From" }</th></tr></thead>
+                        <tbody>{ for rows }</tbody>
+                    </table>
+                </div>
+                if run.variables().get("run.password").is_some() {
+                    <button type="button" class="link" onclick={on_reveal} aria-pressed={revealed.to_string()}>
+                        { if *revealed { "Hide the test users' password" } else { "Show the test users' password" } }
+                    </button>
+                }
+            }
+        </section>
+    }
+}

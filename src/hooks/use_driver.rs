@@ -1,0 +1,100 @@
+//! Carries out what the runner asks for: sends requests through the transport, wakes it on time,
+//! and saves the run after each change.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_timers::callback::Timeout;
+use walkthrough::{Action, Event};
+use yew::prelude::*;
+
+use crate::services::clock::now_ms;
+use crate::services::storage;
+use crate::services::transport::Transport;
+use crate::state::{Explorer, Msg};
+
+/// How long to wait after the last change before saving; a page hide saves at once.
+const SAVE_DELAY_MS: u32 = 150;
+
+#[hook]
+pub fn use_driver(state: &UseReducerHandle<Explorer>, transport: Rc<dyn Transport>, persist: bool) {
+    let wake = use_mut_ref(|| None::<Timeout>);
+    let save = use_mut_ref(|| None::<Timeout>);
+    let latest = use_mut_ref(|| None::<UseReducerHandle<Explorer>>);
+
+    {
+        let state = state.clone();
+        let wake = wake.clone();
+        let save = save.clone();
+        let latest = latest.clone();
+        use_effect_with(state.rev, move |_| {
+            let dispatcher = state.dispatcher();
+            let generation = state.generation;
+            for action in state.take_actions() {
+                match action {
+                    Action::Send {
+                        request_id,
+                        request,
+                        ..
+                    } => {
+                        let reply = transport.send(request);
+                        let dispatcher = dispatcher.clone();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            let event = match reply.await {
+                                Ok(response) => Event::Response {
+                                    request_id,
+                                    response,
+                                    now_ms: now_ms(),
+                                },
+                                Err(error) => Event::NetworkError {
+                                    request_id,
+                                    message: error.to_string(),
+                                    now_ms: now_ms(),
+                                },
+                            };
+                            dispatcher.dispatch(Msg::Reply { generation, event });
+                        });
+                    }
+                    Action::WakeAt(at_ms) => {
+                        let delay = at_ms.saturating_sub(now_ms()).min(u32::MAX as u64) as u32;
+                        let dispatcher = dispatcher.clone();
+                        *wake.borrow_mut() = Some(Timeout::new(delay, move || {
+                            dispatcher.dispatch(Msg::Reply {
+                                generation,
+                                event: Event::Tick { now_ms: now_ms() },
+                            });
+                        }));
+                    }
+                    _ => {}
+                }
+            }
+            if persist {
+                *latest.borrow_mut() = Some(state.clone());
+                let latest = latest.clone();
+                *save.borrow_mut() = Some(Timeout::new(SAVE_DELAY_MS, move || flush(&latest)));
+            }
+        });
+    }
+
+    // A reload or a closed tab must not lose the last change.
+    use_effect_with(persist, move |persist| {
+        let listener = persist.then(|| {
+            let window = gloo_utils::window();
+            gloo_events::EventListener::new(&window, "pagehide", move |_| flush(&latest))
+        });
+        move || drop(listener)
+    });
+}
+
+fn flush(latest: &Rc<RefCell<Option<UseReducerHandle<Explorer>>>>) {
+    let pending = latest.borrow_mut().take();
+    if let Some(state) = pending {
+        if let Err(error) = storage::save_run(&state.run, now_ms()) {
+            gloo_console_warn(&format!("graphwalk could not save the run: {error}"));
+        }
+    }
+}
+
+fn gloo_console_warn(message: &str) {
+    web_sys::console::warn_1(&message.into());
+}

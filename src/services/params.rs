@@ -1,0 +1,131 @@
+//! What the page's URL asks for: `?tutorial=&mode=&step=&embed=1&origin=&latency=`.
+
+/// The page's query parameters, read once at start.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Params {
+    /// A built-in tutorial id, e.g. `access-package-v1`.
+    pub tutorial: Option<String>,
+    /// `sandbox` or `live`.
+    pub mode: Option<String>,
+    /// A step id or 1-based number to scroll to and focus.
+    pub step: Option<String>,
+    /// Compact layout for an iframe in a docs page.
+    pub embed: bool,
+    /// The parent page's origin: the only one the embed layout reports its height to.
+    pub origin: Option<String>,
+    /// The in-page sandbox's delay per request, in milliseconds.
+    pub latency_ms: Option<u32>,
+    /// How long the in-page sandbox takes to deliver an access package assignment, in milliseconds.
+    pub delivery_ms: Option<u64>,
+    /// A tutorial file to load from this address instead of a built-in.
+    pub src: Option<String>,
+}
+
+impl Params {
+    pub fn parse(query: &str) -> Params {
+        let mut params = Params::default();
+        for (key, value) in pairs(query) {
+            match key.as_str() {
+                "tutorial" => params.tutorial = Some(value),
+                "mode" => params.mode = Some(value),
+                "step" => params.step = Some(value),
+                "embed" => params.embed = matches!(value.as_str(), "" | "1" | "true" | "yes"),
+                "origin" => params.origin = valid_origin(&value),
+                "latency" => params.latency_ms = value.parse().ok(),
+                "delivery" => params.delivery_ms = value.parse().ok(),
+                "src" => params.src = Some(value),
+                _ => {}
+            }
+        }
+        params
+    }
+
+    pub fn from_page() -> Params {
+        let query = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default();
+        Params::parse(&query)
+    }
+}
+
+/// Accepts `scheme://host[:port]` only, so a path or a wildcard can never widen where messages go.
+pub fn valid_origin(value: &str) -> Option<String> {
+    let (scheme, rest) = value.split_once("://")?;
+    let host_ok = !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    (matches!(scheme, "http" | "https") && host_ok).then(|| format!("{scheme}://{rest}"))
+}
+
+fn pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(key), decode(value))
+        })
+}
+
+/// Percent-decoding for query strings (`+` is a space).
+pub fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(high), Some(low)) => {
+                    out.push(high << 4 | low);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            byte => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(byte: u8) -> Option<u8> {
+    (byte as char).to_digit(16).map(|d| d as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_parameter() {
+        let p = Params::parse("?tutorial=access-package-v1&mode=live&step=3&embed=1&origin=https%3A%2F%2Fdocs.example.com&latency=0");
+        assert_eq!(p.tutorial.as_deref(), Some("access-package-v1"));
+        assert_eq!(p.mode.as_deref(), Some("live"));
+        assert_eq!(p.step.as_deref(), Some("3"));
+        assert!(p.embed);
+        assert_eq!(p.origin.as_deref(), Some("https://docs.example.com"));
+        assert_eq!(p.latency_ms, Some(0));
+    }
+
+    #[test]
+    fn refuses_origins_that_are_not_plain_origins() {
+        assert_eq!(valid_origin("*"), None);
+        assert_eq!(valid_origin("javascript:alert(1)"), None);
+        assert_eq!(valid_origin("https://docs.example.com/path"), None);
+        assert_eq!(
+            valid_origin("https://docs.example.com:8443").as_deref(),
+            Some("https://docs.example.com:8443")
+        );
+    }
+
+    #[test]
+    fn decodes_percent_and_plus() {
+        assert_eq!(decode("a+b%20c%2F"), "a b c/");
+        assert_eq!(decode("100%"), "100%");
+        assert_eq!(decode("%zz"), "%zz");
+        assert_eq!(decode("%é1"), "%é1");
+    }
+}

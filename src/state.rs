@@ -1,0 +1,159 @@
+//! The explorer's state: one reducer over the walkthrough runner, plus what the page shows about it.
+//!
+//! The reducer only feeds events to the runner. What the runner asks for (send a request, wake me later)
+//! is queued in `outbox` and carried out by the driver hook after the render.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use walkthrough::{Action, Event, Run, RunOptions, StepError, Tutorial};
+use yew::prelude::*;
+
+/// A message for the page's status line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub tone: Tone,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Tone {
+    Info,
+    Good,
+    Bad,
+}
+
+/// Something the reader asked for that the runner refused, shown where it happened.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refusal {
+    pub step: Option<usize>,
+    pub error: StepError,
+}
+
+#[derive(Clone)]
+pub struct Explorer {
+    pub run: Run,
+    /// Bumped on every change: effects and saves key on it.
+    pub rev: u64,
+    pub notice: Option<Notice>,
+    pub refusal: Option<Refusal>,
+    /// Which run this is: replies to requests sent by an earlier run are dropped.
+    pub generation: u64,
+    /// Shared with every clone of this state: actions wait here until the driver takes them.
+    outbox: Rc<RefCell<Vec<Action>>>,
+}
+
+impl PartialEq for Explorer {
+    fn eq(&self, other: &Self) -> bool {
+        self.rev == other.rev && Rc::ptr_eq(&self.outbox, &other.outbox)
+    }
+}
+
+pub enum Msg {
+    /// Feed an event from the reader to the runner.
+    Engine(Event),
+    /// A response, network failure or timer for the run `generation` (ignored if that run is gone).
+    Reply {
+        generation: u64,
+        event: Event,
+    },
+    /// Start over with this tutorial.
+    Load(Box<Tutorial>, RunOptions),
+    /// Continue a run saved before a reload.
+    Restore(Box<Run>),
+    Notify(Notice),
+    DismissNotice,
+}
+
+impl Explorer {
+    pub fn new(run: Run) -> Self {
+        Explorer {
+            run,
+            rev: 0,
+            notice: None,
+            refusal: None,
+            generation: 0,
+            outbox: Rc::default(),
+        }
+    }
+
+    /// Takes what the runner asked for since the driver last looked.
+    pub fn take_actions(&self) -> Vec<Action> {
+        std::mem::take(&mut *self.outbox.borrow_mut())
+    }
+
+    fn feed(&mut self, event: Event) {
+        let is_user_action = !matches!(
+            event,
+            Event::Response { .. } | Event::NetworkError { .. } | Event::Tick { .. }
+        );
+        if is_user_action {
+            self.refusal = None;
+        }
+        let actions = self.run.handle(event);
+        for action in &actions {
+            match action {
+                Action::Refused { step, error } => {
+                    self.refusal = Some(Refusal {
+                        step: *step,
+                        error: error.clone(),
+                    })
+                }
+                Action::CleanupFinished { left: 0 } => {
+                    self.notice = Some(Notice {
+                        text: "Cleanup finished: everything this run created has been removed.".into(),
+                        tone: Tone::Good,
+                    })
+                }
+                Action::CleanupFinished { left } => {
+                    self.notice = Some(Notice {
+                        text: format!(
+                            "Cleanup finished with {left} object{} left. See the cleanup panel for why, then try Clean up again.",
+                            if *left == 1 { "" } else { "s" }
+                        ),
+                        tone: Tone::Bad,
+                    })
+                }
+                _ => {}
+            }
+        }
+        self.outbox.borrow_mut().extend(actions);
+    }
+}
+
+impl Reducible for Explorer {
+    type Action = Msg;
+
+    fn reduce(self: Rc<Self>, msg: Msg) -> Rc<Self> {
+        let mut next = (*self).clone();
+        next.rev += 1;
+        match msg {
+            Msg::Engine(event) => next.feed(event),
+            Msg::Reply { generation, event } => {
+                if generation != next.generation {
+                    return self;
+                }
+                next.feed(event)
+            }
+            Msg::Load(tutorial, options) => {
+                next.run = Run::new(*tutorial, options);
+                next.refusal = None;
+                next.notice = None;
+                // Whatever the old run still had in flight belongs to it, not to this one.
+                next.generation += 1;
+                next.outbox = Rc::default();
+            }
+            Msg::Restore(run) => {
+                next.run = *run;
+                next.generation += 1;
+                next.outbox = Rc::default();
+                next.feed(Event::Resume {
+                    now_ms: crate::services::clock::now_ms(),
+                });
+            }
+            Msg::Notify(notice) => next.notice = Some(notice),
+            Msg::DismissNotice => next.notice = None,
+        }
+        Rc::new(next)
+    }
+}

@@ -1,0 +1,123 @@
+//! Helpers for the browser tests: a fresh element to mount into, waiting on the DOM, and real DOM events.
+#![allow(dead_code)]
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use graphwalk::{App, AppProps, Params};
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement};
+
+/// A new, empty element appended to the page's body.
+pub fn fresh_root() -> Element {
+    let document = gloo_utils::document();
+    let root = document.create_element("div").expect("create a div");
+    document
+        .body()
+        .expect("a body")
+        .append_child(&root)
+        .expect("append the div");
+    root
+}
+
+/// Mounts the whole app with no latency and quick delivery, so a run takes milliseconds.
+pub async fn mount_app(query: &str, persist: bool) -> Element {
+    let root = fresh_root();
+    let mut params = Params::parse(query);
+    params.latency_ms.get_or_insert(0);
+    params.delivery_ms.get_or_insert(50);
+    let props = AppProps {
+        params: Some(Rc::new(params)),
+        persist,
+    };
+    yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    root
+}
+
+pub async fn sleep(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+}
+
+/// Waits until `check` holds, polling the DOM; panics with `what` after `timeout`.
+pub async fn wait_for(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
+    let start = js_sys::Date::now();
+    loop {
+        yew::scheduler::flush().await;
+        if check() {
+            return;
+        }
+        if js_sys::Date::now() - start > timeout.as_millis() as f64 {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        sleep(10).await;
+    }
+}
+
+pub fn find(root: &Element, selector: &str) -> Option<Element> {
+    root.query_selector(selector).ok().flatten()
+}
+
+pub fn get(root: &Element, selector: &str) -> Element {
+    find(root, selector).unwrap_or_else(|| panic!("nothing matches {selector}"))
+}
+
+pub fn all(root: &Element, selector: &str) -> Vec<Element> {
+    let list = root.query_selector_all(selector).expect("a valid selector");
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<Element>().ok())
+        .collect()
+}
+
+pub fn text(element: &Element) -> String {
+    element.text_content().unwrap_or_default()
+}
+
+pub async fn click(element: &Element) {
+    element.unchecked_ref::<HtmlElement>().click();
+    yew::scheduler::flush().await;
+}
+
+/// Sets a text field's value and fires a bubbling `input` event, as typing would.
+pub async fn type_into(element: &Element, value: &str) {
+    if let Some(input) = element.dyn_ref::<web_sys::HtmlInputElement>() {
+        input.set_value(value);
+    } else if let Some(area) = element.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+        area.set_value(value);
+    }
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let event = web_sys::InputEvent::new_with_event_init_dict("input", &init.unchecked_into())
+        .expect("an input event");
+    element.dispatch_event(&event).expect("dispatch input");
+    yew::scheduler::flush().await;
+}
+
+/// Submits a form the way pressing Enter or its submit button would.
+pub async fn submit(form: &Element) {
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let event = web_sys::SubmitEvent::new_with_event_init_dict("submit", &init.unchecked_into())
+        .expect("a submit event");
+    form.dispatch_event(&event).expect("dispatch submit");
+    yew::scheduler::flush().await;
+}
+
+/// The card of the step numbered `n` (1-based).
+pub fn card(root: &Element, n: usize) -> Element {
+    get(root, &format!("#step-{n}"))
+}
+
+pub fn status_of(root: &Element, n: usize) -> String {
+    card(root, n)
+        .get_attribute("data-status")
+        .unwrap_or_default()
+}
+
+pub fn clear_storage() {
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.clear();
+    }
+}

@@ -1,0 +1,205 @@
+//! The explorer in a real browser: step cards, the variables panel, body validation, stale marking,
+//! persistence, and a whole run with cleanup against the in-page sandbox.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const RUN_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[wasm_bindgen_test]
+async fn a_card_shows_its_request_and_not_run_status() {
+    let root = mount_app("?tutorial=access-package-beta", false).await;
+    let first = card(&root, 1);
+    assert!(!text(&get(&first, "h3")).is_empty(), "the card has a title");
+    assert_eq!(status_of(&root, 1), "idle");
+    let method = text(&get(&first, ".request-line .method"));
+    assert!(
+        ["GET", "POST"].contains(&method.as_str()),
+        "method shown: {method}"
+    );
+    assert!(
+        text(&get(&first, ".request-line .url")).contains("/beta/"),
+        "the address is on the beta API"
+    );
+    assert!(
+        find(&first, ".response").is_none(),
+        "no response before it runs"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn unresolved_variables_name_the_step_that_provides_them() {
+    let root = mount_app("?tutorial=access-package-beta", false).await;
+    let unresolved = all(&root, ".var.unresolved");
+    assert!(
+        !unresolved.is_empty(),
+        "later steps show unresolved variables before the run"
+    );
+    let tip = text(&get(&unresolved[0], ".var-tip"));
+    assert!(
+        tip.contains("will come from step"),
+        "the tip names the providing step: {tip}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn running_a_step_shows_the_response_and_captures_into_the_variables_panel() {
+    let root = mount_app("?tutorial=access-package-beta", false).await;
+    click(&get(&card(&root, 1), "button.run-step")).await;
+    wait_for("step 1 to pass", RUN_TIMEOUT, || {
+        status_of(&root, 1) == "passed"
+    })
+    .await;
+
+    let first = card(&root, 1);
+    assert!(
+        text(&get(&first, ".http-status")).starts_with("200"),
+        "a 200 response is shown"
+    );
+    assert!(
+        find(&first, ".json-view").is_some(),
+        "the body is shown as a JSON tree"
+    );
+    let rows = all(&root, ".variables tbody tr");
+    let captured: Vec<_> = rows
+        .iter()
+        .filter(|row| text(row).contains("Step 1"))
+        .collect();
+    assert!(
+        !captured.is_empty(),
+        "a value captured by step 1 is listed with its source"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_invalid_body_is_refused_with_line_and_column_and_nothing_is_sent() {
+    let root = mount_app("?tutorial=access-package-beta", false).await;
+    let post = all(&root, "li.step")
+        .into_iter()
+        .find(|c| text(&get(c, ".request-line .method")) == "POST")
+        .expect("a step that posts a body");
+    click(&get(&post, ".edit-request")).await;
+    let body = get(&post, ".body-input");
+    type_into(&body, "{\n  \"displayName\": \"x\",\n  oops\n}").await;
+    submit(&get(&post, "form.request-editor")).await;
+
+    let error = text(&get(&post, ".field-error"));
+    assert!(error.contains("line 3"), "names the line: {error}");
+    assert!(error.contains("column"), "names the column: {error}");
+    assert!(
+        error.contains("Nothing was sent"),
+        "says nothing was sent: {error}"
+    );
+    assert!(
+        find(&post, "form.request-editor").is_some(),
+        "the editor stays open with the text"
+    );
+    assert!(find(&post, ".response").is_none(), "no request went out");
+}
+
+#[wasm_bindgen_test]
+async fn editing_a_captured_value_marks_the_steps_that_used_it_stale() {
+    let root = mount_app("?tutorial=access-package-beta", false).await;
+    // Run far enough that a later step has used a value captured earlier.
+    let cards = all(&root, "li.step");
+    let user = cards
+        .iter()
+        .position(|c| {
+            !all(c, ".var").is_empty()
+                && all(c, ".var.unresolved")
+                    .iter()
+                    .any(|v| text(v).contains("{{"))
+        })
+        .expect("a step that needs a captured value")
+        + 1;
+    click(&get(&card(&root, user), "button.run-to")).await;
+    wait_for("the run to reach that step", RUN_TIMEOUT, || {
+        status_of(&root, user) == "passed"
+    })
+    .await;
+
+    // Edit a captured variable that this step used.
+    let used = get(&card(&root, user), ".var")
+        .get_attribute("data-var")
+        .expect("a variable name");
+    let row = get(&root, &format!(".variables tr[data-var='{used}']"));
+    click(&get(&row, "button")).await;
+    let row = get(&root, &format!(".variables tr[data-var='{used}']"));
+    type_into(&get(&row, "input"), "00000000-0000-0000-0000-000000000001").await;
+    submit(&get(&row, "form")).await;
+
+    wait_for("the step to turn stale", Duration::from_secs(2), || {
+        status_of(&root, user) == "stale"
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn the_whole_tutorial_runs_and_cleanup_leaves_nothing() {
+    for tutorial in ["access-package-beta", "access-package-v1"] {
+        let root = mount_app(&format!("?tutorial={tutorial}"), false).await;
+        let steps = all(&root, "li.step").len();
+        click(&get(&root, "#run-all")).await;
+        wait_for("every step to pass", RUN_TIMEOUT, || {
+            (1..=steps).all(|n| status_of(&root, n) == "passed")
+                || (1..=steps).any(|n| status_of(&root, n) == "failed")
+        })
+        .await;
+        let failed: Vec<String> = (1..=steps)
+            .filter(|n| status_of(&root, *n) != "passed")
+            .map(|n| format!("step {n}: {}", text(&card(&root, n))))
+            .collect();
+        assert!(failed.is_empty(), "{tutorial}: {failed:?}");
+        assert_eq!(
+            text(&get(&root, "#progress-text")),
+            format!("{steps}/{steps} passed")
+        );
+        assert!(
+            !all(&root, ".ledger-entry").is_empty(),
+            "the ledger lists what was created"
+        );
+
+        click(&get(&root, "#clean-up")).await;
+        wait_for("cleanup to finish", RUN_TIMEOUT, || {
+            text(&get(&root, ".cleanup-summary")).contains("has been removed")
+        })
+        .await;
+        assert!(all(&root, ".ledger-entry.failed").is_empty());
+        root.remove();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_saved_run_is_picked_up_after_a_remount() {
+    clear_storage();
+    let root = mount_app("?tutorial=access-package-beta", true).await;
+    click(&get(&card(&root, 1), "button.run-step")).await;
+    wait_for("step 1 to pass", RUN_TIMEOUT, || {
+        status_of(&root, 1) == "passed"
+    })
+    .await;
+    wait_for("the run to be saved", Duration::from_secs(3), || {
+        web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .and_then(|s| s.get_item("graphwalk.run").ok().flatten())
+            .is_some_and(|saved| saved.contains("\"Passed\""))
+    })
+    .await;
+    root.remove();
+
+    let again = mount_app("?tutorial=access-package-beta", true).await;
+    wait_for("the restored run", Duration::from_secs(3), || {
+        status_of(&again, 1) == "passed"
+    })
+    .await;
+    assert!(text(&get(&again, ".notice")).contains("Picked up your run"));
+    again.remove();
+    clear_storage();
+}
