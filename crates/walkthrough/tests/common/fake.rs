@@ -274,7 +274,12 @@ impl Fake {
 }
 
 impl Server for Fake {
-    fn serve(&mut self, request: &http::Request<String>, _now_ms: u64) -> http::Response<String> {
+    fn serve(
+        &mut self,
+        request: &http::Request<String>,
+        _scopes: &[String],
+        _now_ms: u64,
+    ) -> http::Response<String> {
         self.calls += 1;
         if !self.fail_next.is_empty() {
             let (status, retry_after) = self.fail_next.remove(0);

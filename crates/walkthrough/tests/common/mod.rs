@@ -2,12 +2,19 @@
 #![allow(dead_code)]
 
 pub mod fake;
+pub mod tenant;
 
 use walkthrough::{Action, Event, Run};
 
 /// Something that answers Graph requests (the sandbox tenant or the small fake).
 pub trait Server {
-    fn serve(&mut self, request: &http::Request<String>, now_ms: u64) -> http::Response<String>;
+    /// `scopes` are the delegated permissions the run asked a token for.
+    fn serve(
+        &mut self,
+        request: &http::Request<String>,
+        scopes: &[String],
+        now_ms: u64,
+    ) -> http::Response<String>;
 }
 
 /// Drives a run to quiescence on a virtual clock.
@@ -48,6 +55,7 @@ impl Driver {
                     request_id,
                     request,
                     step,
+                    scopes,
                     ..
                 } => {
                     self.sent += 1;
@@ -66,7 +74,7 @@ impl Driver {
                         with_token.method(),
                         with_token.uri()
                     ));
-                    let response = server.serve(&with_token, self.now_ms);
+                    let response = server.serve(&with_token, &scopes, self.now_ms);
                     self.pending
                         .push((self.now_ms + self.latency_ms, request_id, response));
                 }

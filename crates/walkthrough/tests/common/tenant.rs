@@ -1,0 +1,37 @@
+//! The sandbox tenant behind the test driver, with a token minted for exactly the scopes asked for.
+
+use super::Server;
+
+pub struct Tenant {
+    pub sandbox: sandbox::Sandbox,
+}
+
+impl Tenant {
+    pub fn new(config: sandbox::Config) -> Tenant {
+        Tenant {
+            sandbox: sandbox::Sandbox::new(config),
+        }
+    }
+}
+
+impl Server for Tenant {
+    fn serve(
+        &mut self,
+        request: &http::Request<String>,
+        scopes: &[String],
+        now_ms: u64,
+    ) -> http::Response<String> {
+        let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+        let token = sandbox::mint_token(
+            &scopes,
+            self.sandbox.admin_upn(),
+            self.sandbox.tenant_id(),
+            now_ms / 1000 + 3600,
+        );
+        let mut request = request.clone();
+        let value =
+            http::HeaderValue::from_str(&format!("Bearer {token}")).expect("token is ASCII");
+        request.headers_mut().insert("authorization", value);
+        self.sandbox.handle(&request, now_ms)
+    }
+}
