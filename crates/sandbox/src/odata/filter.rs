@@ -111,6 +111,11 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, FilterError> {
                     return Err(FilterError::Syntax(format!("unexpected literal '{word}'")));
                 }
             }
+            c if c.is_ascii_hexdigit() && is_guid_at(&chars, i) => {
+                let word: String = chars[i..i + 36].iter().collect();
+                out.push(Tok::Guid(word.to_ascii_lowercase()));
+                i += 36;
+            }
             c if c.is_alphabetic() || c == '_' || c == '@' || c == '$' => {
                 let start = i;
                 while i < chars.len()
@@ -119,7 +124,12 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, FilterError> {
                 {
                     i += 1;
                 }
-                out.push(Tok::Word(chars[start..i].iter().collect()));
+                let word: String = chars[start..i].iter().collect();
+                let lower = word.to_ascii_lowercase();
+                if lower.ends_with("/any") || lower.ends_with("/all") {
+                    return Err(FilterError::Unsupported("lambda operators".into()));
+                }
+                out.push(Tok::Word(word));
             }
             other => {
                 return Err(FilterError::Syntax(format!(
@@ -129,6 +139,15 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, FilterError> {
         }
     }
     Ok(out)
+}
+
+/// A bare GUID literal (OData allows them unquoted) starting at `i`.
+fn is_guid_at(chars: &[char], i: usize) -> bool {
+    let Some(run) = chars.get(i..i + 36) else {
+        return false;
+    };
+    let word: String = run.iter().collect();
+    crate::ids::is_guid(&word) && chars.get(i + 36).is_none_or(|c| !c.is_alphanumeric())
 }
 
 struct Parser {

@@ -1,0 +1,155 @@
+//! Command-line flags of `graphwalk-sandbox`.
+
+use sandbox::Config;
+
+pub const USAGE: &str = "graphwalk-sandbox: an emulated Microsoft Graph tenant on 127.0.0.1
+
+USAGE: graphwalk-sandbox [FLAGS]
+
+  --port N                 port to listen on (default 8787; 0 picks a free one)
+  --seed N                 seed for ids and fault decisions (default 1)
+  --delivery-delay-ms N    time an assignment request takes to be delivered (default 2000)
+  --throttle-rate F        chance 0..1 of answering 429 (default 0)
+  --retry-after-secs N     Retry-After sent with 429 and 503 (default 2)
+  --unavailable-rate F     chance 0..1 of answering 503 (default 0)
+  --replication-lag-ms N   new objects answer 404 for this long (default 0)
+  --domain NAME            the tenant's verified domain (default graphwalk-sandbox.onmicrosoft.com)
+  --legacy-role-names      beta role definitions use their old names (\"Company Administrator\")
+  --allow-origin ORIGIN    allow this browser origin (repeatable; '*' allows any);
+                           default: any http://localhost:* or http://127.0.0.1:* origin
+  --print-token            print an administrator token with the tutorial's scopes and exit
+  --help                   show this text
+
+Endpoints: /beta/... and /v1.0/... as Graph; POST /_sandbox/reset; GET /_sandbox/state;
+GET /_sandbox/token; POST /_sandbox/faults with {\"throttle_rate\":0.2,...}.";
+
+/// Which browser origins may call the server.
+#[derive(Clone, Debug, Default)]
+pub struct Origins {
+    listed: Vec<String>,
+}
+
+impl Origins {
+    pub fn allows(&self, origin: &str) -> bool {
+        if self.listed.is_empty() {
+            return is_local(origin);
+        }
+        self.listed
+            .iter()
+            .any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
+    }
+}
+
+/// `http://localhost[:port]` or `http://127.0.0.1[:port]`.
+fn is_local(origin: &str) -> bool {
+    ["http://localhost", "http://127.0.0.1"]
+        .iter()
+        .any(|base| match origin.strip_prefix(base) {
+            Some("") => true,
+            Some(rest) => rest
+                .strip_prefix(':')
+                .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())),
+            None => false,
+        })
+}
+
+#[derive(Debug, Default)]
+pub struct Options {
+    pub port: u16,
+    pub config: Config,
+    pub origins: Origins,
+    pub print_token: bool,
+    pub help: bool,
+}
+
+fn value<T: std::str::FromStr>(flag: &str, v: Option<String>) -> Result<T, String> {
+    let v = v.ok_or_else(|| format!("{flag} needs a value"))?;
+    v.parse()
+        .map_err(|_| format!("{flag}: invalid value '{v}'"))
+}
+
+pub fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
+    let mut o = Options {
+        port: 8787,
+        ..Options::default()
+    };
+    o.config.faults.retry_after_secs = 2;
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
+        // Accept --flag=value as well as --flag value.
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) => (f.to_string(), Some(v.to_string())),
+            None => (arg.clone(), None),
+        };
+        let mut next = || inline.clone().or_else(|| args.next());
+        match flag.as_str() {
+            "--port" => o.port = value(&flag, next())?,
+            "--seed" => o.config.seed = value(&flag, next())?,
+            "--delivery-delay-ms" => o.config.delivery_delay_ms = value(&flag, next())?,
+            "--throttle-rate" => o.config.faults.throttle_rate = rate(&flag, next())?,
+            "--retry-after-secs" => o.config.faults.retry_after_secs = value(&flag, next())?,
+            "--unavailable-rate" => o.config.faults.unavailable_rate = rate(&flag, next())?,
+            "--replication-lag-ms" => o.config.faults.replication_lag_ms = value(&flag, next())?,
+            "--domain" => o.config.default_domain = value(&flag, next())?,
+            "--legacy-role-names" => o.config.legacy_role_names = true,
+            "--allow-origin" => o.origins.listed.push(value(&flag, next())?),
+            "--print-token" => o.print_token = true,
+            "--help" | "-h" => o.help = true,
+            other => return Err(format!("unknown flag '{other}'")),
+        }
+    }
+    Ok(o)
+}
+
+fn rate(flag: &str, v: Option<String>) -> Result<f64, String> {
+    let r: f64 = value(flag, v)?;
+    if (0.0..=1.0).contains(&r) {
+        Ok(r)
+    } else {
+        Err(format!("{flag} must be between 0 and 1"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(a: &[&str]) -> Result<Options, String> {
+        parse(a.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn parses_flags() {
+        let o = p(&[
+            "--port",
+            "0",
+            "--seed=9",
+            "--throttle-rate",
+            "0.5",
+            "--print-token",
+        ])
+        .expect("flags");
+        assert_eq!(o.port, 0);
+        assert_eq!(o.config.seed, 9);
+        assert_eq!(o.config.faults.throttle_rate, 0.5);
+        assert!(o.print_token);
+        assert!(p(&["--throttle-rate", "2"]).is_err());
+        assert!(p(&["--bogus"]).is_err());
+        assert!(p(&["--port"]).is_err());
+    }
+
+    #[test]
+    fn local_origins_by_default() {
+        let o = Origins::default();
+        assert!(o.allows("http://localhost:8080"));
+        assert!(o.allows("http://127.0.0.1:3000"));
+        assert!(o.allows("http://localhost"));
+        assert!(!o.allows("http://localhost.evil.com"));
+        assert!(!o.allows("https://example.com"));
+        let listed = Origins {
+            listed: vec!["https://docs.example".into()],
+        };
+        assert!(listed.allows("https://docs.example"));
+        assert!(!listed.allows("http://localhost:1"));
+    }
+}

@@ -1,0 +1,315 @@
+//! Starts the real `graphwalk-sandbox` on a free port and drives the beta tutorial over HTTP.
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+/// The server process, stopped when the test ends (even on failure).
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(extra: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_graphwalk-sandbox"))
+        .args(["--port", "0", "--delivery-delay-ms", "0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start graphwalk-sandbox");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read the listening line");
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("listening line")
+        .to_string();
+    Server { child, base }
+}
+
+type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
+
+struct Answer {
+    status: u16,
+    headers: http::HeaderMap,
+    body: Value,
+}
+
+async fn call(
+    c: &HttpClient,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> Answer {
+    let mut b = http::Request::builder().method(method).uri(url);
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    let bytes = body.map(|v| Bytes::from(v.to_string())).unwrap_or_default();
+    let resp = c
+        .request(b.body(Full::new(bytes)).expect("request"))
+        .await
+        .expect("response");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let raw = resp.into_body().collect().await.expect("body").to_bytes();
+    let body = if raw.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&raw).expect("json")
+    };
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().expect("id").to_string()
+}
+
+#[tokio::test]
+async fn drives_the_beta_flow_over_http() {
+    let server = start(&[]);
+    let base = server.base.clone();
+    let c: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+
+    // A browser's preflight from a local origin is answered and allows our headers.
+    let pre = call(
+        &c,
+        "OPTIONS",
+        &format!("{base}/beta/users"),
+        &[
+            ("origin", "http://localhost:8080"),
+            ("access-control-request-method", "POST"),
+            (
+                "access-control-request-headers",
+                "authorization,content-type",
+            ),
+        ],
+        None,
+    )
+    .await;
+    assert!(
+        pre.status == 200 || pre.status == 204,
+        "preflight status {}",
+        pre.status
+    );
+    assert_eq!(
+        pre.headers
+            .get("access-control-allow-origin")
+            .and_then(|h| h.to_str().ok()),
+        Some("http://localhost:8080")
+    );
+    let allowed = pre
+        .headers
+        .get("access-control-allow-headers")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    assert!(
+        allowed.contains("authorization") && allowed.contains("content-type"),
+        "{allowed}"
+    );
+    let methods = pre
+        .headers
+        .get("access-control-allow-methods")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    assert!(
+        methods.contains("POST") && methods.contains("DELETE"),
+        "{methods}"
+    );
+    // A foreign origin gets no CORS grant.
+    let foreign = call(
+        &c,
+        "OPTIONS",
+        &format!("{base}/beta/users"),
+        &[
+            ("origin", "https://evil.example"),
+            ("access-control-request-method", "GET"),
+        ],
+        None,
+    )
+    .await;
+    assert!(foreign.headers.get("access-control-allow-origin").is_none());
+
+    // No token: 401.
+    let anon = call(&c, "GET", &format!("{base}/v1.0/me"), &[], None).await;
+    assert_eq!(anon.status, 401);
+    assert_eq!(
+        anon.body["error"]["code"],
+        json!("InvalidAuthenticationToken")
+    );
+
+    let tok = call(&c, "GET", &format!("{base}/_sandbox/token"), &[], None).await;
+    let token = format!(
+        "Bearer {}",
+        tok.body["access_token"].as_str().expect("token")
+    );
+    let h = [
+        ("authorization", token.as_str()),
+        ("content-type", "application/json"),
+        ("origin", "http://127.0.0.1:5173"),
+    ];
+    let me = call(&c, "GET", &format!("{base}/v1.0/me"), &h, None).await;
+    assert_eq!(me.status, 200);
+    assert_eq!(
+        me.headers
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("http://127.0.0.1:5173")
+    );
+    let domain = me.body["userPrincipalName"]
+        .as_str()
+        .expect("upn")
+        .split('@')
+        .nth(1)
+        .expect("domain")
+        .to_string();
+
+    let g = format!("{base}/beta");
+    let em = format!("{g}/identityGovernance/entitlementManagement");
+    let user = |name: &str| {
+        json!({"accountEnabled":true,"displayName":name,"mailNickname":name,
+        "userPrincipalName":format!("{name}@{domain}"),"passwordProfile":{"password":"Contoso1234"}})
+    };
+    let admin1 = call(&c, "POST", &format!("{g}/users"), &h, Some(user("Admin1"))).await;
+    assert_eq!(admin1.status, 201, "{}", admin1.body);
+    let requestor = call(
+        &c,
+        "POST",
+        &format!("{g}/users"),
+        &h,
+        Some(user("Requestor1")),
+    )
+    .await;
+    let requestor = id(&requestor.body);
+    let ra = call(&c, "POST", &format!("{g}/roleManagement/directory/roleAssignments"), &h, Some(json!({
+        "roleDefinitionId":"45d8d3c5-c802-45c6-b32a-1d70b5e1e86e","principalId":id(&admin1.body),"directoryScopeId":"/"}))).await;
+    assert_eq!(ra.status, 201, "{}", ra.body);
+    let grp = call(&c, "POST", &format!("{g}/groups"), &h, Some(json!({"description":"Marketing group",
+        "displayName":"Marketing resources","mailEnabled":false,"mailNickname":"markres","securityEnabled":true}))).await;
+    let group = id(&grp.body);
+    let cats = call(
+        &c,
+        "GET",
+        &format!("{em}/accessPackageCatalogs?$filter=(displayName%20eq%20'General')"),
+        &h,
+        None,
+    )
+    .await;
+    let catalog = id(&cats.body["value"][0]);
+    let rr = call(&c, "POST", &format!("{em}/accessPackageResourceRequests"), &h, Some(json!({"catalogId":catalog,
+        "requestType":"AdminAdd","accessPackageResource":{"originId":group,"originSystem":"AadGroup"}}))).await;
+    assert_eq!(rr.body["requestState"], json!("Delivered"));
+    let res = call(&c, "GET", &format!("{em}/accessPackageCatalogs/{catalog}/accessPackageResources?$filter=(displayName+eq+%27Marketing+resources%27)"), &h, None).await;
+    let resource = id(&res.body["value"][0]);
+    let ap = call(
+        &c,
+        "POST",
+        &format!("{em}/accessPackages"),
+        &h,
+        Some(json!({"catalogId":catalog,"displayName":"Marketing Campaign"})),
+    )
+    .await;
+    let package = id(&ap.body);
+    let rs = call(&c, "POST", &format!("{em}/accessPackages/{package}/accessPackageResourceRoleScopes"), &h, Some(json!({
+        "accessPackageResourceRole":{"originId":format!("Member_{group}"),"originSystem":"AadGroup","accessPackageResource":{"id":resource}},
+        "accessPackageResourceScope":{"originId":group,"originSystem":"AadGroup"}}))).await;
+    assert_eq!(rs.status, 201, "{}", rs.body);
+    let pol = call(&c, "POST", &format!("{em}/accessPackageAssignmentPolicies"), &h, Some(json!({"accessPackageId":package,
+        "displayName":"direct","durationInDays":30,"requestorSettings":{"scopeType":"SpecificDirectorySubjects","acceptRequests":true,
+        "allowedRequestors":[{"@odata.type":"#microsoft.graph.singleUser","id":requestor}]}}))).await;
+    let policy = id(&pol.body);
+    let req = call(&c, "POST", &format!("{em}/accessPackageAssignmentRequests"), &h, Some(json!({"requestType":"AdminAdd",
+        "accessPackageAssignment":{"targetId":requestor,"assignmentPolicyId":policy,"accessPackageId":package}}))).await;
+    assert_eq!(req.body["requestState"], json!("Submitted"));
+    let got = call(
+        &c,
+        "GET",
+        &format!("{em}/accessPackageAssignmentRequests/{}", id(&req.body)),
+        &h,
+        None,
+    )
+    .await;
+    assert_eq!(got.body["requestState"], json!("Delivered"));
+    let members = call(&c, "GET", &format!("{g}/groups/{group}/members"), &h, None).await;
+    assert_eq!(members.body["value"][0]["id"], json!(requestor));
+    let asg = call(&c, "GET", &format!("{em}/accessPackageAssignments?$filter=accessPackageAssignmentPolicy/Id+eq+%27{policy}%27"), &h, None).await;
+    let assignment = id(&asg.body["value"][0]);
+    let rm = call(
+        &c,
+        "POST",
+        &format!("{em}/accessPackageAssignmentRequests"),
+        &h,
+        Some(json!({"requestType":"AdminRemove",
+        "accessPackageAssignment":{"id":assignment}})),
+    )
+    .await;
+    assert_eq!(rm.status, 201);
+    for url in [
+        format!("{em}/accessPackageAssignmentPolicies/{policy}"),
+        format!("{em}/accessPackages/{package}"),
+        format!("{g}/users/{requestor}"),
+        format!("{g}/users/{}", id(&admin1.body)),
+        format!("{g}/groups/{group}"),
+    ] {
+        let r = call(&c, "DELETE", &url, &h, None).await;
+        assert_eq!(r.status, 204, "{url}: {}", r.body);
+    }
+
+    let st = call(&c, "GET", &format!("{base}/_sandbox/state"), &[], None).await;
+    assert_eq!(st.body["beyondSeed"], json!([]));
+    assert!(st.body["stats"]["requests"].as_u64().unwrap_or(0) > 15);
+
+    // Paging links point back at this server.
+    let two = call(&c, "POST", &format!("{g}/users"), &h, Some(user("Extra1"))).await;
+    assert_eq!(two.status, 201);
+    let page = call(&c, "GET", &format!("{g}/users?$top=1"), &h, None).await;
+    let next = page.body["@odata.nextLink"]
+        .as_str()
+        .expect("next link")
+        .to_string();
+    assert!(next.starts_with(&base), "{next}");
+    let page2 = call(&c, "GET", &next, &h, None).await;
+    assert_eq!(page2.status, 200);
+    assert_eq!(page2.body["value"].as_array().map(Vec::len), Some(1));
+
+    let reset = call(&c, "POST", &format!("{base}/_sandbox/reset"), &[], None).await;
+    assert_eq!(reset.status, 204);
+    let st = call(&c, "GET", &format!("{base}/_sandbox/state"), &[], None).await;
+    assert_eq!(st.body["beyondSeed"], json!([]));
+    assert_eq!(
+        st.body["snapshot"]["users"].as_array().map(Vec::len),
+        Some(1)
+    );
+}
+
+#[test]
+fn prints_a_token_and_exits() {
+    let out = Command::new(env!("CARGO_BIN_EXE_graphwalk-sandbox"))
+        .arg("--print-token")
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert_eq!(token.split('.').count(), 3);
+}
