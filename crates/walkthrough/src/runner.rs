@@ -458,14 +458,14 @@ impl Run {
         let mut out = Vec::new();
         match event {
             Event::RunAll { now_ms } => {
-                self.now_ms = now_ms;
+                self.now_ms = self.now_ms.max(now_ms);
                 let all: Vec<usize> = (0..self.steps.len())
                     .filter(|&i| self.steps[i].status != StepStatus::Passed)
                     .collect();
                 self.start_plan(all, &mut out);
             }
             Event::RunTo { step, now_ms } => {
-                self.now_ms = now_ms;
+                self.now_ms = self.now_ms.max(now_ms);
                 if step < self.steps.len() {
                     let mut want: BTreeSet<usize> = self.ancestors(step);
                     want.retain(|&i| self.steps[i].status != StepStatus::Passed);
@@ -474,7 +474,7 @@ impl Run {
                 }
             }
             Event::RunStep { step, now_ms } => {
-                self.now_ms = now_ms;
+                self.now_ms = self.now_ms.max(now_ms);
                 if step < self.steps.len() {
                     self.start_plan(vec![step], &mut out);
                 }
@@ -484,7 +484,7 @@ impl Run {
                 response,
                 now_ms,
             } => {
-                self.now_ms = now_ms;
+                self.now_ms = self.now_ms.max(now_ms);
                 if let Some(flight) = self.in_flight.remove(&request_id) {
                     let received = to_received(response, now_ms.saturating_sub(flight.sent_at_ms));
                     match flight.cleanup {
@@ -498,13 +498,13 @@ impl Run {
                 message,
                 now_ms,
             } => {
-                self.now_ms = now_ms;
+                self.now_ms = self.now_ms.max(now_ms);
                 if let Some(flight) = self.in_flight.remove(&request_id) {
                     self.on_network_error(flight, message, &mut out);
                 }
             }
             Event::Tick { now_ms } => {
-                self.now_ms = now_ms;
+                self.now_ms = self.now_ms.max(now_ms);
                 self.fire_timers(&mut out);
             }
             Event::Stop => self.stop(),
@@ -516,11 +516,11 @@ impl Run {
             }
             Event::SetVariable { name, value } => self.set_variable(&name, value, &mut out),
             Event::Cleanup { now_ms } => {
-                self.now_ms = now_ms;
+                self.now_ms = self.now_ms.max(now_ms);
                 self.start_cleanup();
             }
             Event::Resume { now_ms } => {
-                self.now_ms = now_ms;
+                self.now_ms = self.now_ms.max(now_ms);
                 self.resume(&mut out);
             }
             Event::Reset => self.reset(),

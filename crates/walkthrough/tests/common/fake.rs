@@ -14,6 +14,10 @@ pub struct Fake {
     /// request id -> remaining polls before delivery
     requests: BTreeMap<String, u32>,
     pub polls_before_delivery: u32,
+    /// Requests end Denied instead of Delivered.
+    pub deny: bool,
+    /// Answer these paths (substring match) with this status, always.
+    pub broken: Vec<(&'static str, u16)>,
     /// Answer the next N requests with this status first.
     pub fail_next: Vec<(u16, Option<&'static str>)>,
     pub calls: usize,
@@ -159,7 +163,18 @@ impl Fake {
             }
             ("GET", ["accessPackageCatalogs", _, "accessPackageResources"])
             | ("GET", ["catalogs", _, "resources"]) => {
-                let list: Vec<Value> = self.of("resources").into_iter().cloned().collect();
+                let wanted = decode(query);
+                let list: Vec<Value> = self
+                    .of("resources")
+                    .into_iter()
+                    .filter(|r| {
+                        [&r["originId"], &r["displayName"]].iter().any(|v| {
+                            v.as_str()
+                                .is_some_and(|v| !v.is_empty() && wanted.contains(v))
+                        })
+                    })
+                    .cloned()
+                    .collect();
                 resp(200, json!({ "value": list }))
             }
             ("GET", ["accessPackageCatalogs", _, "accessPackageResourceRoles"])
@@ -244,7 +259,9 @@ impl Fake {
                 let Some(left) = self.requests.get_mut(*id) else {
                     return error(404, "NotFound", "request does not exist");
                 };
-                let (b, v) = if *left == 0 {
+                let (b, v) = if *left == 0 && self.deny {
+                    ("Denied", "denied")
+                } else if *left == 0 {
                     ("Delivered", "delivered")
                 } else {
                     *left -= 1;
@@ -289,6 +306,14 @@ impl Server for Fake {
                     .insert("retry-after", http::HeaderValue::from_static(ra));
             }
             return r;
+        }
+        let uri = request.uri().to_string();
+        if let Some((_, status)) = self.broken.iter().find(|(p, _)| uri.contains(p)) {
+            return error(
+                *status,
+                "Authorization_RequestDenied",
+                "Insufficient privileges to complete the operation.",
+            );
         }
         let body: Value = serde_json::from_str(request.body()).unwrap_or(Value::Null);
         let path = request.uri().path().to_string();

@@ -87,11 +87,10 @@ if (-not (@($response.requestState)[0] -eq ('Delivered'))) { throw 'add-resource
 # Read the group's catalog resource
 for ($attempt = 1; $attempt -le 60; $attempt++) {
     $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/identityGovernance/entitlementManagement/accessPackageCatalogs/' + $catalog_id + '/accessPackageResources?$filter=(displayName eq ''Marketing resources ' + $run_tag + ''')') -OutputType PSObject
-    if (($null -ne @(@($response.value)[0].id)[0])) { break }
+    if (($null -ne @(@($response.value | Where-Object { $_.originId -eq ($group_id) }).id)[0])) { break }
     Start-Sleep -Milliseconds 1000
 }
-if (-not (@(@($response.value)[0].originId)[0] -eq ($group_id))) { throw 'resource: expected jsonpath "$.value[0].originId" == "{{group_id}}"' }
-$resource_id = @(@($response.value)[0].id)[0]
+$resource_id = @(@($response.value | Where-Object { $_.originId -eq ($group_id) }).id)[0]
 
 # Find the group's Member role
 for ($attempt = 1; $attempt -le 60; $attempt++) {

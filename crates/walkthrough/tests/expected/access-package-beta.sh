@@ -106,11 +106,10 @@ jq -e '([.requestState][0]) == ("Delivered")' >/dev/null <<<"$response" || { ech
 for attempt in $(seq 1 60); do
   response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/accessPackageCatalogs/${catalog_id}/accessPackageResources?\$filter=(displayName eq 'Marketing resources ${run_tag}')" \
     -H "Authorization: Bearer ${TOKEN}")
-  if jq -e '([.value[0].id][0]) != null' >/dev/null <<<"$response"; then break; fi
+  if jq -e --arg group_id "$group_id" '([.value[] | select(.originId == $group_id) | .id][0]) != null' >/dev/null <<<"$response"; then break; fi
   sleep 1
 done
-jq -e --arg group_id "$group_id" '([.value[0].originId][0]) == ($group_id)' >/dev/null <<<"$response" || { echo "resource: expected jsonpath .value[0].originId == {{group_id}}" >&2; exit 1; }
-resource_id=$(jq -r '[.value[0].id][0] // empty' <<<"$response")
+resource_id=$(jq -r --arg group_id "$group_id" '[.value[] | select(.originId == $group_id) | .id][0] // empty' <<<"$response")
 
 # Find the group's Member role
 for attempt in $(seq 1 60); do

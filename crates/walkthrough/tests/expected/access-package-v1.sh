@@ -104,11 +104,10 @@ jq -e '([.state][0]) == ("delivered")' >/dev/null <<<"$response" || { echo "add-
 for attempt in $(seq 1 60); do
   response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/catalogs/${catalog_id}/resources?\$filter=originId eq '${group_id}'" \
     -H "Authorization: Bearer ${TOKEN}")
-  if jq -e '([.value[0].id][0]) != null' >/dev/null <<<"$response"; then break; fi
+  if jq -e --arg group_id "$group_id" '([.value[] | select(.originId == $group_id) | .id][0]) != null' >/dev/null <<<"$response"; then break; fi
   sleep 1
 done
-jq -e --arg group_id "$group_id" '([.value[0].originId][0]) == ($group_id)' >/dev/null <<<"$response" || { echo "resource: expected jsonpath .value[0].originId == {{group_id}}" >&2; exit 1; }
-resource_id=$(jq -r '[.value[0].id][0] // empty' <<<"$response")
+resource_id=$(jq -r --arg group_id "$group_id" '[.value[] | select(.originId == $group_id) | .id][0] // empty' <<<"$response")
 
 # Find the group's Member role
 for attempt in $(seq 1 60); do
