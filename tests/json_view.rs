@@ -50,9 +50,23 @@ async fn long_arrays_are_shown_a_page_at_a_time() {
     if toggle.get_attribute("aria-expanded").as_deref() == Some("false") {
         click(&toggle).await;
     }
-    assert_eq!(all(&root, ".json-children > .json-line").len(), 200);
+    assert_eq!(
+        all(
+            &root,
+            ".json-view > .json-line > .json-children > .json-line"
+        )
+        .len(),
+        200
+    );
     click(&get(&root, ".json-more")).await;
-    assert_eq!(all(&root, ".json-children > .json-line").len(), 400);
+    assert_eq!(
+        all(
+            &root,
+            ".json-view > .json-line > .json-children > .json-line"
+        )
+        .len(),
+        400
+    );
 }
 
 #[wasm_bindgen_test]

@@ -96,12 +96,9 @@ pub async fn type_into(element: &Element, value: &str) {
 
 /// Submits a form the way pressing Enter or its submit button would.
 pub async fn submit(form: &Element) {
-    let init = web_sys::EventInit::new();
-    init.set_bubbles(true);
-    init.set_cancelable(true);
-    let event = web_sys::SubmitEvent::new_with_event_init_dict("submit", &init.unchecked_into())
-        .expect("a submit event");
-    form.dispatch_event(&event).expect("dispatch submit");
+    form.unchecked_ref::<web_sys::HtmlFormElement>()
+        .request_submit()
+        .expect("the form submits");
     yew::scheduler::flush().await;
 }
 
