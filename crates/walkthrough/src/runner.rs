@@ -655,11 +655,14 @@ impl Run {
 
     /// Variables a step needs (from its effective request, expectations, poll and cleanup).
     fn needs(&self, step: usize) -> Vec<String> {
-        let mut t = self.tutorial.steps[step].clone();
-        if let Some(edit) = &self.steps[step].edit {
-            t.request = edit.clone();
+        match &self.steps[step].edit {
+            None => step_inputs(&self.tutorial.steps[step]),
+            Some(edit) => {
+                let mut t = self.tutorial.steps[step].clone();
+                t.request = edit.clone();
+                step_inputs(&t)
+            }
         }
-        step_inputs(&t)
     }
 
     /// Steps this step directly depends on: variable providers and `after:` steps.

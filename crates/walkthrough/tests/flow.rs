@@ -60,3 +60,17 @@ fn both_builtins_run_end_to_end_and_clean_up_against_the_fake() {
         assert_eq!(fake.left(), Vec::<String>::new(), "{id}");
     }
 }
+
+#[test]
+fn the_example_in_format_md_parses_and_runs() {
+    let doc = include_str!("../FORMAT.md");
+    let start = doc.find("````markdown\n").expect("example start") + "````markdown\n".len();
+    let end = start + doc[start..].find("\n````").expect("example end");
+    let t = walkthrough::parse_tutorial(&doc[start..end]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(t.steps.len(), 2);
+    assert_eq!(t.inputs[0].choices.len(), 2);
+    assert_eq!(
+        t.steps[0].note.as_deref(),
+        Some("A caution shown on the card. Block quotes become the step's note.")
+    );
+}
