@@ -6,15 +6,21 @@
 mod builtin;
 mod capture;
 mod cleanup;
+mod control;
 mod error;
+mod event;
 mod expect;
 mod export;
 mod format;
 mod ledger;
 mod model;
 mod poll;
+mod record;
+mod request;
 mod retry;
 mod runner;
+mod schedule;
+mod step;
 mod template;
 
 pub use builtin::builtin_tutorials;

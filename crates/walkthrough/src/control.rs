@@ -1,0 +1,230 @@
+//! Reader controls: stop, edit a request, set a variable, resume after a reload, reset.
+
+use crate::capture::{VarSource, VarValue};
+use crate::error::StepError;
+use crate::event::{Action, RequestEdit};
+use crate::format::json_error;
+use crate::ledger::CleanupStatus;
+use crate::record::{StepRecord, StepStatus};
+use crate::request::is_idempotent;
+use crate::runner::Run;
+use crate::template::{Context, Template};
+
+impl Run {
+    pub(crate) fn stop(&mut self) {
+        self.stopped = true;
+        for s in std::mem::take(&mut self.plan) {
+            let state = &mut self.steps[s];
+            let waiting = state.exec.as_ref().is_some_and(|e| e.wake_at_ms.is_some());
+            if waiting {
+                state.exec = None;
+                state.record.error = Some(StepError::Stopped);
+                state.status = StepStatus::Failed(StepError::Stopped);
+            } else if state.status == StepStatus::Queued {
+                state.status = StepStatus::Idle;
+            } else {
+                // In flight: keep it planned so its response is still recorded.
+                self.plan.insert(s);
+            }
+        }
+        for entry in &mut self.ledger.entries {
+            if entry.exec.as_ref().is_some_and(|e| e.wake_at_ms.is_some()) {
+                entry.exec = None;
+                entry.status = CleanupStatus::Pending;
+            }
+        }
+    }
+
+    pub(crate) fn edit(&mut self, step: usize, edit: RequestEdit, out: &mut Vec<Action>) {
+        let Some(current) = self.effective_request(step).cloned() else {
+            return;
+        };
+        let refuse = |out: &mut Vec<Action>, error: StepError| {
+            out.push(Action::Refused {
+                step: Some(step),
+                error,
+            });
+        };
+        let mut t = current;
+        if let Some(method) = edit.method {
+            let method = method.trim().to_ascii_uppercase();
+            if method.is_empty() || !method.chars().all(|c| c.is_ascii_uppercase()) {
+                return refuse(
+                    out,
+                    StepError::InvalidRequest {
+                        message: format!("`{method}` is not an HTTP method"),
+                    },
+                );
+            }
+            t.method = method;
+        }
+        if let Some(url) = edit.url {
+            match Template::parse(url.trim()) {
+                Ok(u) => t.url = u,
+                Err(message) => return refuse(out, StepError::InvalidRequest { message }),
+            }
+        }
+        if let Some(headers) = edit.headers {
+            let mut parsed = Vec::new();
+            for (k, v) in headers {
+                if k.eq_ignore_ascii_case("authorization") {
+                    return refuse(
+                        out,
+                        StepError::InvalidRequest {
+                            message: "the app adds Authorization itself; tokens are never stored in a run".into(),
+                        },
+                    );
+                }
+                match Template::parse(&v) {
+                    Ok(v) => parsed.push((k, v)),
+                    Err(message) => return refuse(out, StepError::InvalidRequest { message }),
+                }
+            }
+            t.headers = parsed;
+        }
+        if let Some(body) = edit.body {
+            if body.trim().is_empty() {
+                t.body = None;
+            } else {
+                let parsed = match Template::parse(&body) {
+                    Ok(b) => b,
+                    Err(message) => return refuse(out, StepError::InvalidRequest { message }),
+                };
+                let is_json = t
+                    .headers
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+                    .is_none_or(|(_, v)| v.source().to_ascii_lowercase().contains("json"));
+                if is_json {
+                    let text = parsed
+                        .render(Context::Json, &|_| Some("x".into()))
+                        .unwrap_or_default();
+                    if let Err((line, column, message)) = json_error(&text) {
+                        return refuse(
+                            out,
+                            StepError::InvalidJson {
+                                line,
+                                column,
+                                message,
+                            },
+                        );
+                    }
+                }
+                t.body = Some(parsed);
+            }
+        }
+        self.steps[step].edit = Some(t);
+    }
+
+    pub(crate) fn set_variable(&mut self, name: &str, value: String, out: &mut Vec<Action>) {
+        let kind = self
+            .vars
+            .get(name)
+            .and_then(|v| v.kind.clone())
+            .or_else(|| {
+                self.tutorial
+                    .steps
+                    .iter()
+                    .flat_map(|s| &s.captures)
+                    .find(|c| c.name == name)
+                    .and_then(|c| c.kind.clone())
+            });
+        if let Some(kind) = &kind {
+            if let Some((other, other_kind)) = self.vars.kind_clash(name, kind, &value) {
+                out.push(Action::Refused {
+                    step: None,
+                    error: StepError::Capture {
+                        name: name.to_string(),
+                        message: format!(
+                            "that is `{other}`, a {other_kind} id; `{name}` needs a {kind} id"
+                        ),
+                    },
+                });
+                return;
+            }
+        }
+        let source = match self.vars.get(name).map(|v| &v.source) {
+            Some(VarSource::Builtin) => VarSource::Builtin,
+            Some(VarSource::Input) => VarSource::Input,
+            _ => VarSource::Manual,
+        };
+        self.vars.set(
+            name,
+            VarValue {
+                value,
+                kind,
+                source,
+                stale: false,
+                at_ms: self.now_ms,
+            },
+        );
+        // Steps that used the old value no longer show what the new one would give.
+        let users: Vec<usize> = (0..self.steps.len())
+            .filter(|&i| self.needs(i).iter().any(|v| v == name))
+            .collect();
+        for u in users {
+            if matches!(
+                self.steps[u].status,
+                StepStatus::Passed | StepStatus::Failed(_)
+            ) {
+                self.steps[u].status = StepStatus::Stale;
+            }
+        }
+    }
+
+    pub(crate) fn resume(&mut self, out: &mut Vec<Action>) {
+        for (_, flight) in std::mem::take(&mut self.in_flight) {
+            let idempotent = is_idempotent(&flight.method);
+            match flight.cleanup {
+                None => {
+                    let s = flight.step;
+                    if idempotent {
+                        self.send_step(s, flight.kind, out);
+                    } else {
+                        self.finish_step(
+                            s,
+                            Err(StepError::Interrupted {
+                                method: flight.method,
+                            }),
+                            out,
+                        );
+                    }
+                }
+                Some(e) => {
+                    if idempotent {
+                        self.send_cleanup(e, flight.kind, out);
+                    } else if let Some(entry) = self.ledger.entries.get_mut(e) {
+                        entry.exec = None;
+                        entry.status = CleanupStatus::Failed(StepError::Interrupted {
+                            method: flight.method,
+                        });
+                    }
+                }
+            }
+        }
+        self.busy = true;
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.in_flight.clear();
+        self.plan.clear();
+        self.cleaning = false;
+        self.stopped = false;
+        for s in &mut self.steps {
+            s.status = StepStatus::Idle;
+            s.record = StepRecord::default();
+            s.exec = None;
+        }
+        for entry in &mut self.ledger.entries {
+            entry.exec = None;
+            if matches!(
+                entry.status,
+                CleanupStatus::Removing | CleanupStatus::Waiting
+            ) {
+                entry.status = CleanupStatus::Pending;
+            }
+        }
+        // A fresh tag and password, so a new attempt never collides with leftovers of this one.
+        self.seed_variables();
+    }
+}

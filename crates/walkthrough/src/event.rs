@@ -1,0 +1,112 @@
+//! What a driver tells a run (events) and what the run answers (actions), and run options.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::StepError;
+use crate::retry::RetryPolicy;
+
+/// Choices made before a run starts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunOptions {
+    /// Seeds the run tag, the password and retry jitter.
+    pub seed: u64,
+    /// Run steps strictly one after another, in document order.
+    pub one_at_a_time: bool,
+    /// Most requests in flight at once when not one at a time.
+    pub max_concurrent: usize,
+    /// Values for the tutorial's inputs; missing ones take the input's default.
+    pub inputs: BTreeMap<String, String>,
+    pub retry: RetryPolicy,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            seed: 0,
+            one_at_a_time: false,
+            max_concurrent: 6,
+            inputs: BTreeMap::new(),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// What happened, as told by the driver.
+#[derive(Debug)]
+pub enum Event {
+    /// Run every step that has not passed.
+    RunAll { now_ms: u64 },
+    /// Run (or re-run) this one step.
+    RunStep { step: usize, now_ms: u64 },
+    /// Run this step and whatever it needs that has not passed yet.
+    RunTo { step: usize, now_ms: u64 },
+    /// A response to an earlier `Action::Send`.
+    Response {
+        request_id: u64,
+        response: http::Response<String>,
+        now_ms: u64,
+    },
+    /// The transport could not complete an earlier `Action::Send`.
+    NetworkError {
+        request_id: u64,
+        message: String,
+        now_ms: u64,
+    },
+    /// The time asked for by `Action::WakeAt` has come.
+    Tick { now_ms: u64 },
+    /// Start nothing new; requests already in flight still have their responses recorded.
+    Stop,
+    /// Replace parts of a step's request (text may contain `{{variables}}`).
+    EditRequest { step: usize, edit: RequestEdit },
+    /// Drop a step's edits and go back to the tutorial's request.
+    ResetRequest { step: usize },
+    /// Set a variable by hand.
+    SetVariable { name: String, value: String },
+    /// Undo everything in the ledger, in dependency order.
+    Cleanup { now_ms: u64 },
+    /// After restoring a saved run: settle requests that were in flight when it was saved.
+    Resume { now_ms: u64 },
+    /// Forget the run's progress and variables (the ledger is kept so cleanup still works).
+    Reset,
+}
+
+/// Replacement parts for a step's request; `None` keeps the current part.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RequestEdit {
+    pub method: Option<String>,
+    pub url: Option<String>,
+    pub headers: Option<Vec<(String, String)>>,
+    /// An empty string removes the body.
+    pub body: Option<String>,
+}
+
+/// What the driver should do next.
+#[derive(Debug)]
+pub enum Action {
+    /// Send this request, adding `Authorization` for `scopes`, then report back with `request_id`.
+    Send {
+        request_id: u64,
+        step: usize,
+        /// The ledger entry being cleaned up, for cleanup requests.
+        cleanup: Option<usize>,
+        scopes: Vec<String>,
+        request: http::Request<String>,
+    },
+    /// Send `Event::Tick` at this time (replaces any earlier wake-up).
+    WakeAt(u64),
+    /// A step reached `Passed` or `Failed`.
+    StepFinished { step: usize, passed: bool },
+    /// An event was refused (bad edit, kind clash); nothing changed.
+    Refused {
+        step: Option<usize>,
+        error: StepError,
+    },
+    /// The state changed: re-render (and save).
+    Changed,
+    /// Nothing more will happen until the next user event.
+    Done,
+    /// Cleanup finished; `left` entries could not be removed.
+    CleanupFinished { left: usize },
+}

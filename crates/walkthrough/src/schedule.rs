@@ -1,0 +1,149 @@
+//! Scheduling: which planned steps may start now, given their inputs and the concurrency limit.
+
+use crate::error::StepError;
+use crate::event::Action;
+use crate::record::{Missing, StepStatus};
+use crate::runner::Run;
+
+impl Run {
+    pub(crate) fn limit(&self) -> usize {
+        if self.options.one_at_a_time {
+            1
+        } else {
+            self.options.max_concurrent.max(1)
+        }
+    }
+
+    pub(crate) fn is_active(status: &StepStatus) -> bool {
+        matches!(
+            status,
+            StepStatus::Running | StepStatus::Polling { .. } | StepStatus::Retrying { .. }
+        )
+    }
+
+    pub(crate) fn start_plan(&mut self, steps: Vec<usize>, out: &mut Vec<Action>) {
+        if self.cleaning {
+            out.push(Action::Refused {
+                step: None,
+                error: StepError::InvalidRequest {
+                    message: "cleanup is in progress; wait for it to finish".into(),
+                },
+            });
+            return;
+        }
+        self.stopped = false;
+        self.busy = true;
+        for s in steps {
+            if Self::is_active(&self.steps[s].status) {
+                continue;
+            }
+            self.plan.insert(s);
+            self.steps[s].status = StepStatus::Queued;
+        }
+    }
+
+    /// Starts whatever is ready, marks what cannot run, and ends the plan when nothing is left.
+    pub(crate) fn pump(&mut self, out: &mut Vec<Action>) {
+        if self.cleaning {
+            self.pump_cleanup(out);
+            return;
+        }
+        loop {
+            let mut started = false;
+            let planned: Vec<usize> = self.plan.iter().copied().collect();
+            for s in planned {
+                if Self::is_active(&self.steps[s].status) {
+                    continue;
+                }
+                match self.readiness(s) {
+                    Ready::Wait => self.steps[s].status = StepStatus::Queued,
+                    Ready::Blocked(missing) => {
+                        self.plan.remove(&s);
+                        self.steps[s].status = StepStatus::Blocked { missing };
+                    }
+                    Ready::Skip => {
+                        self.plan.remove(&s);
+                        self.steps[s].status = StepStatus::Skipped;
+                    }
+                    Ready::Go => {
+                        let active = self
+                            .steps
+                            .iter()
+                            .filter(|x| Self::is_active(&x.status))
+                            .count();
+                        if active >= self.limit() {
+                            self.steps[s].status = StepStatus::Queued;
+                            continue;
+                        }
+                        self.start_step(s, out);
+                        started = true;
+                    }
+                }
+            }
+            if !started {
+                break;
+            }
+        }
+    }
+
+    fn readiness(&self, step: usize) -> Ready {
+        let mut missing = Vec::new();
+        let mut wait = false;
+        let mut skip = false;
+        for var in self.needs(step) {
+            let provider = self.provider_for(step, &var);
+            if let Some(p) = provider.filter(|p| self.plan.contains(p) && *p != step) {
+                let _ = p;
+                wait = true;
+            } else if self.vars.fresh(&var).is_none() {
+                if let Some(p) = provider {
+                    if matches!(
+                        self.steps[p].status,
+                        StepStatus::Failed(_) | StepStatus::Skipped
+                    ) {
+                        skip = true;
+                    }
+                }
+                missing.push(Missing {
+                    var: Some(var),
+                    provider,
+                });
+            }
+        }
+        for after in &self.tutorial.steps[step].after {
+            let Some(a) = self.tutorial.step_index(after) else {
+                continue;
+            };
+            if self.plan.contains(&a) {
+                wait = true;
+            } else if self.steps[a].status != StepStatus::Passed {
+                if matches!(
+                    self.steps[a].status,
+                    StepStatus::Failed(_) | StepStatus::Skipped
+                ) {
+                    skip = true;
+                }
+                missing.push(Missing {
+                    var: None,
+                    provider: Some(a),
+                });
+            }
+        }
+        if wait {
+            Ready::Wait
+        } else if skip {
+            Ready::Skip
+        } else if !missing.is_empty() {
+            Ready::Blocked(missing)
+        } else {
+            Ready::Go
+        }
+    }
+}
+
+enum Ready {
+    Go,
+    Wait,
+    Blocked(Vec<Missing>),
+    Skip,
+}
