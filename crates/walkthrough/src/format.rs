@@ -1,15 +1,13 @@
 //! The Markdown tutorial format: front matter, one `##` section per step, `http` and `walk` blocks.
 
-use std::collections::BTreeSet;
-
 use serde_json::Value;
-use serde_json_path::JsonPath;
 
-use crate::model::{
-    Capture, Choice, Cleanup, CleanupWait, Expectation, Input, Poll, Predicate, Query,
-    RequestTemplate, Step, Tutorial,
-};
+use crate::deps::validate;
+use crate::model::{Choice, Input, RequestTemplate, Step, Tutorial};
 use crate::template::{Context, Template};
+use crate::walk::parse_walk;
+
+pub(crate) use crate::deps::{request_vars, step_inputs};
 
 /// Why a tutorial was rejected: the 1-based line and what was expected there.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,7 +24,7 @@ impl std::fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-fn err<T>(line: usize, message: impl Into<String>) -> Result<T, ParseError> {
+pub(crate) fn err<T>(line: usize, message: impl Into<String>) -> Result<T, ParseError> {
     Err(ParseError {
         line,
         message: message.into(),
@@ -168,7 +166,7 @@ fn parse_front_matter(lines: &[&str]) -> Result<(Tutorial, usize), ParseError> {
     Ok((t, i))
 }
 
-fn split_list(value: &str) -> Vec<String> {
+pub(crate) fn split_list(value: &str) -> Vec<String> {
     value
         .split(',')
         .map(|s| s.trim().to_string())
@@ -176,7 +174,7 @@ fn split_list(value: &str) -> Vec<String> {
         .collect()
 }
 
-fn is_name(s: &str) -> bool {
+pub(crate) fn is_name(s: &str) -> bool {
     !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
@@ -286,7 +284,7 @@ fn parse_step(lines: &[&str], start: usize, end: usize) -> Result<Step, ParseErr
 }
 
 /// `METHOD URL`, header lines, a blank line, then the body. `first` is the 1-based line of `inner[0]`.
-fn parse_request(
+pub(crate) fn parse_request(
     inner: &[&str],
     first: usize,
     allow_body: bool,
@@ -399,469 +397,6 @@ pub fn json_error(text: &str) -> Result<(), (usize, usize, String)> {
             Err((e.line(), e.column(), message))
         }
     }
-}
-
-const SECTIONS: &str =
-    "[Options], [Captures], [Asserts], [Poll], [Cleanup], [Cleanup Captures] or [Cleanup Wait]";
-
-fn parse_walk(step: &mut Step, body: &[&str], first: usize) -> Result<(), ParseError> {
-    let mut section: Option<(&str, usize)> = None;
-    let mut cleanup_lines: Vec<&str> = Vec::new();
-    let mut cleanup_first = 0;
-    let mut cleanup_captures = Vec::new();
-    let mut wait: Option<(usize, Vec<&str>)> = None;
-    for (k, raw) in body.iter().enumerate() {
-        let n = first + k;
-        let line = raw.trim();
-        if line.starts_with('[')
-            && line.ends_with(']')
-            && line.len() > 2
-            && line[1..2].chars().all(|c| c.is_ascii_uppercase())
-        {
-            let name = &line[1..line.len() - 1];
-            if !matches!(
-                name,
-                "Options"
-                    | "Captures"
-                    | "Asserts"
-                    | "Poll"
-                    | "Cleanup"
-                    | "Cleanup Captures"
-                    | "Cleanup Wait"
-            ) {
-                return err(n, format!("unknown section `{line}`; expected {SECTIONS}"));
-            }
-            section = Some((name, n));
-            if name == "Cleanup" {
-                cleanup_first = n + 1;
-            }
-            if name == "Cleanup Wait" {
-                wait = Some((n + 1, Vec::new()));
-            }
-            continue;
-        }
-        let Some((name, _)) = section else {
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            return err(n, format!("expected a section header first: {SECTIONS}"));
-        };
-        if name == "Cleanup" {
-            cleanup_lines.push(raw);
-            continue;
-        }
-        if name == "Cleanup Wait" {
-            if let Some((_, w)) = wait.as_mut() {
-                w.push(raw);
-            }
-            continue;
-        }
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        match name {
-            "Options" => {
-                let Some((key, value)) = line.split_once(':') else {
-                    return err(n, "expected `scopes: A, B` or `after: step-id`");
-                };
-                match key.trim() {
-                    "scopes" => step.scopes = split_list(value),
-                    "after" => step.after.extend(split_list(value)),
-                    other => {
-                        return err(
-                            n,
-                            format!("unknown option `{other}`; expected scopes or after"),
-                        )
-                    }
-                }
-            }
-            "Captures" => step.captures.push(parse_capture(line, n)?),
-            "Cleanup Captures" => cleanup_captures.push(parse_capture(line, n)?),
-            "Asserts" => step.expectations.push(parse_expectation(line, n)?),
-            "Poll" => {
-                let poll = step.poll.get_or_insert_with(Poll::default);
-                parse_poll_line(poll, line, n)?;
-            }
-            _ => {}
-        }
-    }
-    if let Some(poll) = &step.poll {
-        if poll.until.is_empty() {
-            return err(first, "a [Poll] section needs at least one `until:` line");
-        }
-    }
-    if section.is_some() && !cleanup_lines.is_empty() || cleanup_first > 0 {
-        let request = parse_request(&cleanup_lines, cleanup_first, true)?;
-        let wait = match wait {
-            None => None,
-            Some((wfirst, wlines)) => {
-                let mut idx = 0;
-                while idx < wlines.len() && wlines[idx].trim().is_empty() {
-                    idx += 1;
-                }
-                let request = parse_request(
-                    &wlines[idx..(idx + 1).min(wlines.len())],
-                    wfirst + idx,
-                    false,
-                )?;
-                let mut poll = Poll::default();
-                for (k, l) in wlines.iter().enumerate().skip(idx + 1) {
-                    let l = l.trim();
-                    if !l.is_empty() && !l.starts_with('#') {
-                        parse_poll_line(&mut poll, l, wfirst + k)?;
-                    }
-                }
-                if poll.until.is_empty() {
-                    return err(
-                        wfirst,
-                        "[Cleanup Wait] needs a request line and at least one `until:` line",
-                    );
-                }
-                Some(CleanupWait { request, poll })
-            }
-        };
-        step.cleanup = Some(Cleanup {
-            request,
-            captures: cleanup_captures,
-            wait,
-        });
-    } else if wait.is_some() || !cleanup_captures.is_empty() {
-        return err(
-            first,
-            "[Cleanup Captures] and [Cleanup Wait] need a [Cleanup] section",
-        );
-    }
-    Ok(())
-}
-
-/// Reads a JSON string literal at the start of `s`; returns it and the rest.
-fn quoted(s: &str, n: usize) -> Result<(String, &str), ParseError> {
-    let s = s.trim_start();
-    if !s.starts_with('"') {
-        return err(n, format!("expected a quoted string, found `{s}`"));
-    }
-    let mut escaped = false;
-    for (i, c) in s.char_indices().skip(1) {
-        if escaped {
-            escaped = false;
-        } else if c == '\\' {
-            escaped = true;
-        } else if c == '"' {
-            let text: String = serde_json::from_str(&s[..=i]).map_err(|e| ParseError {
-                line: n,
-                message: format!("bad string literal: {e}"),
-            })?;
-            return Ok((text, &s[i + 1..]));
-        }
-    }
-    err(n, "expected a closing `\"`")
-}
-
-fn parse_query(s: &str, n: usize) -> Result<(Query, &str), ParseError> {
-    let s = s.trim_start();
-    if let Some(rest) = s.strip_prefix("status") {
-        return Ok((Query::Status, rest));
-    }
-    if let Some(rest) = s.strip_prefix("header") {
-        let (name, rest) = quoted(rest, n)?;
-        return Ok((Query::Header(name), rest));
-    }
-    if let Some(rest) = s.strip_prefix("jsonpath") {
-        let (path, rest) = quoted(rest, n)?;
-        // Paths may hold `{{variables}}` (e.g. a filter on a captured id); check them with a stand-in.
-        let probe = Template::parse(&path)
-            .map_err(|m| ParseError {
-                line: n,
-                message: m,
-            })?
-            .render(Context::Plain, &|_| Some("x".into()))
-            .unwrap_or_default();
-        if let Err(e) = JsonPath::parse(&probe) {
-            return err(
-                n,
-                format!("expected an RFC 9535 JSONPath, `{path}` is not one: {e}"),
-            );
-        }
-        return Ok((Query::JsonPath(path), rest));
-    }
-    err(
-        n,
-        format!("expected `status`, `header \"Name\"` or `jsonpath \"$...\"`, found `{s}`"),
-    )
-}
-
-fn parse_capture(line: &str, n: usize) -> Result<Capture, ParseError> {
-    let Some((name, rest)) = line.split_once(':') else {
-        return err(
-            n,
-            "expected a capture `name: jsonpath \"$.id\"` (optionally `as kind`)",
-        );
-    };
-    let name = name.trim();
-    if !is_name(name) {
-        return err(
-            n,
-            format!("expected a variable name (letters, digits, `_`), found `{name}`"),
-        );
-    }
-    let (query, rest) = parse_query(rest, n)?;
-    let rest = rest.trim();
-    let kind = if rest.is_empty() {
-        None
-    } else if let Some(kind) = rest.strip_prefix("as ") {
-        let kind = kind.trim();
-        if !is_name(kind) {
-            return err(n, format!("expected a kind after `as`, found `{kind}`"));
-        }
-        Some(kind.to_string())
-    } else {
-        return err(
-            n,
-            format!("expected `as kind` or nothing after the query, found `{rest}`"),
-        );
-    };
-    Ok(Capture {
-        name: name.to_string(),
-        query,
-        kind,
-    })
-}
-
-fn parse_json(s: &str, n: usize) -> Result<Value, ParseError> {
-    serde_json::from_str(s.trim()).map_err(|e| ParseError {
-        line: n,
-        message: format!(
-            "expected a JSON value (strings in double quotes), found `{}`: {e}",
-            s.trim()
-        ),
-    })
-}
-
-fn parse_expectation(line: &str, n: usize) -> Result<Expectation, ParseError> {
-    let (query, rest) = parse_query(line, n)?;
-    let rest = rest.trim();
-    let predicate = if rest == "exists" {
-        Predicate::Exists
-    } else if rest == "not exists" {
-        Predicate::NotExists
-    } else if let Some(v) = rest.strip_prefix("==") {
-        Predicate::Equals(parse_json(v, n)?)
-    } else if let Some(v) = rest.strip_prefix("!=") {
-        Predicate::NotEquals(parse_json(v, n)?)
-    } else if let Some(v) = rest.strip_prefix("contains ") {
-        Predicate::Contains(parse_json(v, n)?)
-    } else if let Some(v) = rest.strip_prefix("in ") {
-        match parse_json(v, n)? {
-            Value::Array(items) if !items.is_empty() => Predicate::OneOf(items),
-            _ => return err(n, "expected a non-empty JSON array after `in`"),
-        }
-    } else {
-        return err(
-            n,
-            format!("expected a predicate (`== value`, `!= value`, `exists`, `not exists`, `contains value`, `in [..]`), found `{rest}`"),
-        );
-    };
-    Ok(Expectation { query, predicate })
-}
-
-fn parse_duration(s: &str, n: usize) -> Result<u64, ParseError> {
-    let s = s.trim();
-    let (num, scale) = if let Some(v) = s.strip_suffix("ms") {
-        (v, 1.0)
-    } else if let Some(v) = s.strip_suffix('s') {
-        (v, 1000.0)
-    } else if let Some(v) = s.strip_suffix('m') {
-        (v, 60_000.0)
-    } else {
-        return err(
-            n,
-            format!("expected a duration such as `500ms`, `2s` or `5m`, found `{s}`"),
-        );
-    };
-    match num.trim().parse::<f64>() {
-        Ok(v) if v >= 0.0 && v.is_finite() => Ok((v * scale) as u64),
-        _ => err(
-            n,
-            format!("expected a duration such as `500ms`, `2s` or `5m`, found `{s}`"),
-        ),
-    }
-}
-
-fn parse_poll_line(poll: &mut Poll, line: &str, n: usize) -> Result<(), ParseError> {
-    let Some((key, value)) = line.split_once(':') else {
-        return err(
-            n,
-            "expected `until:`, `fail:`, `interval:`, `backoff:`, `max-interval:` or `limit:`",
-        );
-    };
-    match key.trim() {
-        "until" => poll.until.push(parse_expectation(value, n)?),
-        "fail" => poll.fail.push(parse_expectation(value, n)?),
-        "interval" => poll.interval_ms = parse_duration(value, n)?.max(1),
-        "max-interval" => poll.max_interval_ms = parse_duration(value, n)?.max(1),
-        "limit" => poll.limit_ms = parse_duration(value, n)?,
-        "backoff" => match value.trim().parse::<f64>() {
-            Ok(b) if (1.0..=10.0).contains(&b) => poll.backoff = b,
-            _ => return err(n, "expected a backoff factor between 1.0 and 10.0"),
-        },
-        other => {
-            return err(
-                n,
-                format!("unknown poll setting `{other}`; expected until, fail, interval, backoff, max-interval or limit"),
-            )
-        }
-    }
-    Ok(())
-}
-
-/// Every variable an expectation refers to.
-fn expectation_vars(e: &Expectation) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Query::JsonPath(p) = &e.query {
-        if let Ok(t) = Template::parse(p) {
-            out.extend(t.vars().map(str::to_string));
-        }
-    }
-    let mut visit = |v: &Value| value_vars(v, &mut out);
-    match &e.predicate {
-        Predicate::Equals(v) | Predicate::NotEquals(v) | Predicate::Contains(v) => visit(v),
-        Predicate::OneOf(vs) => vs.iter().for_each(visit),
-        Predicate::Exists | Predicate::NotExists => {}
-    }
-    out
-}
-
-fn value_vars(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::String(s) => {
-            if let Ok(t) = Template::parse(s) {
-                out.extend(t.vars().map(str::to_string));
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|i| value_vars(i, out)),
-        _ => {}
-    }
-}
-
-pub(crate) fn request_vars(r: &RequestTemplate) -> Vec<String> {
-    let mut out: Vec<String> = r.url.vars().map(str::to_string).collect();
-    for (_, v) in &r.headers {
-        out.extend(v.vars().map(str::to_string));
-    }
-    if let Some(b) = &r.body {
-        out.extend(b.vars().map(str::to_string));
-    }
-    out
-}
-
-/// Variables a step needs before it can send its request (request, expectations, polling).
-pub(crate) fn step_inputs(step: &Step) -> Vec<String> {
-    // A step's own captures do not exist before its request is sent.
-    let mut before: Vec<String> = request_vars(&step.request);
-    let mut out = Vec::new();
-    for e in &step.expectations {
-        out.extend(expectation_vars(e));
-    }
-    if let Some(p) = &step.poll {
-        for e in p.until.iter().chain(&p.fail) {
-            out.extend(expectation_vars(e));
-        }
-    }
-    if let Some(c) = &step.cleanup {
-        out.extend(request_vars(&c.request));
-        if let Some(w) = &c.wait {
-            out.extend(request_vars(&w.request));
-            for e in w.poll.until.iter().chain(&w.poll.fail) {
-                out.extend(expectation_vars(e));
-            }
-        }
-    }
-    let own: BTreeSet<&str> = step.captures.iter().map(|c| c.name.as_str()).collect();
-    out.retain(|v| !own.contains(v.as_str()) && !v.starts_with("cleanup."));
-    before.extend(out);
-    let mut seen = BTreeSet::new();
-    before.retain(|v| seen.insert(v.clone()));
-    before
-}
-
-fn validate(t: &Tutorial, _lines: &[&str]) -> Result<(), ParseError> {
-    let mut known: BTreeSet<String> = BUILTINS.iter().map(|s| s.to_string()).collect();
-    for input in &t.inputs {
-        known.insert(format!("input.{}", input.name));
-    }
-    let mut ids = BTreeSet::new();
-    for (index, step) in t.steps.iter().enumerate() {
-        if !ids.insert(step.id.as_str()) {
-            return err(
-                step.line,
-                format!("step id `{}` is used twice; give one a `{{#id}}`", step.id),
-            );
-        }
-        for after in &step.after {
-            match t.step_index(after) {
-                Some(j) if j < index => {}
-                Some(_) => {
-                    return err(
-                        step.line,
-                        format!(
-                            "step `{}` says `after: {after}`, but that step comes later",
-                            step.id
-                        ),
-                    )
-                }
-                None => {
-                    return err(
-                        step.line,
-                        format!(
-                            "step `{}` says `after: {after}`, but there is no such step",
-                            step.id
-                        ),
-                    )
-                }
-            }
-        }
-        for var in step_inputs(step) {
-            if known.contains(&var) {
-                continue;
-            }
-            let later = t.steps[index..]
-                .iter()
-                .find(|s| s.captures.iter().any(|c| c.name == var))
-                .filter(|s| s.id != step.id);
-            let why = match later {
-                Some(s) => format!("; step `{}` captures it but comes later", s.id),
-                None if var.starts_with("input.") => {
-                    "; declare it with `input` in the front matter".to_string()
-                }
-                None => String::new(),
-            };
-            return err(
-                step.line,
-                format!(
-                    "step `{}` uses `{{{{{var}}}}}`, which no earlier step captures{why}",
-                    step.id
-                ),
-            );
-        }
-        if let Some(cleanup) = &step.cleanup {
-            if let Some(wait) = &cleanup.wait {
-                let local: BTreeSet<String> = cleanup
-                    .captures
-                    .iter()
-                    .map(|c| format!("cleanup.{}", c.name))
-                    .collect();
-                for var in request_vars(&wait.request) {
-                    if var.starts_with("cleanup.") && !local.contains(&var) {
-                        return err(step.line, format!("step `{}` waits on `{{{{{var}}}}}`, which [Cleanup Captures] does not define", step.id));
-                    }
-                }
-            }
-        }
-        for c in &step.captures {
-            known.insert(c.name.clone());
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

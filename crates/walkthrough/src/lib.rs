@@ -7,6 +7,7 @@ mod builtin;
 mod capture;
 mod cleanup;
 mod control;
+mod deps;
 mod error;
 mod event;
 mod expect;
@@ -22,6 +23,7 @@ mod runner;
 mod schedule;
 mod step;
 mod template;
+mod walk;
 
 pub use builtin::builtin_tutorials;
 pub use capture::{ReceivedResponse, VarSource, VarValue, Variables};

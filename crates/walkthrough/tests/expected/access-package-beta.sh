@@ -48,7 +48,7 @@ response=$(curl -sS --fail-with-body -X POST "${base}/users" \
 requestor_id=$(jq -r '[.id][0] // empty' <<<"$response")
 
 # Find the administrator role by its template id
-response=$(curl -sS --fail-with-body -X GET "${base}/roleManagement/directory/roleDefinitions?\$filter=templateId eq '${input_admin_role}'" \
+response=$(curl -sS --fail-with-body -X GET "${base}/roleManagement/directory/roleDefinitions?\$filter=templateId%20eq%20'${input_admin_role}'" \
   -H "Authorization: Bearer ${TOKEN}")
 jq -e --arg input_admin_role "$input_admin_role" '([.value[0].templateId][0]) == ($input_admin_role)' >/dev/null <<<"$response" || { echo "role: expected jsonpath .value[0].templateId == {{input.admin_role}}" >&2; exit 1; }
 role_id=$(jq -r '[.value[0].id][0] // empty' <<<"$response")
@@ -80,7 +80,7 @@ response=$(curl -sS --fail-with-body -X POST "${base}/groups" \
 group_id=$(jq -r '[.id][0] // empty' <<<"$response")
 
 # Find the General catalog
-response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/accessPackageCatalogs?\$filter=(displayName eq 'General')" \
+response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/accessPackageCatalogs?\$filter=(displayName%20eq%20'General')" \
   -H "Authorization: Bearer ${TOKEN}")
 catalog_id=$(jq -r '[.value[0].id][0] // empty' <<<"$response")
 
@@ -104,7 +104,7 @@ jq -e '([.requestState][0]) == ("Delivered")' >/dev/null <<<"$response" || { ech
 
 # Read the group's catalog resource
 for attempt in $(seq 1 60); do
-  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/accessPackageCatalogs/${catalog_id}/accessPackageResources?\$filter=(displayName eq 'Marketing resources ${run_tag}')" \
+  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/accessPackageCatalogs/${catalog_id}/accessPackageResources?\$filter=(displayName%20eq%20'Marketing%20resources%20${run_tag}')" \
     -H "Authorization: Bearer ${TOKEN}")
   if jq -e --arg group_id "$group_id" '([.value[] | select(.originId == $group_id) | .id][0]) != null' >/dev/null <<<"$response"; then break; fi
   sleep 1
@@ -113,7 +113,7 @@ resource_id=$(jq -r --arg group_id "$group_id" '[.value[] | select(.originId == 
 
 # Find the group's Member role
 for attempt in $(seq 1 60); do
-  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/accessPackageCatalogs/${catalog_id}/accessPackageResourceRoles?\$filter=(originSystem eq 'AadGroup' and accessPackageResource/id eq '${resource_id}' and displayName eq 'Member')&\$expand=accessPackageResource" \
+  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/accessPackageCatalogs/${catalog_id}/accessPackageResourceRoles?\$filter=(originSystem%20eq%20'AadGroup'%20and%20accessPackageResource/id%20eq%20'${resource_id}'%20and%20displayName%20eq%20'Member')&\$expand=accessPackageResource" \
     -H "Authorization: Bearer ${TOKEN}")
   if jq -e '([.value[0].originId][0]) != null' >/dev/null <<<"$response"; then break; fi
   sleep 1
@@ -189,7 +189,7 @@ policy_id=$(jq -r '[.id][0] // empty' <<<"$response")
 
 # Read the policy back
 for attempt in $(seq 1 60); do
-  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/accessPackageAssignmentPolicies?\$filter=(id eq '${policy_id}')" \
+  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/accessPackageAssignmentPolicies?\$filter=(id%20eq%20'${policy_id}')" \
     -H "Authorization: Bearer ${TOKEN}")
   if jq -e '([.value[0].id][0]) != null' >/dev/null <<<"$response"; then break; fi
   sleep 1
@@ -232,7 +232,7 @@ jq -e --arg requestor_id "$requestor_id" '([.value[] | select(.id == $requestor_
 
 # Find the requestor's assignment
 for attempt in $(seq 1 60); do
-  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/accessPackageAssignments?\$filter=accessPackageAssignmentPolicy/id eq '${policy_id}'" \
+  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/accessPackageAssignments?\$filter=accessPackageAssignmentPolicy/id%20eq%20'${policy_id}'" \
     -H "Authorization: Bearer ${TOKEN}")
   if jq -e --arg requestor_id "$requestor_id" '([.value[] | select(.targetId == $requestor_id) | .id][0]) != null' >/dev/null <<<"$response"; then break; fi
   sleep 1

@@ -48,7 +48,7 @@ response=$(curl -sS --fail-with-body -X POST "${base}/users" \
 requestor_id=$(jq -r '[.id][0] // empty' <<<"$response")
 
 # Find the administrator role by its template id
-response=$(curl -sS --fail-with-body -X GET "${base}/roleManagement/directory/roleDefinitions?\$filter=templateId eq '${input_admin_role}'" \
+response=$(curl -sS --fail-with-body -X GET "${base}/roleManagement/directory/roleDefinitions?\$filter=templateId%20eq%20'${input_admin_role}'" \
   -H "Authorization: Bearer ${TOKEN}")
 jq -e --arg input_admin_role "$input_admin_role" '([.value[0].templateId][0]) == ($input_admin_role)' >/dev/null <<<"$response" || { echo "role: expected jsonpath .value[0].templateId == {{input.admin_role}}" >&2; exit 1; }
 role_id=$(jq -r '[.value[0].id][0] // empty' <<<"$response")
@@ -80,7 +80,7 @@ response=$(curl -sS --fail-with-body -X POST "${base}/groups" \
 group_id=$(jq -r '[.id][0] // empty' <<<"$response")
 
 # Find the General catalog
-response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/catalogs?\$filter=(displayName eq 'General')" \
+response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/catalogs?\$filter=(displayName%20eq%20'General')" \
   -H "Authorization: Bearer ${TOKEN}")
 catalog_id=$(jq -r '[.value[0].id][0] // empty' <<<"$response")
 
@@ -102,7 +102,7 @@ jq -e '([.state][0]) == ("delivered")' >/dev/null <<<"$response" || { echo "add-
 
 # Read the group's catalog resource
 for attempt in $(seq 1 60); do
-  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/catalogs/${catalog_id}/resources?\$filter=originId eq '${group_id}'" \
+  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/catalogs/${catalog_id}/resources?\$filter=originId%20eq%20'${group_id}'" \
     -H "Authorization: Bearer ${TOKEN}")
   if jq -e --arg group_id "$group_id" '([.value[] | select(.originId == $group_id) | .id][0]) != null' >/dev/null <<<"$response"; then break; fi
   sleep 1
@@ -111,7 +111,7 @@ resource_id=$(jq -r --arg group_id "$group_id" '[.value[] | select(.originId == 
 
 # Find the group's Member role
 for attempt in $(seq 1 60); do
-  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/catalogs/${catalog_id}/resourceRoles?\$filter=(originSystem eq 'AadGroup' and resource/id eq '${resource_id}' and displayName eq 'Member')&\$expand=resource" \
+  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/catalogs/${catalog_id}/resourceRoles?\$filter=(originSystem%20eq%20'AadGroup'%20and%20resource/id%20eq%20'${resource_id}'%20and%20displayName%20eq%20'Member')&\$expand=resource" \
     -H "Authorization: Bearer ${TOKEN}")
   if jq -e '([.value[0].originId][0]) != null' >/dev/null <<<"$response"; then break; fi
   sleep 1
@@ -232,7 +232,7 @@ jq -e --arg requestor_id "$requestor_id" '([.value[] | select(.id == $requestor_
 
 # Find the requestor's assignment
 for attempt in $(seq 1 60); do
-  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/assignments?\$filter=assignmentPolicy/id eq '${policy_id}'&\$expand=target" \
+  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/assignments?\$filter=assignmentPolicy/id%20eq%20'${policy_id}'&\$expand=target" \
     -H "Authorization: Bearer ${TOKEN}")
   if jq -e --arg requestor_id "$requestor_id" '([.value[] | select(.target.objectId == $requestor_id) | .id][0]) != null' >/dev/null <<<"$response"; then break; fi
   sleep 1

@@ -1,0 +1,159 @@
+//! Which variables each step uses, and the load-time check that every one has a provider.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::format::{err, ParseError, BUILTINS};
+use crate::model::{Expectation, Predicate, Query, RequestTemplate, Step, Tutorial};
+use crate::template::Template;
+
+/// Every variable an expectation refers to.
+fn expectation_vars(e: &Expectation) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Query::JsonPath(p) = &e.query {
+        if let Ok(t) = Template::parse(p) {
+            out.extend(t.vars().map(str::to_string));
+        }
+    }
+    let mut visit = |v: &Value| value_vars(v, &mut out);
+    match &e.predicate {
+        Predicate::Equals(v) | Predicate::NotEquals(v) | Predicate::Contains(v) => visit(v),
+        Predicate::OneOf(vs) => vs.iter().for_each(visit),
+        Predicate::Exists | Predicate::NotExists => {}
+    }
+    out
+}
+
+fn value_vars(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => {
+            if let Ok(t) = Template::parse(s) {
+                out.extend(t.vars().map(str::to_string));
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| value_vars(i, out)),
+        _ => {}
+    }
+}
+
+pub(crate) fn request_vars(r: &RequestTemplate) -> Vec<String> {
+    let mut out: Vec<String> = r.url.vars().map(str::to_string).collect();
+    for (_, v) in &r.headers {
+        out.extend(v.vars().map(str::to_string));
+    }
+    if let Some(b) = &r.body {
+        out.extend(b.vars().map(str::to_string));
+    }
+    out
+}
+
+/// Variables a step needs before it can send its request (request, expectations, polling).
+pub(crate) fn step_inputs(step: &Step) -> Vec<String> {
+    // A step's own captures do not exist before its request is sent.
+    let mut before: Vec<String> = request_vars(&step.request);
+    let mut out = Vec::new();
+    for e in &step.expectations {
+        out.extend(expectation_vars(e));
+    }
+    if let Some(p) = &step.poll {
+        for e in p.until.iter().chain(&p.fail) {
+            out.extend(expectation_vars(e));
+        }
+    }
+    if let Some(c) = &step.cleanup {
+        out.extend(request_vars(&c.request));
+        if let Some(w) = &c.wait {
+            out.extend(request_vars(&w.request));
+            for e in w.poll.until.iter().chain(&w.poll.fail) {
+                out.extend(expectation_vars(e));
+            }
+        }
+    }
+    let own: BTreeSet<&str> = step.captures.iter().map(|c| c.name.as_str()).collect();
+    out.retain(|v| !own.contains(v.as_str()) && !v.starts_with("cleanup."));
+    before.extend(out);
+    let mut seen = BTreeSet::new();
+    before.retain(|v| seen.insert(v.clone()));
+    before
+}
+
+pub(crate) fn validate(t: &Tutorial, _lines: &[&str]) -> Result<(), ParseError> {
+    let mut known: BTreeSet<String> = BUILTINS.iter().map(|s| s.to_string()).collect();
+    for input in &t.inputs {
+        known.insert(format!("input.{}", input.name));
+    }
+    let mut ids = BTreeSet::new();
+    for (index, step) in t.steps.iter().enumerate() {
+        if !ids.insert(step.id.as_str()) {
+            return err(
+                step.line,
+                format!("step id `{}` is used twice; give one a `{{#id}}`", step.id),
+            );
+        }
+        for after in &step.after {
+            match t.step_index(after) {
+                Some(j) if j < index => {}
+                Some(_) => {
+                    return err(
+                        step.line,
+                        format!(
+                            "step `{}` says `after: {after}`, but that step comes later",
+                            step.id
+                        ),
+                    )
+                }
+                None => {
+                    return err(
+                        step.line,
+                        format!(
+                            "step `{}` says `after: {after}`, but there is no such step",
+                            step.id
+                        ),
+                    )
+                }
+            }
+        }
+        for var in step_inputs(step) {
+            if known.contains(&var) {
+                continue;
+            }
+            let later = t.steps[index..]
+                .iter()
+                .find(|s| s.captures.iter().any(|c| c.name == var))
+                .filter(|s| s.id != step.id);
+            let why = match later {
+                Some(s) => format!("; step `{}` captures it but comes later", s.id),
+                None if var.starts_with("input.") => {
+                    "; declare it with `input` in the front matter".to_string()
+                }
+                None => String::new(),
+            };
+            return err(
+                step.line,
+                format!(
+                    "step `{}` uses `{{{{{var}}}}}`, which no earlier step captures{why}",
+                    step.id
+                ),
+            );
+        }
+        if let Some(cleanup) = &step.cleanup {
+            if let Some(wait) = &cleanup.wait {
+                let local: BTreeSet<String> = cleanup
+                    .captures
+                    .iter()
+                    .map(|c| format!("cleanup.{}", c.name))
+                    .collect();
+                for var in request_vars(&wait.request) {
+                    if var.starts_with("cleanup.") && !local.contains(&var) {
+                        return err(step.line, format!("step `{}` waits on `{{{{{var}}}}}`, which [Cleanup Captures] does not define", step.id));
+                    }
+                }
+            }
+        }
+        for c in &step.captures {
+            known.insert(c.name.clone());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,178 @@
+//! The PowerShell export: `Invoke-MgGraphRequest` after `Connect-MgGraph`, so no token appears.
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use super::path::ps_path;
+use super::{cleanup_order, ident, Plan};
+use crate::model::{Expectation, Predicate, Query, RequestTemplate};
+use crate::template::{Segment, Template};
+
+/// A PowerShell expression: single-quoted literals joined with variables.
+pub(crate) fn ps_string(t: &Template) -> String {
+    let mut parts = Vec::new();
+    for seg in t.segments() {
+        match seg {
+            Segment::Text(x) => parts.push(format!("'{}'", x.replace('\'', "''"))),
+            Segment::Var(v) => parts.push(format!("${}", ident(v))),
+        }
+    }
+    if parts.is_empty() {
+        return "''".into();
+    }
+    format!("({})", parts.join(" + "))
+}
+
+pub(crate) fn ps_call(out: &mut String, r: &RequestTemplate, indent: &str) {
+    let _ = write!(
+        out,
+        "{indent}$response = Invoke-MgGraphRequest -Method {} -Uri {} -OutputType PSObject",
+        r.method,
+        ps_string(&r.url)
+    );
+    let mut headers = Vec::new();
+    for (k, v) in &r.headers {
+        if k.eq_ignore_ascii_case("content-type") {
+            let _ = write!(out, " -ContentType {}", ps_string(v));
+        } else {
+            headers.push(format!("'{}' = {}", k.replace('\'', "''"), ps_string(v)));
+        }
+    }
+    if !headers.is_empty() {
+        let _ = write!(out, " -Headers @{{ {} }}", headers.join("; "));
+    }
+    if let Some(b) = &r.body {
+        let _ = write!(out, " -Body {}", ps_string(b));
+    }
+    out.push('\n');
+}
+
+pub(crate) fn ps_test(e: &Expectation) -> Option<String> {
+    let actual = match &e.query {
+        Query::JsonPath(p) => ps_path(p, "$response")?,
+        _ => return None,
+    };
+    let lit = |v: &Value| match v {
+        Value::String(s) => Template::parse(s).map_or_else(|_| format!("'{s}'"), |t| ps_string(&t)),
+        Value::Bool(b) => format!("${b}"),
+        other => other.to_string(),
+    };
+    Some(match &e.predicate {
+        Predicate::Equals(v) => format!("({actual} -eq {})", lit(v)),
+        Predicate::NotEquals(v) => format!("({actual} -ne {})", lit(v)),
+        Predicate::Exists => format!("($null -ne {actual})"),
+        Predicate::NotExists => format!("($null -eq {actual})"),
+        Predicate::Contains(v) => format!("({actual} -like ('*' + {} + '*'))", lit(v)),
+        Predicate::OneOf(vs) => format!(
+            "(@({}) -contains {actual})",
+            vs.iter().map(lit).collect::<Vec<_>>().join(", ")
+        ),
+    })
+}
+
+pub(crate) fn powershell(plan: &Plan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# {}\n# Exported from graphwalk. Needs the Microsoft Graph PowerShell SDK.",
+        plan.tutorial.title
+    );
+    out.push_str("$ErrorActionPreference = 'Stop'\n");
+    let _ =
+        writeln!(
+        out,
+        "# Sign in interactively; no token is stored in this script.\nConnect-MgGraph -Scopes {}",
+        plan.tutorial.scopes.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")
+    );
+    out.push_str("$run_password = $env:RUN_PASSWORD\nif (-not $run_password) { throw 'Set RUN_PASSWORD to a strong password for the test accounts' }\n");
+    for (k, v) in &plan.givens {
+        let _ = writeln!(out, "${} = '{}'", ident(k), v.replace('\'', "''"));
+    }
+    for (step, request) in &plan.steps {
+        let _ = writeln!(out, "\n# {}", step.title);
+        match &step.poll {
+            Some(p) => {
+                let tries = (p.limit_ms / p.interval_ms.max(1)).max(1);
+                let _ = writeln!(
+                    out,
+                    "for ($attempt = 1; $attempt -le {tries}; $attempt++) {{"
+                );
+                ps_call(&mut out, request, "    ");
+                for f in &p.fail {
+                    if let Some(t) = ps_test(f) {
+                        let _ =
+                            writeln!(out, "    if {t} {{ throw '{}: terminal state' }}", step.id);
+                    }
+                }
+                let conds: Vec<String> = p.until.iter().filter_map(ps_test).collect();
+                if !conds.is_empty() {
+                    let _ = writeln!(out, "    if ({}) {{ break }}", conds.join(" -and "));
+                }
+                let _ = writeln!(out, "    Start-Sleep -Milliseconds {}", p.interval_ms);
+                out.push_str("}\n");
+            }
+            None => ps_call(&mut out, request, ""),
+        }
+        for e in &step.expectations {
+            if let Some(t) = ps_test(e) {
+                let _ = writeln!(
+                    out,
+                    "if (-not {t}) {{ throw '{}: expected {}' }}",
+                    step.id,
+                    e.to_string().replace('\'', "''")
+                );
+            }
+        }
+        for c in &step.captures {
+            match &c.query {
+                Query::JsonPath(p) => match ps_path(p, "$response") {
+                    Some(expr) => {
+                        let _ = writeln!(out, "${} = {expr}", ident(&c.name));
+                    }
+                    None => {
+                        let _ =
+                            writeln!(out, "${} = '' # set by hand: {}", ident(&c.name), c.query);
+                    }
+                },
+                _ => {
+                    let _ = writeln!(out, "${} = '' # set by hand: {}", ident(&c.name), c.query);
+                }
+            }
+        }
+    }
+    for i in cleanup_order(plan) {
+        let (step, _) = &plan.steps[i];
+        if let Some(c) = &step.cleanup {
+            let _ = writeln!(out, "\n# Clean up: {}\ntry {{", step.title);
+            ps_call(&mut out, &c.request, "    ");
+            if let Some(w) = &c.wait {
+                for x in &c.captures {
+                    if let Query::JsonPath(p) = &x.query {
+                        if let Some(expr) = ps_path(p, "$response") {
+                            let _ = writeln!(out, "    $cleanup_{} = {expr}", ident(&x.name));
+                        }
+                    }
+                }
+                let tries = (w.poll.limit_ms / w.poll.interval_ms.max(1)).max(1);
+                let _ = writeln!(
+                    out,
+                    "    for ($attempt = 1; $attempt -le {tries}; $attempt++) {{"
+                );
+                ps_call(&mut out, &w.request, "        ");
+                let conds: Vec<String> = w.poll.until.iter().filter_map(ps_test).collect();
+                if !conds.is_empty() {
+                    let _ = writeln!(out, "        if ({}) {{ break }}", conds.join(" -and "));
+                }
+                let _ = writeln!(
+                    out,
+                    "        Start-Sleep -Milliseconds {}",
+                    w.poll.interval_ms
+                );
+                out.push_str("    }\n");
+            }
+            out.push_str("} catch { Write-Warning $_ }\n");
+        }
+    }
+    out
+}

@@ -1,0 +1,243 @@
+//! The bash export: curl for requests, jq for captures and checks, loops for polling.
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use super::path::jq_path;
+use super::{cleanup_order, encoded_url, ident, Plan};
+use crate::model::{Expectation, Predicate, Query, RequestTemplate};
+use crate::template::{Segment, Template};
+
+/// A bash double-quoted string with `$name` for variables.
+pub(crate) fn sh_string(t: &Template) -> String {
+    let mut out = String::from("\"");
+    for seg in t.segments() {
+        match seg {
+            Segment::Text(x) => {
+                for c in x.chars() {
+                    if matches!(c, '"' | '\\' | '$' | '`') {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+            }
+            Segment::Var(v) => {
+                let _ = write!(out, "${{{}}}", ident(v));
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+pub(crate) fn jq_test(e: &Expectation) -> Option<(String, Vec<String>)> {
+    let Query::JsonPath(p) = &e.query else {
+        return None;
+    };
+    let (path, mut args) = jq_path(p)?;
+    let mut lit = |v: &Value| -> String {
+        match v {
+            Value::String(s) => match Template::parse(s) {
+                Ok(t) if t.vars().next().is_some() => t
+                    .segments()
+                    .iter()
+                    .map(|seg| match seg {
+                        Segment::Text(x) => Value::String(x.clone()).to_string(),
+                        Segment::Var(name) => {
+                            args.push(ident(name));
+                            format!("${}", ident(name))
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" + "),
+                _ => v.to_string(),
+            },
+            other => other.to_string(),
+        }
+    };
+    let first = format!("([{path}][0])");
+    let test = match &e.predicate {
+        Predicate::Equals(v) => format!("{first} == ({})", lit(v)),
+        Predicate::NotEquals(v) => format!("{first} != ({})", lit(v)),
+        Predicate::Exists => format!("{first} != null"),
+        Predicate::NotExists => format!("{first} == null"),
+        Predicate::Contains(v) => format!("{first} | contains({})", lit(v)),
+        Predicate::OneOf(vs) => {
+            let alts: Vec<String> = vs.iter().map(&mut lit).collect();
+            format!(
+                "{first} as $x | [{}] | index([$x]) != null",
+                alts.join(", ")
+            )
+        }
+    };
+    Some((test, args))
+}
+
+pub(crate) fn jq_args(args: &[String]) -> String {
+    let mut seen = std::collections::BTreeSet::new();
+    args.iter()
+        .filter(|a| seen.insert(a.as_str()))
+        .map(|a| format!(" --arg {a} \"${a}\""))
+        .collect()
+}
+
+pub(crate) fn curl_call(out: &mut String, r: &RequestTemplate, indent: &str) {
+    let _ = write!(
+        out,
+        "{indent}response=$(curl -sS --fail-with-body -X {} {}",
+        r.method,
+        sh_string(&encoded_url(&r.url))
+    );
+    out.push_str(" \\\n");
+    let _ = write!(out, "{indent}  -H \"Authorization: Bearer ${{TOKEN}}\"");
+    for (k, v) in &r.headers {
+        let header = Template::parse(&format!("{k}: {}", v.source())).unwrap_or_else(|_| v.clone());
+        let _ = write!(out, " \\\n{indent}  -H {}", sh_string(&header));
+    }
+    if let Some(b) = &r.body {
+        let _ = write!(out, " \\\n{indent}  --data-binary {}", sh_string(b));
+    }
+    out.push_str(")\n");
+}
+
+pub(crate) fn curl(plan: &Plan) -> String {
+    let mut out = String::from("#!/usr/bin/env bash\n");
+    let _ = writeln!(
+        out,
+        "# {}\n# Exported from graphwalk. Needs curl and jq.",
+        plan.tutorial.title
+    );
+    out.push_str("set -euo pipefail\n\n");
+    out.push_str("TOKEN=\"${TOKEN:?set TOKEN to an access token}\"\n");
+    out.push_str("run_password=\"${RUN_PASSWORD:?set RUN_PASSWORD to a strong password for the test accounts}\"\n");
+    for (k, v) in &plan.givens {
+        let _ = writeln!(out, "{}={}", ident(k), sh_string(&Template::literal(v)));
+    }
+    for (step, request) in &plan.steps {
+        let _ = writeln!(out, "\n# {}", step.title);
+        match &step.poll {
+            Some(p) => {
+                let tries = (p.limit_ms / p.interval_ms.max(1)).max(1);
+                let _ = writeln!(out, "for attempt in $(seq 1 {tries}); do");
+                curl_call(&mut out, request, "  ");
+                let mut conds = Vec::new();
+                for u in &p.until {
+                    if let Some((test, args)) = jq_test(u) {
+                        conds.push(format!(
+                            "jq -e{} '{}' >/dev/null <<<\"$response\"",
+                            jq_args(&args),
+                            test.replace('\'', "'\\''")
+                        ));
+                    }
+                }
+                for f in &p.fail {
+                    if let Some((test, args)) = jq_test(f) {
+                        let _ = writeln!(
+                            out,
+                            "  if jq -e{} '{}' >/dev/null <<<\"$response\"; then echo \"{}: terminal state\" >&2; exit 1; fi",
+                            jq_args(&args),
+                            test.replace('\'', "'\\''"),
+                            step.id
+                        );
+                    }
+                }
+                if conds.is_empty() {
+                    out.push_str("  break\n");
+                } else {
+                    let _ = writeln!(out, "  if {}; then break; fi", conds.join(" && "));
+                }
+                let _ = writeln!(
+                    out,
+                    "  sleep {}",
+                    (p.interval_ms as f64 / 1000.0).max(0.001)
+                );
+                out.push_str("done\n");
+            }
+            None => curl_call(&mut out, request, ""),
+        }
+        for e in &step.expectations {
+            if let Some((test, args)) = jq_test(e) {
+                let _ = writeln!(
+                    out,
+                    "jq -e{} '{}' >/dev/null <<<\"$response\" || {{ echo \"{}: expected {}\" >&2; exit 1; }}",
+                    jq_args(&args),
+                    test.replace('\'', "'\\''"),
+                    step.id,
+                    e.to_string().replace(['"', '$', '`', '\\'], "")
+                );
+            }
+        }
+        for c in &step.captures {
+            match &c.query {
+                Query::JsonPath(p) => match jq_path(p) {
+                    Some((expr, args)) => {
+                        let _ = writeln!(
+                            out,
+                            "{}=$(jq -r{} '[{}][0] // empty' <<<\"$response\")",
+                            ident(&c.name),
+                            jq_args(&args),
+                            expr.replace('\'', "'\\''")
+                        );
+                    }
+                    None => {
+                        let _ = writeln!(out, "{}=\"\" # set by hand: {}", ident(&c.name), c.query);
+                    }
+                },
+                _ => {
+                    let _ = writeln!(out, "{}=\"\" # set by hand: {}", ident(&c.name), c.query);
+                }
+            }
+        }
+    }
+    let order = cleanup_order(plan);
+    if !order.is_empty() {
+        out.push_str(
+            "\n# Clean up, newest first. Run this part again if it stops half way.\nset +e\n",
+        );
+    }
+    for i in order {
+        let (step, _) = &plan.steps[i];
+        if let Some(c) = &step.cleanup {
+            let _ = writeln!(out, "# Clean up: {}", step.title);
+            curl_call(&mut out, &c.request, "");
+            if let Some(w) = &c.wait {
+                for x in &c.captures {
+                    if let Query::JsonPath(p) = &x.query {
+                        if let Some((expr, args)) = jq_path(p) {
+                            let _ = writeln!(
+                                out,
+                                "cleanup_{}=$(jq -r{} '[{}][0] // empty' <<<\"$response\")",
+                                ident(&x.name),
+                                jq_args(&args),
+                                expr
+                            );
+                        }
+                    }
+                }
+                let tries = (w.poll.limit_ms / w.poll.interval_ms.max(1)).max(1);
+                let _ = writeln!(out, "for attempt in $(seq 1 {tries}); do");
+                curl_call(&mut out, &w.request, "  ");
+                let conds: Vec<String> = w
+                    .poll
+                    .until
+                    .iter()
+                    .filter_map(jq_test)
+                    .map(|(t, a)| {
+                        format!("jq -e{} '{}' >/dev/null <<<\"$response\"", jq_args(&a), t)
+                    })
+                    .collect();
+                if !conds.is_empty() {
+                    let _ = writeln!(out, "  if {}; then break; fi", conds.join(" && "));
+                }
+                let _ = writeln!(
+                    out,
+                    "  sleep {}",
+                    (w.poll.interval_ms as f64 / 1000.0).max(0.001)
+                );
+                out.push_str("done\n");
+            }
+        }
+    }
+    out
+}
