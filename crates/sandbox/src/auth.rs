@@ -2,14 +2,21 @@
 
 use crate::reply::GraphError;
 use crate::tenant::{Caller, Tenant};
-use crate::token::parse_claims;
+use crate::token::{parse_claims, Claims};
+
+/// The last token seen and its claims: clients send the same token again and again.
+pub(crate) type TokenCache = Option<(String, Claims)>;
 
 fn unauthorized(message: &str) -> GraphError {
     GraphError::new(401, "InvalidAuthenticationToken", message)
 }
 
 /// Read the `Authorization: Bearer` header into the signed-in caller.
-pub(crate) fn authenticate(t: &Tenant, headers: &http::HeaderMap) -> Result<Caller, GraphError> {
+pub(crate) fn authenticate(
+    t: &Tenant,
+    cache: &mut TokenCache,
+    headers: &http::HeaderMap,
+) -> Result<Caller, GraphError> {
     let raw = headers
         .get(http::header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
@@ -30,8 +37,16 @@ pub(crate) fn authenticate(t: &Tenant, headers: &http::HeaderMap) -> Result<Call
             "CompactToken parsing failed with error code: 80049217",
         ));
     }
-    let claims = parse_claims(token)
-        .ok_or_else(|| unauthorized("Access token validation failure. Invalid audience."))?;
+    let claims = match cache {
+        Some((cached, claims)) if cached == token => claims.clone(),
+        _ => {
+            let claims = parse_claims(token).ok_or_else(|| {
+                unauthorized("Access token validation failure. Invalid audience.")
+            })?;
+            *cache = Some((token.to_string(), claims.clone()));
+            claims
+        }
+    };
     if claims.exp.saturating_mul(1000) <= t.now {
         return Err(unauthorized(
             "Lifetime validation failed, the token is expired.",

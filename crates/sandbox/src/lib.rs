@@ -111,6 +111,7 @@ pub struct Sandbox {
     fault_rng: Prng,
     request_rng: Prng,
     stats: Stats,
+    token_cache: auth::TokenCache,
 }
 
 impl Sandbox {
@@ -135,6 +136,7 @@ impl Sandbox {
             config,
             tenant,
             stats: Stats::default(),
+            token_cache: None,
         }
     }
 
@@ -180,7 +182,7 @@ impl Sandbox {
         unavailable_draw: f64,
     ) -> reply::Outcome {
         let target = Target::parse(request.uri())?;
-        let caller = auth::authenticate(&self.tenant, request.headers())?;
+        let caller = auth::authenticate(&self.tenant, &mut self.token_cache, request.headers())?;
         let faults = &self.config.faults;
         if throttle_draw < faults.throttle_rate {
             let mut e = GraphError::new(429, "TooManyRequests", "Please retry again later.");
@@ -308,7 +310,7 @@ fn respond(
             error.insert("code".into(), json!(e.code));
             error.insert("message".into(), json!(e.message));
             if let Some(d) = &e.details {
-                error.insert("details".into(), d.clone());
+                error.insert("details".into(), (**d).clone());
             }
             error.insert("innerError".into(), serde_json::Value::Object(inner));
             let body = json!({ "error": error }).to_string();

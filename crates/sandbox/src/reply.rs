@@ -26,7 +26,7 @@ pub(crate) struct GraphError {
     pub status: u16,
     pub code: String,
     pub message: String,
-    pub details: Option<Value>,
+    pub details: Option<Box<Value>>,
     /// Set for 429 and 503 so the `Retry-After` header is sent.
     pub retry_after: Option<u64>,
     /// Set on 405 to fill the `Allow` header.
@@ -100,7 +100,7 @@ impl GraphError {
     }
 
     pub(crate) fn with_details(mut self, details: Value) -> Self {
-        self.details = Some(details);
+        self.details = Some(Box::new(details));
         self
     }
 

@@ -34,12 +34,8 @@ fn pick(
 }
 
 impl Entity for Catalog {
-    fn type_name(v: Version) -> &'static str {
-        if v == Beta {
-            "accessPackageCatalog"
-        } else {
-            "accessPackageCatalog"
-        }
+    fn type_name(_: Version) -> &'static str {
+        "accessPackageCatalog"
     }
     fn navs(v: Version) -> &'static [&'static str] {
         pick(
