@@ -16,6 +16,11 @@ use crate::retry::{backoff_ms, verdict, Exec, Verdict};
 use crate::runner::{InFlight, Run};
 
 impl Run {
+    /// Steps may not retry or poll on: the reader stopped the run, or cleanup has begun.
+    fn steps_halted(&self) -> bool {
+        self.stopped || self.cleaning
+    }
+
     pub(crate) fn start_step(&mut self, s: usize, out: &mut Vec<Action>) {
         // Re-running: what this step captured before, and everything built on it, may no longer hold.
         if !self.steps[s].record.captured.is_empty() || self.steps[s].record.response.is_some() {
@@ -173,7 +178,7 @@ impl Run {
         if !success && !expected_status {
             let recent = self.names_recent_object(s);
             match verdict(&self.options.retry, &exec, &r, recent, &mut self.rng) {
-                Verdict::Retry { delay_ms, lag } if !self.stopped => {
+                Verdict::Retry { delay_ms, lag } if !self.steps_halted() => {
                     let (kind, reason) = if lag {
                         exec.lag_retries += 1;
                         (
@@ -237,7 +242,7 @@ impl Run {
                     Self::note_attempt(&mut self.steps[s].record, &r, state);
                     let elapsed = self.now_ms.saturating_sub(exec.started_at_ms);
                     let delay = next_delay(poll, exec.poll_delay_ms);
-                    if self.stopped {
+                    if self.steps_halted() {
                         self.finish_step(s, Err(StepError::Stopped), out);
                     } else if elapsed + delay > poll.limit_ms {
                         self.finish_step(
@@ -435,7 +440,12 @@ impl Run {
         message: String,
         out: &mut Vec<Action>,
     ) {
-        let retry = is_idempotent(&flight.method) && !self.stopped;
+        // Cleanup stops steps from retrying, but its own requests keep going.
+        let halted = match flight.cleanup {
+            Some(_) => self.stopped,
+            None => self.steps_halted(),
+        };
+        let retry = is_idempotent(&flight.method) && !halted;
         match flight.cleanup {
             None => {
                 let s = flight.step;

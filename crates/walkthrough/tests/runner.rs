@@ -807,3 +807,25 @@ fn inputs_choose_the_role_and_builtins_are_seeded() {
         .iter()
         .any(|s| matches!(s, walkthrough::RenderedSegment::Var { value: Some(v), .. } if v == ga)));
 }
+
+#[test]
+fn cleanup_during_a_run_lets_in_flight_steps_land_then_removes_everything() {
+    let mut fake = Fake::new();
+    let mut run = Run::new(beta(), RunOptions::default());
+    let mut d = Driver::new(100);
+    d.event(&mut fake, &mut run, Event::RunAll { now_ms: 0 });
+    d.settle_until(&mut fake, &mut run, 250);
+    assert!(!run.is_idle());
+    d.event(&mut fake, &mut run, Event::Cleanup { now_ms: d.now_ms });
+    let mark = d.log.len();
+    assert!(d.settle(&mut fake, &mut run));
+    assert_eq!(d.cleanup_left, Some(0));
+    assert_eq!(fake.left(), Vec::<String>::new());
+    assert!(run.is_idle());
+    // After cleanup began, only cleanup requests (and responses to earlier ones) went out.
+    let creates = d.log[mark..]
+        .iter()
+        .filter(|l| l.contains("POST") && !l.contains("Remove"))
+        .count();
+    assert!(creates <= 1, "{:#?}", &d.log[mark..]);
+}

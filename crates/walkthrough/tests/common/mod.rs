@@ -130,6 +130,53 @@ impl Driver {
         false
     }
 
+    /// Runs until the virtual clock passes `until_ms` (or nothing is pending).
+    pub fn settle_until(&mut self, server: &mut dyn Server, run: &mut Run, until_ms: u64) {
+        while self.now_ms < until_ms {
+            let next = self.pending.iter().map(|p| p.0).min();
+            let at = match (next, self.wake) {
+                (Some(a), Some(w)) => a.min(w),
+                (Some(a), None) => a,
+                (None, Some(w)) => w,
+                (None, None) => return,
+            };
+            if at > until_ms {
+                return;
+            }
+            self.step_once(server, run);
+        }
+    }
+
+    fn step_once(&mut self, server: &mut dyn Server, run: &mut Run) {
+        let next_response = self
+            .pending
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, p)| (p.0, p.1))
+            .map(|(i, p)| (i, p.0));
+        match (next_response, self.wake) {
+            (Some((i, at)), w) if w.is_none_or(|w| at <= w) => {
+                let (at, id, response) = self.pending.remove(i);
+                self.now_ms = self.now_ms.max(at);
+                let actions = run.handle(Event::Response {
+                    request_id: id,
+                    response,
+                    now_ms: self.now_ms,
+                });
+                self.apply(server, actions);
+            }
+            (_, Some(w)) => {
+                self.wake = None;
+                self.now_ms = self.now_ms.max(w);
+                let actions = run.handle(Event::Tick {
+                    now_ms: self.now_ms,
+                });
+                self.apply(server, actions);
+            }
+            _ => {}
+        }
+    }
+
     /// Drops undelivered responses (as if the page closed).
     pub fn drop_pending(&mut self) -> usize {
         let n = self.pending.len();
