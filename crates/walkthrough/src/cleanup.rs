@@ -12,11 +12,9 @@ use crate::runner::{build_request, graph_error, Action, Attempt, AttemptKind, In
 impl Run {
     /// Starts (or restarts) cleanup: pending and failed entries are tried again.
     pub(crate) fn start_cleanup(&mut self) {
-        // Steps waiting to run or to retry are abandoned; in-flight ones finish first (see `pump_cleanup`).
-        let planned: Vec<usize> = self.plan.iter().copied().collect();
+        // Steps waiting to run or to retry are abandoned; in-flight ones land first (see `pump_cleanup`).
         self.stop();
         self.stopped = false;
-        let _ = planned;
         self.cleaning = true;
         self.busy = true;
         for entry in &mut self.ledger.entries {

@@ -32,6 +32,8 @@ fn two_hundred_runs_with_faults_all_complete_and_clean_up() {
         };
         let mut run = Run::new(tutorial, options);
         let mut d = Driver::new(20 + seed % 200);
+        // Some runs are saved and restored all along, as a page that reloads would.
+        d.roundtrip_every = (seed % 3 == 0).then_some(5);
         d.event(&mut tenant, &mut run, Event::RunAll { now_ms: 0 });
         assert!(
             d.settle(&mut tenant, &mut run),

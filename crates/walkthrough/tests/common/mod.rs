@@ -30,6 +30,9 @@ pub struct Driver {
     pub log: Vec<String>,
     /// Stop delivering responses (to simulate a page closing mid-flight).
     pub hold: bool,
+    /// Every this many events, save the run to JSON and carry on with the restored copy.
+    pub roundtrip_every: Option<usize>,
+    events: usize,
 }
 
 impl Driver {
@@ -45,6 +48,8 @@ impl Driver {
             refused: Vec::new(),
             log: Vec::new(),
             hold: false,
+            roundtrip_every: None,
+            events: 0,
         }
     }
 
@@ -90,6 +95,19 @@ impl Driver {
     pub fn event(&mut self, server: &mut dyn Server, run: &mut Run, event: Event) {
         let actions = run.handle(event);
         self.apply(server, actions);
+        self.maybe_roundtrip(run);
+    }
+
+    fn maybe_roundtrip(&mut self, run: &mut Run) {
+        self.events += 1;
+        if let Some(n) = self.roundtrip_every {
+            if self.events % n == 0 {
+                let json = serde_json::to_string(run).expect("a run serializes");
+                let restored: Run = serde_json::from_str(&json).expect("a run deserializes");
+                assert_eq!(&restored, run, "the saved run differs from the live one");
+                *run = restored;
+            }
+        }
     }
 
     /// Runs until nothing is pending. Returns false if it hit the step budget.
@@ -115,6 +133,7 @@ impl Driver {
                         now_ms: self.now_ms,
                     });
                     self.apply(server, actions);
+                    self.maybe_roundtrip(run);
                 }
                 (_, Some(w)) => {
                     self.wake = None;
@@ -123,6 +142,7 @@ impl Driver {
                         now_ms: self.now_ms,
                     });
                     self.apply(server, actions);
+                    self.maybe_roundtrip(run);
                 }
                 _ => return true,
             }
@@ -164,6 +184,7 @@ impl Driver {
                     now_ms: self.now_ms,
                 });
                 self.apply(server, actions);
+                self.maybe_roundtrip(run);
             }
             (_, Some(w)) => {
                 self.wake = None;
@@ -172,6 +193,7 @@ impl Driver {
                     now_ms: self.now_ms,
                 });
                 self.apply(server, actions);
+                self.maybe_roundtrip(run);
             }
             _ => {}
         }
