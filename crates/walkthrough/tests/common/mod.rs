@@ -101,7 +101,7 @@ impl Driver {
     fn maybe_roundtrip(&mut self, run: &mut Run) {
         self.events += 1;
         if let Some(n) = self.roundtrip_every {
-            if self.events % n == 0 {
+            if self.events.is_multiple_of(n) {
                 let json = serde_json::to_string(run).expect("a run serializes");
                 let restored: Run = serde_json::from_str(&json).expect("a run deserializes");
                 assert_eq!(&restored, run, "the saved run differs from the live one");
