@@ -63,8 +63,10 @@ for (const tutorial of ['access-package-beta', 'access-package-v1']) {
       return row?.querySelector('.var-value')?.textContent;
     });
     assert.ok(requestor, 'the requestor id is among the variables');
-    const membersCard = page.locator('li.step', { hasText: /members/i }).first();
-    await membersCard.locator('.json-toggle[aria-expanded="false"]').first().click().catch(() => {});
+    const membersCard = page.locator('li.step[data-step="members"]');
+    for (let level = 0; level < 3; level++) {
+      for (const toggle of await membersCard.locator('.json-toggle[aria-expanded="false"]').all()) await toggle.click();
+    }
     const membersBody = await membersCard.locator('.response-body').textContent();
     assert.ok(membersBody.includes(requestor), 'the members list includes the requestor');
 

@@ -41,7 +41,7 @@ impl PartialEq for SandboxHandle {
     }
 }
 
-#[derive(Properties, PartialEq, Clone, Default)]
+#[derive(Properties, PartialEq, Clone)]
 pub struct AppProps {
     /// Overrides the page's URL parameters (tests mount the app with their own).
     #[prop_or_default]
@@ -49,6 +49,16 @@ pub struct AppProps {
     /// Save the run to localStorage and restore it after a reload.
     #[prop_or(true)]
     pub persist: bool,
+}
+
+impl Default for AppProps {
+    /// What the page itself uses: parameters from its URL, and the run saved across reloads.
+    fn default() -> Self {
+        AppProps {
+            params: None,
+            persist: true,
+        }
+    }
 }
 
 /// A fresh run's options: a random seed (run tag, password, jitter) and the tutorial's default inputs.
@@ -102,11 +112,13 @@ pub fn App(props: &AppProps) -> Html {
                     if same_tutorial {
                         let (passed, total) = saved.run.progress();
                         let left = saved.run.ledger().left().len();
+                        let unfinished = passed < total;
                         explorer.dispatch(Msg::Restore(Box::new(saved.run)));
                         explorer.dispatch(Msg::Notify(Notice {
                             text: format!(
-                                "Picked up your run where it was: {passed} of {total} steps passed, {left} object{} on the cleanup ledger.",
-                                if left == 1 { "" } else { "s" }
+                                "Picked up your run where it was: {passed} of {total} steps passed, {left} object{} on the cleanup ledger.{}",
+                                if left == 1 { "" } else { "s" },
+                                if unfinished { " Run all finishes it; Clean up removes what it created." } else { "" }
                             ),
                             tone: Tone::Info,
                         }));
