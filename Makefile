@@ -24,3 +24,8 @@ test: setup
 
 clean-dist:
 	rm -rf dist
+
+# Builds the release site and prints size, load, run, memory and engine figures (also in bench/results.md).
+bench: setup
+	trunk build --release
+	node bench/browser.mjs

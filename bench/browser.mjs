@@ -1,0 +1,216 @@
+// graphwalk's benchmark: measures the release build in headless Chromium and prints every figure beside
+// its budget. Figures are printed and written to bench/results.md; nothing here passes or fails on time.
+//
+//   node bench/browser.mjs            (run through `make bench`, which builds the site first)
+//   BENCH_LOADS=20 BENCH_RUNS=20 ...  (more samples)
+import { execFileSync } from 'node:child_process';
+import { readFile, writeFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
+import { serveStatic, launchBrowser, root, dist } from '../e2e/support.mjs';
+
+const LOADS = Number(process.env.BENCH_LOADS ?? 10);
+const RUNS = Number(process.env.BENCH_RUNS ?? 20);
+const DELIVERY_MS = 2500;
+const lines = [];
+const say = (line = '') => {
+  console.log(line);
+  lines.push(line);
+};
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const ms = (n) => `${n.toFixed(0)} ms`;
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const sizes = (bytes) => ({
+  raw: bytes.length,
+  gzip: gzipSync(bytes, { level: 9 }).length,
+  brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+});
+
+// The bound a run cannot beat, from the engine on a virtual clock (see crates/walkthrough/examples/critical_path.rs).
+function criticalPath(latency) {
+  const out = execFileSync(
+    'cargo',
+    ['run', '-q', '--release', '-p', 'walkthrough', '--example', 'critical_path', '--', String(latency), String(DELIVERY_MS), '10'],
+    { cwd: root, encoding: 'utf8' },
+  );
+  return Object.fromEntries(
+    out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .map((r) => [r.tutorial, r]),
+  );
+}
+
+const site = await serveStatic();
+const browser = await launchBrowser();
+
+async function newPage() {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__bench = {};
+    addEventListener('TrunkApplicationStarted', (e) => (window.__bench.wasm = e.detail.wasm));
+    new MutationObserver((_, observer) => {
+      if (!window.__bench.card && document.querySelector('li.step')) {
+        // Painted: the frame after the card entered the DOM.
+        requestAnimationFrame(() => (window.__bench.card = performance.now()));
+      }
+      const run = document.querySelector('#run-all');
+      if (!window.__bench.ready && run && !run.disabled) window.__bench.ready = performance.now();
+      if (window.__bench.card && window.__bench.ready) observer.disconnect();
+    }).observe(document, { childList: true, subtree: true });
+  });
+  return { context, page };
+}
+
+// 1. Transfer size of the initial load in sandbox mode.
+say('# graphwalk benchmark');
+say();
+say(`Measured ${new Date().toISOString()} on ${process.platform}, headless Chromium, site served on 127.0.0.1.`);
+say();
+say('## 1. Initial transfer (sandbox mode)');
+{
+  const { context, page } = await newPage();
+  const loaded = [];
+  page.on('response', (r) => loaded.push(r));
+  await page.goto(`${site.url}/?latency=0`);
+  await page.waitForSelector('li.step');
+  await page.waitForTimeout(300);
+  let total = { raw: 0, gzip: 0, brotli: 0 };
+  say('| file | raw | gzip | brotli |');
+  say('|---|---:|---:|---:|');
+  for (const r of loaded) {
+    const body = await r.body().catch(() => null);
+    if (!body || !r.url().startsWith(site.url)) continue;
+    const s = sizes(body);
+    total = { raw: total.raw + s.raw, gzip: total.gzip + s.gzip, brotli: total.brotli + s.brotli };
+    say(`| ${new URL(r.url()).pathname} | ${kb(s.raw)} | ${kb(s.gzip)} | ${kb(s.brotli)} |`);
+  }
+  say(`| **total** | ${kb(total.raw)} | **${kb(total.gzip)}** | ${kb(total.brotli)} |`);
+  say(`Budget: ≤ 200 KB gzipped. ${total.gzip <= 200 * 1024 ? 'Met' : `Missed by ${kb(total.gzip - 200 * 1024)}`}.`);
+  const msal = loaded.some((r) => /msal/i.test(r.url()));
+  say(`MSAL.js in the initial load: ${msal ? 'YES (it should not be)' : 'no'}.`);
+  const msalFile = join(root, 'node_modules/@azure/msal-browser/lib/msal-browser.min.js');
+  const m = sizes(await readFile(msalFile));
+  say(`MSAL.js, loaded only in live mode: ${kb(m.raw)} raw, ${kb(m.gzip)} gzip, ${kb(m.brotli)} brotli.`);
+  await context.close();
+}
+
+// 2. Time to the first step card painted, and to the app accepting a click.
+say();
+say(`## 2. Cold loads (${LOADS})`);
+{
+  const card = [];
+  const ready = [];
+  for (let i = 0; i < LOADS; i++) {
+    const { context, page } = await newPage();
+    await page.goto(`${site.url}/?latency=0`);
+    await page.waitForFunction(() => window.__bench.card && window.__bench.ready);
+    const t = await page.evaluate(() => window.__bench);
+    card.push(t.card);
+    ready.push(t.ready);
+    await context.close();
+  }
+  const spread = (xs) => `min ${ms(Math.min(...xs))}, max ${ms(Math.max(...xs))}`;
+  say(`First card painted: median ${ms(median(card))} (${spread(card)}). Budget ≤ 150 ms: ${median(card) <= 150 ? 'met' : 'missed'}.`);
+  say(`Run all accepts a click: median ${ms(median(ready))} (${spread(ready)}).`);
+}
+
+// 3. Run all in the page's sandbox, against the critical-path bound and one request at a time.
+say();
+say('## 3. Run all in the page');
+async function runAll(tutorial, latency) {
+  const { context, page } = await newPage();
+  await page.goto(`${site.url}/?tutorial=${tutorial}&latency=${latency}&delivery=${DELIVERY_MS}`);
+  await page.waitForSelector('li.step');
+  await page.evaluate(() => localStorage.clear());
+  const took = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const start = performance.now();
+        const done = () =>
+          [...document.querySelectorAll('li.step')].every((c) => c.dataset.status === 'passed' || c.dataset.status === 'failed');
+        new MutationObserver((_, observer) => {
+          if (done()) {
+            observer.disconnect();
+            resolve(performance.now() - start);
+          }
+        }).observe(document.querySelector('main'), { attributes: true, subtree: true, attributeFilter: ['data-status'] });
+        document.querySelector('#run-all').click();
+      }),
+  );
+  const failed = await page.$$eval('li.step[data-status="failed"]', (c) => c.length);
+  await context.close();
+  return { took, failed };
+}
+{
+  const bound0 = criticalPath(0);
+  const bound150 = criticalPath(150);
+  say('| tutorial | latency | measured | critical-path bound | ratio | one at a time | vs one at a time |');
+  say('|---|---:|---:|---:|---:|---:|---:|');
+  for (const tutorial of Object.keys(bound150)) {
+    for (const [latency, bound] of [
+      [0, bound0[tutorial]],
+      [150, bound150[tutorial]],
+    ]) {
+      const { took, failed } = await runAll(tutorial, latency);
+      say(
+        `| ${tutorial} | ${latency} ms | ${ms(took)}${failed ? ` (${failed} failed)` : ''} | ${ms(bound.concurrent_ms)} | ${(took / bound.concurrent_ms).toFixed(3)} | ${ms(bound.sequential_ms)} | ${(took / bound.sequential_ms).toFixed(3)} |`,
+      );
+      if (latency === 0) say(`| | | app overhead: **${ms(took - bound.concurrent_ms)}** (budget < 50 ms) | | | | |`);
+    }
+  }
+  say('Budget: with 150 ms latency, within 10 % of the bound (ratio ≤ 1.10).');
+  say();
+  say('## 6. The engine natively (CPU per full run, mean of 10, release build)');
+  say('| tutorial | engine | engine + sandbox |');
+  say('|---|---:|---:|');
+  for (const r of Object.values(bound0)) say(`| ${r.tutorial} | ${(r.engine_us / 1000).toFixed(2)} ms | ${(r.engine_and_sandbox_us / 1000).toFixed(2)} ms |`);
+}
+
+// 5. Memory after one run and after many (Run all, Clean up, Reset each time).
+say();
+say(`## 5. Memory across ${RUNS} runs`);
+{
+  const { context, page } = await newPage();
+  const cdp = await context.newCDPSession(page);
+  await page.goto(`${site.url}/?tutorial=access-package-v1&latency=0&delivery=0`);
+  await page.waitForSelector('li.step');
+  const measure = async () => {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const heap = await cdp.send('Runtime.getHeapUsage');
+    const wasm = await page.evaluate(() => window.__bench.wasm?.memory?.buffer?.byteLength ?? 0);
+    return { js: heap.usedSize, wasm };
+  };
+  const oneRun = async () => {
+    await page.click('#run-all');
+    await page.waitForFunction(() => [...document.querySelectorAll('li.step')].every((c) => c.dataset.status === 'passed'), null, {
+      timeout: 120_000,
+    });
+    await page.click('#clean-up');
+    await page.waitForFunction(() => /has been removed/.test(document.querySelector('.cleanup-summary')?.textContent ?? ''), null, {
+      timeout: 120_000,
+    });
+    await page.click('#reset');
+    await page.waitForFunction(() => document.querySelector('li.step')?.dataset.status === 'idle');
+  };
+  await oneRun();
+  const first = await measure();
+  for (let i = 1; i < RUNS; i++) await oneRun();
+  const last = await measure();
+  say('| | after 1 run | after ' + RUNS + ' runs | growth |');
+  say('|---|---:|---:|---:|');
+  say(`| JS heap | ${kb(first.js)} | ${kb(last.js)} | ${kb(last.js - first.js)} |`);
+  say(`| wasm memory | ${kb(first.wasm)} | ${kb(last.wasm)} | ${kb(last.wasm - first.wasm)} |`);
+  say('Budget: no growth beyond noise.');
+  await context.close();
+}
+
+await browser.close();
+await site.close();
+await writeFile(join(root, 'bench', 'results.md'), lines.join('\n') + '\n');
+console.log('\nWritten to bench/results.md');
