@@ -2,7 +2,6 @@
 //! replication lag) to watch the runner retry.
 
 use sandbox::Faults;
-use serde_json::Value;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -16,16 +15,46 @@ pub fn SandboxPanel() -> Html {
     // Re-read the tenant whenever the run changes (every request goes through it).
     let rev = shared.explorer.rev;
     let refresh = use_state(|| 0u32);
-    let snapshot = {
+    let counts = {
         let tenant = sandbox.tenant.clone();
         use_memo((rev, *refresh), move |_| {
             tenant
                 .try_borrow()
-                .ok()
-                .and_then(|t| serde_json::to_value(t.snapshot()).ok())
-                .unwrap_or(Value::Null)
+                .map(|t| {
+                    let s = t.snapshot();
+                    vec![
+                        ("users", s.users.len()),
+                        ("groups", s.groups.len()),
+                        ("role assignments", s.role_assignments.len()),
+                        ("catalogs", s.catalogs.len()),
+                        ("access packages", s.access_packages.len()),
+                        ("policies", s.policies.len()),
+                        ("assignment requests", s.assignment_requests.len()),
+                        ("assignments", s.assignments.len()),
+                    ]
+                })
+                .unwrap_or_default()
         })
     };
+    // The full listing is only built while its section is open: serializing the tenant on every change
+    // would slow every step down.
+    let open = use_state(|| false);
+    let on_toggle = {
+        let open = open.clone();
+        Callback::from(move |e: Event| {
+            let details: web_sys::HtmlDetailsElement = e.target_unchecked_into();
+            open.set(details.open());
+        })
+    };
+    let listing = (*open).then(|| {
+        let body = sandbox
+            .tenant
+            .try_borrow()
+            .ok()
+            .and_then(|t| serde_json::to_string(&t.snapshot()).ok())
+            .unwrap_or_default();
+        html! { <JsonView body={AttrValue::from(body)} /> }
+    });
     let faults = sandbox
         .tenant
         .try_borrow()
@@ -79,27 +108,18 @@ pub fn SandboxPanel() -> Html {
         })
     };
 
-    let counts = match &*snapshot {
-        Value::Object(map) => map
-            .iter()
-            .filter_map(|(k, v)| v.as_array().map(|items| (k.clone(), items.len())))
-            .collect::<Vec<_>>(),
-        _ => Vec::new(),
-    };
-    let body = AttrValue::from(serde_json::to_string(&*snapshot).unwrap_or_default());
-
     html! {
         <section class="panel sandbox" aria-labelledby="sandbox-title">
             <h2 id="sandbox-title">{ "Sandbox tenant" }</h2>
             <p class="hint">{ "An emulated tenant running in this page. Nothing leaves your browser." }</p>
             <ul class="sandbox-counts">
                 { for counts.iter().map(|(name, n)| html! {
-                    <li data-collection={name.clone()}><span class="count">{ n }</span>{ format!(" {name}") }</li>
+                    <li data-collection={*name}><span class="count">{ n }</span>{ format!(" {name}") }</li>
                 }) }
             </ul>
-            <details class="sandbox-state">
+            <details class="sandbox-state" ontoggle={on_toggle}>
                 <summary>{ "What it holds" }</summary>
-                <JsonView {body} />
+                { for listing }
             </details>
             <fieldset class="faults">
                 <legend>{ "Faults" }</legend>
