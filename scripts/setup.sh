@@ -85,16 +85,17 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $WBG" ] &&
 else
   ok "building from crates.io (takes several minutes, once)"
   # A --locked install can fail when the registry lacks one of its pinned dependencies; fall back.
-  cargo install "wasm-bindgen-cli@$WBG" --locked 2>/dev/null ||
+  cargo install "wasm-bindgen-cli@$WBG" --locked ||
     cargo install "wasm-bindgen-cli@$WBG" ||
     fail "cargo install wasm-bindgen-cli@$WBG failed" "read the compiler output above"
 fi
 
 step "geckodriver (for the Firefox test run)"
-if geckodriver --version 2>/dev/null | head -1 | grep -q '^geckodriver '; then
-  ok "already installed: $(geckodriver --version | head -1)"
+gecko=$(geckodriver --version 2>/dev/null || true)
+if [[ "$gecko" == geckodriver\ * ]]; then
+  ok "already installed: ${gecko%%$'\n'*}"
 else
-  cargo install "geckodriver@$GECKODRIVER_VERSION" --locked 2>/dev/null ||
+  cargo install "geckodriver@$GECKODRIVER_VERSION" --locked ||
     cargo install "geckodriver@$GECKODRIVER_VERSION" ||
     fail "cargo install geckodriver failed" "read the compiler output above"
 fi
