@@ -22,6 +22,11 @@ build: setup
 test: setup
 	@scripts/test.sh
 
+# The fault and interruption runs at full size: 50 runs of each built-in tutorial against a faulty sandbox.
+soak: setup
+	trunk build --release
+	GRAPHWALK_SOAK_RUNS=$${GRAPHWALK_SOAK_RUNS:-50} node --test --test-concurrency=1 e2e/chaos.test.mjs e2e/interruption.test.mjs
+
 clean-dist:
 	rm -rf dist
 

@@ -87,7 +87,12 @@ pub fn App(props: &AppProps) -> Html {
         let latency = params.latency_ms.unwrap_or(DEFAULT_LATENCY_MS);
         let delivery = params.delivery_ms;
         let persist = props.persist;
-        move |_| SandboxHandle(InPageSandbox::load_or_new(persist, latency, delivery))
+        let (seed, faults) = (params.seed, params.faults.clone());
+        move |_| {
+            let sandbox = InPageSandbox::load_or_new(persist, latency, delivery, seed);
+            sandbox.apply_fault_params(&faults);
+            SandboxHandle(sandbox)
+        }
     });
     let explorer = use_reducer({
         let tutorial = pick_tutorial(&tutorials, params.tutorial.as_deref());

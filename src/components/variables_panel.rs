@@ -5,6 +5,7 @@ use walkthrough::{Event as RunEvent, VarSource};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use super::step_card::ErrorBox;
 use crate::app::Shared;
 use crate::state::Msg;
 
@@ -99,9 +100,19 @@ pub fn VariablesPanel() -> Html {
         Callback::from(move |_: MouseEvent| revealed.set(!*revealed))
     };
 
+    // A value typed in here that the run refused belongs to no card: say why here, where it was typed.
+    let refusal = explorer
+        .refusal
+        .as_ref()
+        .filter(|r| r.step.is_none())
+        .map(|r| r.error.clone());
+
     html! {
         <section class="panel variables" aria-labelledby="variables-title">
             <h2 id="variables-title">{ "Variables" }</h2>
+            if let Some(error) = refusal {
+                <ErrorBox {error} tutorial_steps={titles.clone()} />
+            }
             if run.variables().is_empty() {
                 <p class="empty">{ "Values captured from responses appear here." }</p>
             } else {

@@ -86,9 +86,12 @@ pub fn use_driver(state: &UseReducerHandle<Explorer>, transport: Rc<dyn Transpor
     });
 }
 
+/// Saves the run as it is now. The handle reads the reducer's current state, which a dispatch updates at
+/// once: a response handled just before a reload is saved even if the page hides before the effect that
+/// follows its render has run (the tenant already holds what that response created).
 fn flush(latest: &Rc<RefCell<Option<UseReducerHandle<Explorer>>>>) {
-    let pending = latest.borrow_mut().take();
-    if let Some(state) = pending {
+    let current = latest.borrow().clone();
+    if let Some(state) = current {
         if let Err(error) = storage::save_run(&state.run, now_ms()) {
             gloo_console_warn(&format!("graphwalk could not save the run: {error}"));
         }

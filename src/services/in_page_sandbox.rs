@@ -12,8 +12,9 @@ use sandbox::{Config, Faults, Sandbox};
 use serde::{Deserialize, Serialize};
 
 use super::clock::now_ms;
+use super::params::FaultParams;
 use super::storage;
-use super::transport::{SendFuture, Transport};
+use super::transport::{SendFuture, Transport, TransportError};
 
 const JOURNAL_KEY: &str = "graphwalk.sandbox";
 /// How long the in-page tenant takes to deliver an assignment unless `?delivery=` says otherwise.
@@ -50,13 +51,19 @@ pub struct InPageSandbox {
 
 impl InPageSandbox {
     /// A new tenant, or the one saved before the last reload when `persist` is set.
-    pub fn load_or_new(persist: bool, latency_ms: u32, delivery_ms: Option<u64>) -> Self {
+    /// `seed` only seeds a new tenant: a saved one keeps its own, or replaying it would give other ids.
+    pub fn load_or_new(
+        persist: bool,
+        latency_ms: u32,
+        delivery_ms: Option<u64>,
+        seed: Option<u64>,
+    ) -> Self {
         let saved = persist
             .then(|| storage::get(JOURNAL_KEY))
             .flatten()
             .and_then(|text| serde_json::from_str::<Journal>(&text).ok());
         let journal = saved.unwrap_or_else(|| Journal {
-            seed: super::random::seed(),
+            seed: seed.unwrap_or_else(super::random::seed),
             delivery_delay_ms: delivery_ms.unwrap_or(DEFAULT_DELIVERY_MS),
             entries: Vec::new(),
         });
@@ -74,6 +81,21 @@ impl InPageSandbox {
             .borrow_mut()
             .entries
             .push(Entry::Faults(faults));
+    }
+
+    /// Applies the faults the page's URL asks for, unless the tenant already has them (a reload with the
+    /// same URL then adds nothing to the journal).
+    pub fn apply_fault_params(&self, wanted: &FaultParams) {
+        if wanted.is_empty() {
+            return;
+        }
+        let Ok(current) = self.tenant.try_borrow().map(|t| t.faults().clone()) else {
+            return;
+        };
+        let faults = wanted.apply(current.clone());
+        if faults != current {
+            self.set_faults(faults);
+        }
     }
 
     /// Back to the freshly seeded tenant.
@@ -154,11 +176,31 @@ fn replay(journal: &Journal) -> Sandbox {
     tenant
 }
 
+/// The tenant emulates Microsoft Graph only. A request addressed to any other host (an edited address, or a
+/// loaded tutorial's `base:`) is refused rather than answered as if Graph had, which would hide the mistake.
+pub fn refuse_foreign_host(uri: &http::Uri) -> Result<(), TransportError> {
+    match uri.host() {
+        None => Ok(()),
+        Some(host) if host.eq_ignore_ascii_case(GRAPH_HOST) => Ok(()),
+        Some(host) => Err(TransportError::Network {
+            url: uri.to_string(),
+            detail: format!(
+                "the sandbox in this page only answers Microsoft Graph ({GRAPH_HOST}), not {host}; \
+                 nothing was sent"
+            ),
+        }),
+    }
+}
+
+const GRAPH_HOST: &str = "graph.microsoft.com";
+
 impl Transport for InPageSandbox {
     fn send(&self, request: http::Request<String>) -> SendFuture {
         let sandbox = self.clone();
         let latency = self.latency_ms.get();
+        let refused = refuse_foreign_host(request.uri());
         Box::pin(async move {
+            refused?;
             if latency > 0 {
                 gloo_timers::future::TimeoutFuture::new(latency).await;
             }

@@ -1,4 +1,5 @@
-//! What the page's URL asks for: `?tutorial=&mode=&step=&embed=1&origin=&latency=`.
+//! What the page's URL asks for: `?tutorial=&mode=&step=&embed=1&origin=&latency=`, and faults for the
+//! in-page sandbox (`throttle=&unavailable=&lag=&retry_after=&seed=`).
 
 /// The page's query parameters, read once at start.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -19,6 +20,50 @@ pub struct Params {
     pub delivery_ms: Option<u64>,
     /// A tutorial file to load from this address instead of a built-in.
     pub src: Option<String>,
+    /// Faults the in-page sandbox starts with (each `None` keeps the tenant's own setting).
+    pub faults: FaultParams,
+    /// Seeds the in-page sandbox's ids and fault decisions, so a faulty run can be repeated exactly.
+    pub seed: Option<u64>,
+}
+
+/// `?throttle=0.2&unavailable=0.1&lag=400&retry_after=0`: rates are chances from 0 to 1
+/// (or percentages from 1 to 100), `lag` is in milliseconds, `retry_after` in seconds.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FaultParams {
+    pub throttle_rate: Option<f64>,
+    pub unavailable_rate: Option<f64>,
+    pub replication_lag_ms: Option<u64>,
+    pub retry_after_secs: Option<u64>,
+}
+
+impl FaultParams {
+    pub fn is_empty(&self) -> bool {
+        *self == FaultParams::default()
+    }
+
+    /// `faults` with what the URL asked for laid over it.
+    pub fn apply(&self, mut faults: sandbox::Faults) -> sandbox::Faults {
+        if let Some(rate) = self.throttle_rate {
+            faults.throttle_rate = rate;
+        }
+        if let Some(rate) = self.unavailable_rate {
+            faults.unavailable_rate = rate;
+        }
+        if let Some(lag) = self.replication_lag_ms {
+            faults.replication_lag_ms = lag;
+        }
+        if let Some(secs) = self.retry_after_secs {
+            faults.retry_after_secs = secs;
+        }
+        faults
+    }
+}
+
+/// A chance from `0.2` or `20` (percent); anything else is ignored rather than guessed at.
+fn rate(value: &str) -> Option<f64> {
+    let number: f64 = value.trim().trim_end_matches('%').parse().ok()?;
+    let chance = if number > 1.0 { number / 100.0 } else { number };
+    (chance.is_finite() && (0.0..=1.0).contains(&chance)).then_some(chance)
 }
 
 impl Params {
@@ -34,6 +79,17 @@ impl Params {
                 "latency" => params.latency_ms = value.parse().ok(),
                 "delivery" => params.delivery_ms = value.parse().ok(),
                 "src" => params.src = Some(value),
+                "throttle" => params.faults.throttle_rate = rate(&value),
+                "unavailable" => params.faults.unavailable_rate = rate(&value),
+                // Capped so a typo cannot make every new object invisible for hours.
+                "lag" => {
+                    params.faults.replication_lag_ms =
+                        value.parse().ok().map(|ms: u64| ms.min(60_000))
+                }
+                "retry_after" => {
+                    params.faults.retry_after_secs = value.parse().ok().map(|s: u64| s.min(120))
+                }
+                "seed" => params.seed = value.parse().ok(),
                 _ => {}
             }
         }
@@ -108,6 +164,30 @@ mod tests {
         assert!(p.embed);
         assert_eq!(p.origin.as_deref(), Some("https://docs.example.com"));
         assert_eq!(p.latency_ms, Some(0));
+    }
+
+    #[test]
+    fn reads_fault_switches() {
+        let p = Params::parse("?throttle=0.2&unavailable=10&lag=400&retry_after=0&seed=42");
+        assert_eq!(p.faults.throttle_rate, Some(0.2));
+        assert_eq!(p.faults.unavailable_rate, Some(0.1));
+        assert_eq!(p.faults.replication_lag_ms, Some(400));
+        assert_eq!(p.faults.retry_after_secs, Some(0));
+        assert_eq!(p.seed, Some(42));
+        let faults = p.faults.apply(sandbox::Faults::default());
+        assert_eq!(faults.throttle_rate, 0.2);
+        assert_eq!(faults.retry_after_secs, 0);
+    }
+
+    #[test]
+    fn ignores_fault_switches_out_of_range() {
+        let p = Params::parse("?throttle=-1&unavailable=250&lag=x&retry_after=9999&seed=no");
+        assert_eq!(p.faults.throttle_rate, None);
+        assert_eq!(p.faults.unavailable_rate, None);
+        assert_eq!(p.faults.replication_lag_ms, None);
+        assert_eq!(p.faults.retry_after_secs, Some(120));
+        assert_eq!(p.seed, None);
+        assert!(Params::parse("?tutorial=x").faults.is_empty());
     }
 
     #[test]

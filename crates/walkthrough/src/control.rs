@@ -59,6 +59,9 @@ impl Run {
             t.method = method;
         }
         if let Some(url) = edit.url {
+            if let Err(message) = same_host(&self.tutorial.base_url, url.trim()) {
+                return refuse(out, StepError::InvalidRequest { message });
+            }
             match Template::parse(url.trim()) {
                 Ok(u) => t.url = u,
                 Err(message) => return refuse(out, StepError::InvalidRequest { message }),
@@ -130,6 +133,19 @@ impl Run {
                     .and_then(|c| c.kind.clone())
             });
         if let Some(kind) = &kind {
+            if ID_KINDS.contains(&kind.as_str()) && !looks_like_guid(value.trim()) {
+                out.push(Action::Refused {
+                    step: None,
+                    error: StepError::Capture {
+                        name: name.to_string(),
+                        message: format!(
+                            "`{value}` is not an id: a {kind} id is a GUID such as \
+                             00000000-0000-0000-0000-000000000000"
+                        ),
+                    },
+                });
+                return;
+            }
             if let Some((other, other_kind)) = self.vars.kind_clash(name, kind, &value) {
                 out.push(Action::Refused {
                     step: None,
@@ -227,4 +243,60 @@ impl Run {
         // A fresh tag and password, so a new attempt never collides with leftovers of this one.
         self.seed_variables();
     }
+}
+
+/// An edited address must stay on the tutorial's host: the request carries the reader's token, and in the
+/// sandbox another host would be answered as if it were Graph. Addresses starting with a variable
+/// (`{{base}}/users`) are checked when the tutorial's own `base` is.
+fn same_host(base_url: &str, url: &str) -> Result<(), String> {
+    if url.starts_with("{{") {
+        return Ok(());
+    }
+    let origin = |u: &str| -> Option<String> {
+        let (scheme, rest) = u.split_once("://")?;
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let scheme = scheme.to_ascii_lowercase();
+        (matches!(scheme.as_str(), "http" | "https") && !authority.is_empty())
+            .then(|| format!("{scheme}://{}", authority.to_ascii_lowercase()))
+    };
+    let wanted = origin(base_url);
+    match (origin(url), wanted) {
+        (Some(got), Some(wanted)) if got == wanted => Ok(()),
+        (Some(_), None) => Ok(()),
+        (got, wanted) => {
+            let allowed = wanted.unwrap_or_else(|| "http(s)://".into());
+            Err(match got {
+                Some(got) => format!(
+                    "`{got}` is not this tutorial's Graph endpoint: the address must start with {allowed} \
+                     (or {{{{base}}}}), so the request was not sent anywhere"
+                ),
+                None => format!(
+                    "the address must be a full URL starting with {allowed} (or {{{{base}}}})"
+                ),
+            })
+        }
+    }
+}
+
+/// Kinds of captured values that Graph always gives as GUIDs: a value typed in by hand for one of them
+/// must look like one, or every request using it would only come back 400 or 404.
+const ID_KINDS: &[&str] = &[
+    "user",
+    "group",
+    "role",
+    "catalog",
+    "policy",
+    "assignment",
+    "package",
+    "resource",
+    "request",
+];
+
+fn looks_like_guid(value: &str) -> bool {
+    let groups: Vec<&str> = value.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, len)| g.len() == len && g.chars().all(|c| c.is_ascii_hexdigit()))
 }

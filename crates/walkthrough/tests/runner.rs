@@ -227,6 +227,64 @@ fn an_edited_body_that_is_not_json_is_refused_with_line_and_column_and_nothing_i
 }
 
 #[test]
+fn an_edited_address_on_another_host_is_refused_and_nothing_is_sent() {
+    let mut fake = Fake::new();
+    let mut run = Run::new(beta(), RunOptions::default());
+    let mut d = Driver::new(10);
+    let admin = idx(&run, "admin");
+    let before = run.render_request(admin);
+    for url in [
+        "https://evil.example.com/beta/users",
+        "https://graph.microsoft.com.evil.example.com/beta/users",
+        "http://graph.microsoft.com/beta/users",
+        "/beta/users",
+        "javascript:alert(1)",
+        "ftp://graph.microsoft.com/beta/users",
+    ] {
+        d.event(
+            &mut fake,
+            &mut run,
+            Event::EditRequest {
+                step: admin,
+                edit: RequestEdit {
+                    url: Some(url.into()),
+                    ..Default::default()
+                },
+            },
+        );
+        match d.refused.pop() {
+            Some(StepError::InvalidRequest { message }) => {
+                assert!(
+                    message.contains("https://graph.microsoft.com"),
+                    "{url}: {message}"
+                )
+            }
+            other => panic!("{url}: {other:?}"),
+        }
+        assert_eq!(run.render_request(admin), before, "{url} changed nothing");
+    }
+    for url in [
+        "{{base}}/users?$top=1",
+        "https://GRAPH.microsoft.com/beta/users",
+        "https://graph.microsoft.com/v1.0/users",
+    ] {
+        d.event(
+            &mut fake,
+            &mut run,
+            Event::EditRequest {
+                step: admin,
+                edit: RequestEdit {
+                    url: Some(url.into()),
+                    ..Default::default()
+                },
+            },
+        );
+        assert!(d.refused.is_empty(), "{url} is allowed: {:?}", d.refused);
+    }
+    assert_eq!(d.sent, 0);
+}
+
+#[test]
 fn throttling_honours_retry_after_and_records_every_attempt() {
     let mut fake = Fake::new();
     fake.fail_next = vec![(429, Some("3")), (503, None)];
@@ -584,6 +642,39 @@ fn a_user_id_cannot_fill_a_group_slot() {
         VarSource::Manual
     );
     assert_eq!(run.step_status(idx(&run, "members")), &StepStatus::Stale);
+}
+
+#[test]
+fn a_value_typed_by_hand_that_is_not_a_guid_cannot_fill_an_id_slot() {
+    let mut fake = Fake::new();
+    let (mut run, mut d) = start(&mut fake, beta(), RunOptions::default());
+    let before = run.variables().get("group_id").unwrap().value.clone();
+    for value in [
+        "not-a-guid",
+        "1234",
+        "11111111-1111-1111-1111-11111111111",
+        "11111111-1111-1111-1111-11111111111g",
+        "<img src=x onerror=alert(1)>",
+        "",
+    ] {
+        d.event(
+            &mut fake,
+            &mut run,
+            Event::SetVariable {
+                name: "group_id".into(),
+                value: value.into(),
+            },
+        );
+        match d.refused.pop() {
+            Some(StepError::Capture { name, message }) => {
+                assert_eq!(name, "group_id");
+                assert!(message.contains("GUID"), "{value}: {message}");
+            }
+            other => panic!("{value}: {other:?}"),
+        }
+        assert_eq!(run.variables().get("group_id").unwrap().value, before);
+    }
+    assert_eq!(run.step_status(idx(&run, "members")), &StepStatus::Passed);
 }
 
 #[test]
