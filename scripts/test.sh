@@ -55,6 +55,8 @@ run "browser tests (Chromium)" env -u GECKODRIVER CHROMEDRIVER="$(command -v chr
 run "browser tests (Firefox)" env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" \
   cargo test -p graphwalk --target wasm32-unknown-unknown
 run "release build" trunk build --release
+# The live-mode end-to-end tests start this server and run the tutorials against it over HTTP.
+run "sandbox server build" cargo build -p sandbox-server
 run "end-to-end tests (Playwright, Chromium)" node --test --test-concurrency=1 e2e/*.test.mjs
 
 printf '\n\033[1mSummary\033[0m\n'

@@ -6,12 +6,14 @@ use walkthrough::{builtin_tutorials, RunOptions, Tutorial};
 use yew::prelude::*;
 
 use crate::components::{
-    cleanup_panel::CleanupPanel, notice_bar::NoticeBar, sandbox_panel::SandboxPanel,
-    step_card::StepCard, toolbar::Toolbar, tutorial_intro::TutorialIntro,
-    variables_panel::VariablesPanel,
+    cleanup_panel::CleanupPanel, live_panel::LivePanel, notice_bar::NoticeBar,
+    sandbox_panel::SandboxPanel, step_card::StepCard, toolbar::Toolbar,
+    tutorial_intro::TutorialIntro, variables_panel::VariablesPanel,
 };
-use crate::hooks::use_driver;
+use crate::hooks::{use_driver, use_live};
 use crate::services::in_page_sandbox::InPageSandbox;
+use crate::services::live_state::{Live, Mode};
+use crate::services::live_transport::LiveTransport;
 use crate::services::params::Params;
 use crate::services::storage;
 use crate::services::transport::Transport;
@@ -29,6 +31,8 @@ pub struct Shared {
     pub sandbox: SandboxHandle,
     pub tutorials: Rc<Vec<Tutorial>>,
     pub embed: bool,
+    /// Live mode: the mode switch, settings, sign-in and the token session.
+    pub live: Live,
 }
 
 /// The in-page sandbox, compared by identity.
@@ -99,7 +103,29 @@ pub fn App(props: &AppProps) -> Html {
         move || Explorer::new(walkthrough::Run::new(tutorial, fresh_options()))
     });
 
-    let transport: Rc<dyn Transport> = Rc::new(sandbox.0.clone());
+    // Settings may come from the page's own URL; tests that pass their own parameters set them in the form.
+    let query = props.params.is_none().then(|| {
+        web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default()
+    });
+    let live = use_live(
+        params.mode.clone(),
+        query,
+        props.persist,
+        explorer.run.tutorial().scopes.clone(),
+    );
+    let transport: Rc<dyn Transport> = if *live.mode == Mode::Live {
+        let explorer = explorer.clone();
+        Rc::new(LiveTransport {
+            session: live.session.0.clone(),
+            graph_base_url: live.settings().graph_base_url,
+            scopes: explorer.run.tutorial().scopes.clone(),
+            on_notice: Callback::from(move |notice| explorer.dispatch(Msg::Notify(notice))),
+        })
+    } else {
+        Rc::new(sandbox.0.clone())
+    };
     use_driver(&explorer, transport, props.persist);
     crate::hooks::use_sandbox_persistence(&sandbox.0, explorer.rev, props.persist);
 
@@ -141,6 +167,7 @@ pub fn App(props: &AppProps) -> Html {
         sandbox: (*sandbox).clone(),
         tutorials: tutorials.clone(),
         embed: params.embed,
+        live: live.clone(),
     };
     let run = &explorer.run;
     let steps = (0..run.tutorial().steps.len())
@@ -169,7 +196,11 @@ pub fn App(props: &AppProps) -> Html {
                     <aside class="side" aria-label="Run details">
                         <VariablesPanel />
                         <CleanupPanel />
-                        <SandboxPanel />
+                        if *live.mode == Mode::Live {
+                            <LivePanel />
+                        } else {
+                            <SandboxPanel />
+                        }
                     </aside>
                 </div>
             </div>

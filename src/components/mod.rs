@@ -3,6 +3,7 @@
 pub mod cleanup_panel;
 pub mod export_menu;
 pub mod json_view;
+pub mod live_panel;
 pub mod notice_bar;
 pub mod prose;
 pub mod request_view;

@@ -1,6 +1,7 @@
 //! The header's controls: tutorial picker, mode, Run all with progress, Stop, Reset, Clean up, export.
 
 use walkthrough::{parse_tutorial, Event as RunEvent, Tutorial};
+use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -9,6 +10,7 @@ use super::is_busy;
 use crate::app::{fresh_options, Shared};
 use crate::services::clock::now_ms;
 use crate::services::fetch::fetch_text;
+use crate::services::live_state::Mode;
 use crate::state::{Msg, Notice, Tone};
 
 #[component]
@@ -127,6 +129,49 @@ pub fn Toolbar() -> Html {
         Callback::from(move |_: MouseEvent| explorer.dispatch(Msg::Engine(RunEvent::Reset)))
     };
 
+    let mode = *shared.live.mode;
+    let on_mode = {
+        let live = shared.live.clone();
+        let explorer = explorer.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let Some(wanted) = Mode::parse(&input.value()) else {
+                return;
+            };
+            if wanted == *live.mode {
+                return;
+            }
+            let left = explorer.run.ledger().left().len();
+            if left > 0 {
+                let question = format!(
+                    "This run still has {left} object(s) that only its cleanup knows about. Switch modes anyway \
+                     and leave them behind? (Clean up first to remove them.)"
+                );
+                let confirmed = web_sys::window()
+                    .and_then(|w| w.confirm_with_message(&question).ok())
+                    .unwrap_or(false);
+                if !confirmed {
+                    // Put the radio back: the rendered state did not change, so Yew will not.
+                    let selector = format!("input[name=mode][value={}]", live.mode.as_str());
+                    if let Some(current) = gloo_utils::document()
+                        .query_selector(&selector)
+                        .ok()
+                        .flatten()
+                    {
+                        if let Ok(current) = current.dyn_into::<HtmlInputElement>() {
+                            current.set_checked(true);
+                        }
+                    }
+                    return;
+                }
+            }
+            // A run's ids belong to the tenant that made them: start afresh in the other mode.
+            let tutorial = explorer.run.tutorial().clone();
+            explorer.dispatch(Msg::Load(Box::new(tutorial), fresh_options()));
+            live.set_mode(wanted);
+        })
+    };
+
     let builtin = shared.tutorials.iter().any(|t| t.id == current_id);
     let left = run.ledger().left().len();
 
@@ -163,9 +208,13 @@ pub fn Toolbar() -> Html {
                 }
                 <fieldset class="mode">
                     <legend class="field-label">{ "Mode" }</legend>
-                    <label><input type="radio" name="mode" value="sandbox" checked=true />{ " Sandbox" }</label>
-                    <label title="Signing in to your own tenant is not available in this build">
-                        <input type="radio" name="mode" value="live" disabled=true />{ " Live" }
+                    <label title="An emulated tenant in this page: no account needed">
+                        <input type="radio" name="mode" id="mode-sandbox" value="sandbox" checked={mode == Mode::Sandbox}
+                            onchange={on_mode.clone()} disabled={busy} />{ " Sandbox" }
+                    </label>
+                    <label title="Your own tenant through Microsoft Graph, or a local graphwalk-sandbox">
+                        <input type="radio" name="mode" id="mode-live" value="live" checked={mode == Mode::Live}
+                            onchange={on_mode} disabled={busy} />{ " Live" }
                     </label>
                 </fieldset>
             </div>

@@ -1,0 +1,50 @@
+// Trunk post_build hook: puts MSAL.js (from node_modules) into the built site and fills in the
+// Content-Security-Policy of index.html with the hashes of the inline scripts Trunk wrote.
+//
+// Runs on the staging directory, after Trunk has written the final index.html and before it becomes dist/.
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const staging = process.env.TRUNK_STAGING_DIR;
+const source = process.env.TRUNK_SOURCE_DIR ?? process.cwd();
+if (!staging) {
+  console.error('site-finish: TRUNK_STAGING_DIR is not set; run this through `trunk build`.');
+  process.exit(1);
+}
+
+// MSAL.js is served from our own origin and never committed: copy the pinned npm files.
+const msal = join(source, 'node_modules', '@azure', 'msal-browser', 'lib');
+const vendor = join(staging, 'vendor', 'msal');
+await mkdir(vendor, { recursive: true });
+for (const file of ['msal-browser.min.js', 'redirect-bridge/msal-redirect-bridge.min.js']) {
+  const from = join(msal, file);
+  try {
+    await copyFile(from, join(vendor, file.split('/').pop()));
+  } catch (e) {
+    console.error(`site-finish: cannot copy ${from} (${e.code}). Run \`npm ci\` (make setup) first.`);
+    process.exit(1);
+  }
+}
+
+// Inline scripts (Trunk's loader, and its live-reload script under `trunk serve`) are allowed by hash only.
+const indexPath = join(staging, 'index.html');
+let html = await readFile(indexPath, 'utf8');
+const hashes = [];
+for (const match of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
+  if (/\bsrc\s*=/.test(match[1])) continue;
+  hashes.push(`'sha256-${createHash('sha256').update(match[2], 'utf8').digest('base64')}'`);
+}
+// Live reload under `trunk serve` talks to its own server over a WebSocket.
+const devSockets = process.env.TRUNK_PROFILE === 'release' ? '' : ' ws://127.0.0.1:* ws://localhost:*';
+// A hosted deployment whose Graph base URL is elsewhere adds it here: GRAPHWALK_CONNECT_SRC="https://graph.example".
+const extra = (process.env.GRAPHWALK_CONNECT_SRC ?? '').trim();
+const placeholder = /'inline-scripts'/;
+const connect = /__CONNECT_EXTRA__/;
+if (!placeholder.test(html) || !connect.test(html)) {
+  console.error("site-finish: index.html's Content-Security-Policy has no 'inline-scripts' or __CONNECT_EXTRA__ to fill in.");
+  process.exit(1);
+}
+html = html.replace(placeholder, hashes.join(' ')).replace(connect, `${extra ? ` ${extra}` : ''}${devSockets}`.trim());
+await writeFile(indexPath, html);
+console.log(`site-finish: MSAL.js copied, ${hashes.length} inline script hash(es) in the Content-Security-Policy`);

@@ -1,0 +1,221 @@
+//! Tokens from MSAL.js: loads the library on demand, then silent first, and a popup (or a redirect when
+//! popups are blocked, never inside a frame) only when a user's click asked for it.
+
+use js_sys::{Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use super::auth::{Account, AuthError, Token, TokenFuture, TokenSource};
+
+#[wasm_bindgen(module = "/js/auth.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = msalInit)]
+    async fn msal_init(
+        client_id: &str,
+        authority: &str,
+        redirect_uri: &str,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = msalAccount)]
+    fn msal_account() -> JsValue;
+    #[wasm_bindgen(catch, js_name = msalSilent)]
+    async fn msal_silent(scopes: Vec<String>, force_refresh: bool) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = msalPopup)]
+    async fn msal_popup(scopes: Vec<String>) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = msalRedirect)]
+    async fn msal_redirect(scopes: Vec<String>) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = msalSignOut)]
+    async fn msal_sign_out(popup: bool) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = msalErrorCode)]
+    fn msal_error_code(error: &JsValue) -> String;
+    #[wasm_bindgen(js_name = msalErrorMessage)]
+    fn msal_error_message(error: &JsValue) -> String;
+    #[wasm_bindgen(js_name = msalInteractionRequired)]
+    fn msal_interaction_required(error: &JsValue) -> bool;
+    /// `path` resolved against the document's base URL (so sub-path hosting works).
+    #[wasm_bindgen(js_name = resolveUrl)]
+    pub fn resolve_url(path: &str) -> String;
+    /// True when the page runs inside an iframe (the embedded docs companion).
+    #[wasm_bindgen(js_name = inFrame)]
+    pub fn in_frame() -> bool;
+}
+
+/// Where the build puts MSAL.js, relative to the site (copied from node_modules, served from our origin).
+pub const MSAL_SCRIPT: &str = "vendor/msal/msal-browser.min.js";
+const SCRIPT_ID: &str = "graphwalk-msal";
+
+/// Error codes after which only the user can help: nobody signed in, consent or a fresh sign-in needed.
+const NEEDS_USER: &[&str] = &[
+    "no_account_error",
+    "interaction_required",
+    "consent_required",
+    "login_required",
+    "no_tokens_found",
+];
+
+/// Adds MSAL.js to the page with a `<script src>` (once) and waits until it has run.
+pub async fn load_script(src: &str) -> Result<(), AuthError> {
+    let global = js_sys::global();
+    if Reflect::get(&global, &"msal".into()).is_ok_and(|m| !m.is_undefined()) {
+        return Ok(());
+    }
+    let unavailable = |what: &str| AuthError::Unavailable(what.to_string());
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| unavailable("no document"))?;
+    // An earlier attempt that failed leaves its element behind: start over with a fresh one.
+    if let Some(old) = document.get_element_by_id(SCRIPT_ID) {
+        old.remove();
+    }
+    let script = document
+        .create_element("script")
+        .map_err(|_| unavailable("could not create a script element"))?;
+    script.set_id(SCRIPT_ID);
+    let _ = script.set_attribute("src", src);
+    let loaded = Promise::new(&mut |resolve, reject| {
+        let _ = script.add_event_listener_with_callback("load", &resolve);
+        let _ = script.add_event_listener_with_callback("error", &reject);
+    });
+    let parent = document
+        .head()
+        .map(|h| h.unchecked_into::<web_sys::Element>())
+        .or_else(|| document.document_element())
+        .ok_or_else(|| unavailable("no place for a script element"))?;
+    parent
+        .append_child(&script)
+        .map_err(|_| unavailable("could not add the script element"))?;
+    JsFuture::from(loaded).await.map_err(|_| {
+        AuthError::Unavailable(format!(
+            "{src} did not load. Check that the site was built with `make build` (which copies MSAL.js from \
+             node_modules) and that nothing blocks scripts from this site."
+        ))
+    })?;
+    Ok(())
+}
+
+/// Starts MSAL with these settings and returns the signed-in account, if any (also after a redirect back).
+pub async fn start(
+    client_id: &str,
+    authority: &str,
+    redirect_uri: &str,
+) -> Result<Option<Account>, AuthError> {
+    let account = msal_init(client_id, authority, redirect_uri)
+        .await
+        .map_err(|e| classify(&e))?;
+    Ok(account_from(&account))
+}
+
+pub fn current_account() -> Option<Account> {
+    account_from(&msal_account())
+}
+
+/// Forgets the signed-in account here; outside a frame also signs out at Microsoft in a popup.
+pub async fn sign_out(popup: bool) -> Result<(), AuthError> {
+    msal_sign_out(popup)
+        .await
+        .map(|_| ())
+        .map_err(|e| classify(&e))
+}
+
+fn account_from(value: &JsValue) -> Option<Account> {
+    if value.is_null() || value.is_undefined() {
+        return None;
+    }
+    Some(Account {
+        username: text(value, "username"),
+        tenant_id: text(value, "tenantId"),
+    })
+}
+
+fn text(value: &JsValue, key: &str) -> String {
+    Reflect::get(value, &key.into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+fn token_from(value: &JsValue) -> Result<Token, AuthError> {
+    let access = text(value, "accessToken");
+    if access.is_empty() {
+        return Err(AuthError::Msal {
+            code: "no_access_token".into(),
+            message: "MSAL.js answered without an access token".into(),
+        });
+    }
+    let mut token = Token::from_text(access);
+    if token.claims.account.is_none() {
+        token.claims.account = Some(text(value, "username")).filter(|s| !s.is_empty());
+    }
+    if token.claims.tenant_id.is_none() {
+        token.claims.tenant_id = Some(text(value, "tenantId")).filter(|s| !s.is_empty());
+    }
+    Ok(token)
+}
+
+fn classify(error: &JsValue) -> AuthError {
+    let code = msal_error_code(error);
+    match code.as_str() {
+        "user_cancelled" => AuthError::Cancelled,
+        "interaction_in_progress" => AuthError::InProgress,
+        "popup_window_error" | "empty_window_error" => AuthError::PopupBlocked,
+        c if NEEDS_USER.contains(&c) || msal_interaction_required(error) => {
+            AuthError::InteractionRequired
+        }
+        _ => AuthError::Msal {
+            code,
+            message: msal_error_message(error),
+        },
+    }
+}
+
+/// MSAL.js as a `TokenSource`. Call `start` first.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MsalTokenSource {
+    /// Inside an iframe a redirect is never tried: Entra refuses to show its pages framed.
+    pub in_frame: bool,
+}
+
+impl MsalTokenSource {
+    pub fn for_page() -> Self {
+        MsalTokenSource {
+            in_frame: in_frame(),
+        }
+    }
+
+    /// Silent first; then, only for a click, a popup; a redirect if the popup was blocked (not in a frame).
+    pub async fn acquire(
+        self,
+        scopes: Vec<String>,
+        interactive: bool,
+        refresh: bool,
+    ) -> Result<Token, AuthError> {
+        let silent = msal_silent(scopes.clone(), refresh).await;
+        let error = match silent {
+            Ok(value) => return token_from(&value),
+            Err(error) => classify(&error),
+        };
+        if error != AuthError::InteractionRequired {
+            return Err(error);
+        }
+        if !interactive {
+            return Err(AuthError::InteractionRequired);
+        }
+        match msal_popup(scopes.clone()).await {
+            Ok(value) => token_from(&value),
+            Err(error) => match classify(&error) {
+                AuthError::PopupBlocked if self.in_frame => Err(AuthError::PopupBlockedInFrame),
+                AuthError::PopupBlocked => {
+                    msal_redirect(scopes).await.map_err(|e| classify(&e))?;
+                    Err(AuthError::Redirecting)
+                }
+                other => Err(other),
+            },
+        }
+    }
+}
+
+impl TokenSource for MsalTokenSource {
+    fn token(&self, scopes: &[String], interactive: bool, refresh: bool) -> TokenFuture {
+        Box::pin(self.acquire(scopes.to_vec(), interactive, refresh))
+    }
+}

@@ -1,0 +1,269 @@
+//! Live mode's page state: the mode, the settings layers, who is signed in and what the token allows,
+//! and the actions behind the live panel's buttons (sign in, sign out, paste a token).
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::auth::{Account, AuthError, PastedToken, Token};
+use super::auth_claims::{self, Claims};
+use super::auth_msal::{self, MsalTokenSource, MSAL_SCRIPT};
+use super::live_session::SessionHandle;
+use super::live_settings::{self, LiveSettings, SettingsLayer, REDIRECT_PAGE};
+use crate::state::{Notice, Tone};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Sandbox,
+    Live,
+}
+
+impl Mode {
+    pub fn parse(text: &str) -> Option<Mode> {
+        match text {
+            "sandbox" => Some(Mode::Sandbox),
+            "live" => Some(Mode::Live),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Sandbox => "sandbox",
+            Mode::Live => "live",
+        }
+    }
+}
+
+/// Where the current token comes from.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Credential {
+    #[default]
+    None,
+    /// Signed in with MSAL.js.
+    Msal(Account),
+    /// A token pasted into the panel (memory only).
+    Pasted,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LiveState {
+    /// From `config.json` beside the site.
+    pub config: SettingsLayer,
+    /// From the page's URL.
+    pub url: SettingsLayer,
+    /// From the settings form (saved in localStorage).
+    pub form: SettingsLayer,
+    pub config_loaded: bool,
+    pub credential: Credential,
+    /// The current token's claims (never the token).
+    pub claims: Option<Claims>,
+    pub message: Option<Notice>,
+    pub busy: bool,
+    /// MSAL.js has been loaded and started with these settings.
+    pub msal_started: Option<(String, String, String)>,
+}
+
+pub enum LiveMsg {
+    Config(SettingsLayer, Option<String>),
+    Form(SettingsLayer),
+    Busy(bool),
+    MsalStarted((String, String, String)),
+    SignedIn(Account, Option<Claims>),
+    Pasted(Claims),
+    SignedOut,
+    Message(Option<Notice>),
+}
+
+impl Reducible for LiveState {
+    type Action = LiveMsg;
+
+    fn reduce(self: Rc<Self>, msg: LiveMsg) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match msg {
+            LiveMsg::Config(layer, problem) => {
+                next.config = layer;
+                next.config_loaded = true;
+                if let Some(text) = problem {
+                    next.message = Some(Notice {
+                        text,
+                        tone: Tone::Bad,
+                    });
+                }
+            }
+            LiveMsg::Form(form) => next.form = form,
+            LiveMsg::Busy(busy) => next.busy = busy,
+            LiveMsg::MsalStarted(key) => next.msal_started = Some(key),
+            LiveMsg::SignedIn(account, claims) => {
+                next.credential = Credential::Msal(account);
+                next.claims = claims;
+                next.busy = false;
+            }
+            LiveMsg::Pasted(claims) => {
+                next.credential = Credential::Pasted;
+                next.claims = Some(claims);
+                next.message = None;
+            }
+            LiveMsg::SignedOut => {
+                next.credential = Credential::None;
+                next.claims = None;
+                next.busy = false;
+            }
+            LiveMsg::Message(message) => {
+                next.message = message;
+                next.busy = false;
+            }
+        }
+        Rc::new(next)
+    }
+}
+
+/// Everything live mode needs, shared through the app's context.
+#[derive(Clone, PartialEq)]
+pub struct Live {
+    pub mode: UseStateHandle<Mode>,
+    pub state: UseReducerHandle<LiveState>,
+    pub session: SessionHandle,
+    pub persist: bool,
+}
+
+fn say(state: &UseReducerHandle<LiveState>, tone: Tone, text: impl Into<String>) {
+    state.dispatch(LiveMsg::Message(Some(Notice {
+        text: text.into(),
+        tone,
+    })));
+}
+
+impl Live {
+    /// The settings in force: config.json < URL < form, then the defaults.
+    pub fn settings(&self) -> LiveSettings {
+        let state = &*self.state;
+        live_settings::precedence(&state.config, &state.url, &state.form)
+            .resolve(&auth_msal::resolve_url(REDIRECT_PAGE))
+    }
+
+    pub fn set_mode(&self, mode: Mode) {
+        if self.persist {
+            live_settings::save_mode(mode.as_str());
+        }
+        self.mode.set(mode);
+    }
+
+    pub fn save_form(&self, form: SettingsLayer) {
+        if self.persist {
+            live_settings::save_form(&form);
+        }
+        self.state.dispatch(LiveMsg::Form(form));
+    }
+
+    /// Loads and starts MSAL.js for the current settings, unless already started with them.
+    async fn ensure_msal(&self, settings: &LiveSettings) -> Result<(), AuthError> {
+        if settings.client_id.is_empty() {
+            return Err(AuthError::NotConfigured);
+        }
+        let key = (
+            settings.client_id.clone(),
+            settings.authority(),
+            settings.redirect_uri.clone(),
+        );
+        if self.state.msal_started.as_ref() == Some(&key) {
+            return Ok(());
+        }
+        auth_msal::load_script(&auth_msal::resolve_url(MSAL_SCRIPT)).await?;
+        auth_msal::start(&key.0, &key.1, &key.2).await?;
+        self.state.dispatch(LiveMsg::MsalStarted(key));
+        Ok(())
+    }
+
+    /// On entering live mode: start MSAL.js if it is configured and pick up an earlier sign-in silently.
+    pub async fn resume(self, scopes: Vec<String>) {
+        let settings = self.settings();
+        if settings.client_id.is_empty() || self.state.credential == Credential::Pasted {
+            return;
+        }
+        self.state.dispatch(LiveMsg::Busy(true));
+        if let Err(error) = self.ensure_msal(&settings).await {
+            say(&self.state, Tone::Bad, error.to_string());
+            return;
+        }
+        let Some(account) = auth_msal::current_account() else {
+            self.state.dispatch(LiveMsg::Busy(false));
+            return;
+        };
+        let source = MsalTokenSource::for_page();
+        self.session.0.set_source(Some(Rc::new(source)));
+        let claims = match self.session.0.token(&scopes, false, false).await {
+            Ok(token) => Some(token.claims),
+            Err(_) => None,
+        };
+        self.state.dispatch(LiveMsg::SignedIn(account, claims));
+    }
+
+    /// From a click: silent first, then a popup (or a redirect when popups are blocked, never in a frame).
+    pub async fn sign_in(self, scopes: Vec<String>) {
+        let settings = self.settings();
+        if let Some(problem) = settings.problems().into_iter().next() {
+            say(&self.state, Tone::Bad, problem);
+            return;
+        }
+        self.state.dispatch(LiveMsg::Busy(true));
+        if let Err(error) = self.ensure_msal(&settings).await {
+            say(&self.state, Tone::Bad, error.to_string());
+            return;
+        }
+        let source = MsalTokenSource::for_page();
+        match source.acquire(scopes, true, false).await {
+            Ok(token) => {
+                self.session.0.set_source(Some(Rc::new(source)));
+                let account = auth_msal::current_account().unwrap_or_else(|| Account {
+                    username: token.claims.account.clone().unwrap_or_default(),
+                    tenant_id: token.claims.tenant_id.clone().unwrap_or_default(),
+                });
+                let claims = token.claims.clone();
+                self.session.0.remember(token);
+                self.state.dispatch(LiveMsg::Message(None));
+                self.state
+                    .dispatch(LiveMsg::SignedIn(account, Some(claims)));
+            }
+            Err(AuthError::Redirecting) => {
+                say(&self.state, Tone::Info, AuthError::Redirecting.to_string())
+            }
+            Err(error) => say(&self.state, Tone::Bad, error.to_string()),
+        }
+    }
+
+    pub async fn sign_out(self) {
+        let was_msal = matches!(self.state.credential, Credential::Msal(_));
+        self.session.0.set_source(None);
+        self.state.dispatch(LiveMsg::SignedOut);
+        if was_msal {
+            // Outside a frame also end the Microsoft session in a popup; inside one only forget it here.
+            if let Err(error) = auth_msal::sign_out(!auth_msal::in_frame()).await {
+                say(&self.state, Tone::Bad, error.to_string());
+            }
+        }
+    }
+
+    /// Uses a pasted access token (memory only). Returns false, with a message, when it is not readable.
+    pub fn use_pasted(&self, text: &str) -> bool {
+        let text = auth_claims::clean_pasted(text);
+        match auth_claims::decode(&text) {
+            Ok(claims) => {
+                let token = Token {
+                    secret: super::auth::Secret::new(text),
+                    claims: claims.clone(),
+                };
+                self.session
+                    .0
+                    .set_source(Some(Rc::new(PastedToken(token.clone()))));
+                self.session.0.remember(token);
+                self.state.dispatch(LiveMsg::Pasted(claims));
+                true
+            }
+            Err(error) => {
+                say(&self.state, Tone::Bad, error.to_string());
+                false
+            }
+        }
+    }
+}
