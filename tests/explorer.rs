@@ -203,3 +203,32 @@ async fn a_saved_run_is_picked_up_after_a_remount() {
     again.remove();
     clear_storage();
 }
+
+#[wasm_bindgen_test]
+async fn the_role_choice_changes_which_role_the_tutorial_looks_up() {
+    const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
+    let root = mount_app("?tutorial=access-package-beta", false).await;
+    let select = get(&root, "#input-admin_role");
+    let role_step = all(&root, "li.step")
+        .iter()
+        .position(|c| c.get_attribute("data-step").as_deref() == Some("role"))
+        .expect("the role lookup step")
+        + 1;
+    assert!(
+        !text(&get(&card(&root, role_step), ".url")).contains(GLOBAL_ADMINISTRATOR),
+        "the least-privileged role is the default"
+    );
+
+    let select: web_sys::HtmlSelectElement = wasm_bindgen::JsCast::unchecked_into(select);
+    select.set_value(GLOBAL_ADMINISTRATOR);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let change = web_sys::Event::new_with_event_init_dict("change", &init).unwrap();
+    select.dispatch_event(&change).unwrap();
+    yew::scheduler::flush().await;
+
+    assert!(
+        text(&get(&card(&root, role_step), ".url")).contains(GLOBAL_ADMINISTRATOR),
+        "the request now looks up Global Administrator"
+    );
+}

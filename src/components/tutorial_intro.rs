@@ -17,14 +17,16 @@ pub fn TutorialIntro() -> Html {
     let started = run.progress().0 > 0 || !run.ledger().entries.is_empty();
 
     let inputs = tutorial.inputs.iter().map(|input| {
+        // Inputs live among the run's variables as `input.<name>`, which is how requests refer to them.
+        let var = format!("input.{}", input.name);
         let current = run
             .variables()
-            .get(&input.name)
+            .get(&var)
             .map(|v| v.value.clone())
             .unwrap_or_else(|| input.default.clone());
         let on_change = {
             let explorer = explorer.clone();
-            let name = input.name.clone();
+            let name = var.clone();
             Callback::from(move |e: Event| {
                 let select: HtmlSelectElement = e.target_unchecked_into();
                 explorer.dispatch(Msg::Engine(RunEvent::SetVariable { name: name.clone(), value: select.value() }));
