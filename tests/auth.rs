@@ -1,0 +1,275 @@
+//! Live mode's auth seam in a real browser: silent-then-interactive against a fake `msal` global, token
+//! claim decoding, settings precedence, and the live panel with a pasted token.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use graphwalk::services::auth::AuthError;
+use graphwalk::services::auth_claims::{self, ClaimsError};
+use graphwalk::services::auth_msal::{self, MsalTokenSource};
+use graphwalk::services::live_settings::{self, SettingsLayer, DEFAULT_GRAPH_BASE};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A stand-in for MSAL.js: each call is recorded in `__fakeMsal.calls`, and `__fakeMsal.silent` /
+/// `__fakeMsal.popup` say how acquireTokenSilent and acquireTokenPopup end ("ok" or an error code).
+const FAKE_MSAL: &str = r#"
+const script = globalThis.__fakeMsal;
+class InteractionRequiredAuthError extends Error { constructor(code) { super(code); this.errorCode = code; } }
+class BrowserAuthError extends Error { constructor(code) { super('https://aka.ms/msaljs/browser_errors'); this.errorCode = code; } }
+const payload = btoa(JSON.stringify({ scp: 'User.Read Group.ReadWrite.All', tid: 'tenant-1', upn: 'ada@contoso.example', exp: 4102444800 })).replace(/=+$/, '');
+const account = { username: 'ada@contoso.example', tenantId: 'tenant-1' };
+const result = { accessToken: 'h.' + payload + '.s', account, tenantId: 'tenant-1' };
+class PublicClientApplication {
+  constructor(config) { script.config = config; this.active = null; }
+  async initialize() { script.calls.push('initialize'); }
+  async handleRedirectPromise() { return null; }
+  getAllAccounts() { return script.accounts || []; }
+  getActiveAccount() { return this.active; }
+  setActiveAccount(a) { this.active = a; }
+  async acquireTokenSilent() {
+    script.calls.push('silent');
+    if (script.silent === 'ok') return result;
+    if (script.silent === 'interaction_required') throw new InteractionRequiredAuthError('interaction_required');
+    throw new BrowserAuthError(script.silent);
+  }
+  async acquireTokenPopup() {
+    script.calls.push('popup');
+    if (script.popup === 'ok') return result;
+    throw new BrowserAuthError(script.popup);
+  }
+  async acquireTokenRedirect() { script.calls.push('redirect'); }
+  async clearCache() { script.calls.push('clearCache'); }
+  async logoutPopup() { script.calls.push('logoutPopup'); }
+}
+globalThis.msal = { PublicClientApplication, InteractionRequiredAuthError, BrowserAuthError, version: 'fake' };
+"#;
+
+/// Installs the fake with this script and starts the seam on it.
+async fn fake_msal(silent: &str, popup: &str) {
+    let setup =
+        format!("globalThis.__fakeMsal = {{ silent: {silent:?}, popup: {popup:?}, calls: [] }};");
+    js_sys::Function::new_no_args(&format!("{setup}\n{FAKE_MSAL}"))
+        .call0(&JsValue::NULL)
+        .expect("the fake installs");
+    auth_msal::start(
+        "client",
+        "https://login.microsoftonline.com/organizations",
+        "https://site/redirect.html",
+    )
+    .await
+    .expect("the fake starts");
+}
+
+fn calls() -> Vec<String> {
+    let fake = js_sys::Reflect::get(&js_sys::global(), &"__fakeMsal".into()).expect("fake");
+    let calls = js_sys::Reflect::get(&fake, &"calls".into()).expect("calls");
+    js_sys::Array::from(&calls)
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect()
+}
+
+async fn acquire(in_frame: bool, interactive: bool) -> Result<String, AuthError> {
+    MsalTokenSource { in_frame }
+        .acquire(vec!["User.Read".into()], interactive, false)
+        .await
+        .map(|token| token.claims.account.unwrap_or_default())
+}
+
+#[wasm_bindgen_test]
+async fn a_silent_token_needs_no_prompt() {
+    fake_msal("ok", "ok").await;
+    assert_eq!(acquire(false, true).await, Ok("ada@contoso.example".into()));
+    assert_eq!(calls(), ["initialize", "silent"]);
+}
+
+#[wasm_bindgen_test]
+async fn no_account_without_a_click_asks_for_sign_in_and_opens_nothing() {
+    fake_msal("no_account_error", "ok").await;
+    assert_eq!(
+        acquire(false, false).await,
+        Err(AuthError::InteractionRequired)
+    );
+    assert_eq!(calls(), ["initialize", "silent"]);
+}
+
+#[wasm_bindgen_test]
+async fn no_account_with_a_click_opens_the_popup() {
+    fake_msal("no_account_error", "ok").await;
+    assert_eq!(acquire(false, true).await, Ok("ada@contoso.example".into()));
+    assert_eq!(calls(), ["initialize", "silent", "popup"]);
+}
+
+#[wasm_bindgen_test]
+async fn interaction_required_with_a_click_opens_the_popup() {
+    fake_msal("interaction_required", "ok").await;
+    assert_eq!(acquire(false, true).await, Ok("ada@contoso.example".into()));
+    assert_eq!(calls(), ["initialize", "silent", "popup"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_blocked_popup_falls_back_to_a_redirect() {
+    fake_msal("interaction_required", "popup_window_error").await;
+    assert_eq!(acquire(false, true).await, Err(AuthError::Redirecting));
+    assert_eq!(calls(), ["initialize", "silent", "popup", "redirect"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_blocked_popup_in_a_frame_never_redirects() {
+    fake_msal("no_account_error", "empty_window_error").await;
+    assert_eq!(
+        acquire(true, true).await,
+        Err(AuthError::PopupBlockedInFrame)
+    );
+    assert_eq!(calls(), ["initialize", "silent", "popup"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_cancelled_popup_says_so() {
+    fake_msal("no_account_error", "user_cancelled").await;
+    assert_eq!(acquire(false, true).await, Err(AuthError::Cancelled));
+}
+
+#[wasm_bindgen_test]
+async fn other_silent_errors_are_reported_without_a_prompt() {
+    fake_msal("endpoints_resolution_error", "ok").await;
+    let error = acquire(false, true).await.expect_err("fails");
+    assert!(
+        matches!(&error, AuthError::Msal { code, .. } if code == "endpoints_resolution_error"),
+        "{error:?}"
+    );
+    assert_eq!(calls(), ["initialize", "silent"]);
+}
+
+/// A JWT-shaped token with this payload (the signature is never checked here).
+fn jwt(payload: &str) -> String {
+    let encoded = web_sys::window()
+        .and_then(|w| w.btoa(payload).ok())
+        .expect("btoa");
+    let encoded = encoded
+        .trim_end_matches('=')
+        .replace('+', "-")
+        .replace('/', "_");
+    format!("eyJhbGciOiJub25lIn0.{encoded}.c2ln")
+}
+
+#[wasm_bindgen_test]
+fn claims_decode_in_the_browser() {
+    let token = jwt(
+        r#"{"scp":"User.Read EntitlementManagement.ReadWrite.All","tid":"t-9","preferred_username":"grace@contoso.example","exp":1}"#,
+    );
+    let claims = auth_claims::decode(&token).expect("decodes");
+    assert_eq!(claims.account.as_deref(), Some("grace@contoso.example"));
+    assert_eq!(claims.tenant_id.as_deref(), Some("t-9"));
+    assert!(claims.is_expired(js_sys::Date::now() as u64));
+    let needed = vec!["User.Read".to_string(), "Group.ReadWrite.All".into()];
+    assert_eq!(claims.missing(&needed), vec!["Group.ReadWrite.All"]);
+    assert_eq!(
+        auth_claims::decode("not a token"),
+        Err(ClaimsError::NotAJwt)
+    );
+}
+
+#[wasm_bindgen_test]
+fn settings_precedence_config_then_url_then_form_and_the_form_is_saved() {
+    clear_storage();
+    let config = SettingsLayer::from_json(r#"{"clientId":"config-id","tenant":"contoso.example","graphBaseUrl":"https://config.example"}"#)
+        .expect("valid config.json");
+    let url = SettingsLayer::from_query("?mode=live&client_id=url-id");
+    let form = SettingsLayer {
+        graph_base_url: Some("http://127.0.0.1:8787/".into()),
+        ..SettingsLayer::default()
+    };
+    live_settings::save_form(&form);
+    let saved = live_settings::load_form();
+    let settings =
+        live_settings::precedence(&config, &url, &saved).resolve("https://site/redirect.html");
+    assert_eq!(settings.client_id, "url-id");
+    assert_eq!(settings.tenant, "contoso.example");
+    assert_eq!(settings.graph_base_url, "http://127.0.0.1:8787");
+    assert_eq!(settings.redirect_uri, "https://site/redirect.html");
+    let defaults = SettingsLayer::default().resolve("r");
+    assert_eq!(defaults.graph_base_url, DEFAULT_GRAPH_BASE);
+    clear_storage();
+}
+
+const WAIT: Duration = Duration::from_secs(10);
+
+#[wasm_bindgen_test]
+async fn the_live_panel_reads_a_pasted_token_and_keeps_it_out_of_the_page() {
+    clear_storage();
+    let root = mount_app("?mode=live&tutorial=access-package-v1", false).await;
+    assert!(
+        find(&root, "#live-panel").is_some(),
+        "live mode shows the live panel"
+    );
+    assert!(
+        find(&root, ".panel.sandbox").is_none(),
+        "and not the sandbox panel"
+    );
+    let token = jwt(
+        r#"{"scp":"User.Read User.ReadWrite.All Group.ReadWrite.All RoleManagement.ReadWrite.Directory","tid":"t-1","upn":"ada@contoso.example","exp":4102444800}"#,
+    );
+    type_into(&get(&root, "#pasted-token"), &token).await;
+    submit(&get(&root, "#token-form")).await;
+    wait_for("the token's claims", WAIT, || {
+        find(&root, "#token-claims").is_some()
+    })
+    .await;
+    assert_eq!(text(&get(&root, "#claim-account")), "ada@contoso.example");
+    assert_eq!(text(&get(&root, "#claim-tenant")), "t-1");
+    let missing = text(&get(&root, "#missing-scopes"));
+    assert!(
+        missing.contains("EntitlementManagement.ReadWrite.All"),
+        "{missing}"
+    );
+    assert!(
+        !missing.contains("GroupMember.Read.All"),
+        "Group.ReadWrite.All covers it: {missing}"
+    );
+    let field = get(&root, "#pasted-token");
+    assert_eq!(
+        field.unchecked_ref::<web_sys::HtmlInputElement>().value(),
+        "",
+        "the field is emptied"
+    );
+    assert!(
+        !root.outer_html().contains(&token),
+        "the token is not in the DOM"
+    );
+    let stored = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .map(|s| {
+            (0..s.length().unwrap_or(0))
+                .filter_map(|i| {
+                    s.key(i)
+                        .ok()
+                        .flatten()
+                        .and_then(|k| s.get_item(&k).ok().flatten())
+                })
+                .collect::<String>()
+        })
+        .unwrap_or_default();
+    assert!(!stored.contains(&token), "the token is not in localStorage");
+    clear_storage();
+}
+
+#[wasm_bindgen_test]
+async fn a_live_step_without_a_token_says_to_sign_in() {
+    clear_storage();
+    let root = mount_app("?mode=live&tutorial=access-package-v1", false).await;
+    click(&get(&card(&root, 1), ".run-step")).await;
+    wait_for("the step to fail", WAIT, || status_of(&root, 1) == "failed").await;
+    let error = text(&get(&card(&root, 1), ".error-box"));
+    assert!(error.contains("Could not get an access token"), "{error}");
+    assert!(
+        find(&root, "#sign-in").is_some(),
+        "the panel offers to sign in"
+    );
+}
