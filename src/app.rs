@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use crate::components::{
     cleanup_panel::CleanupPanel, live_panel::LivePanel, notice_bar::NoticeBar,
-    sandbox_panel::SandboxPanel, step_card::StepCard, toolbar::Toolbar,
+    sandbox_panel::SandboxPanel, step_card::StepList, toolbar::Toolbar,
     tutorial_intro::TutorialIntro, variables_panel::VariablesPanel,
 };
 use crate::hooks::{use_driver, use_live};
@@ -169,10 +169,6 @@ pub fn App(props: &AppProps) -> Html {
         embed: params.embed,
         live: live.clone(),
     };
-    let run = &explorer.run;
-    let steps = (0..run.tutorial().steps.len())
-        .map(|index| html! { <StepCard key={index} {index} /> })
-        .collect::<Html>();
     let class = classes!("app", params.embed.then_some("embed"));
 
     html! {
@@ -191,7 +187,7 @@ pub fn App(props: &AppProps) -> Html {
                 <div class="layout">
                     <main id="tutorial" class="tutorial" aria-label="Tutorial">
                         <TutorialIntro />
-                        <ol class="steps" aria-label="Steps">{ steps }</ol>
+                        <StepList />
                     </main>
                     <aside class="side" aria-label="Run details">
                         <VariablesPanel />

@@ -6,8 +6,31 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use walkthrough::{Action, Event, Run, RunOptions, StepError, Tutorial};
+use walkthrough::{Action, Event, Run, RunOptions, Step, StepError, StepRecord, Tutorial};
 use yew::prelude::*;
+
+/// An `Rc` compared by identity: cards skip re-rendering when their data is the same allocation.
+#[derive(Debug)]
+pub struct Ptr<T>(pub Rc<T>);
+
+impl<T> Clone for Ptr<T> {
+    fn clone(&self) -> Self {
+        Ptr(self.0.clone())
+    }
+}
+
+impl<T> PartialEq for Ptr<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> std::ops::Deref for Ptr<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
 
 /// A message for the page's status line.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,6 +56,10 @@ pub struct Refusal {
 #[derive(Clone)]
 pub struct Explorer {
     pub run: Run,
+    /// The tutorial's steps, shared with the cards.
+    pub steps: Vec<Ptr<Step>>,
+    /// Each step's record, replaced only when it changed, so unchanged cards are not rendered again.
+    pub records: Vec<Ptr<StepRecord>>,
     /// Bumped on every change: effects and saves key on it.
     pub rev: u64,
     pub notice: Option<Notice>,
@@ -67,13 +94,42 @@ pub enum Msg {
 
 impl Explorer {
     pub fn new(run: Run) -> Self {
-        Explorer {
+        let mut explorer = Explorer {
             run,
+            steps: Vec::new(),
+            records: Vec::new(),
             rev: 0,
             notice: None,
             refusal: None,
             generation: 0,
             outbox: Rc::default(),
+        };
+        explorer.share_tutorial();
+        explorer
+    }
+
+    fn share_tutorial(&mut self) {
+        self.steps = self
+            .run
+            .tutorial()
+            .steps
+            .iter()
+            .map(|s| Ptr(Rc::new(s.clone())))
+            .collect();
+        self.records.clear();
+        self.share_records();
+    }
+
+    fn share_records(&mut self) {
+        let count = self.run.tutorial().steps.len();
+        self.records.truncate(count);
+        for index in 0..count {
+            let record = self.run.step_record(index);
+            match self.records.get(index) {
+                Some(shared) if **shared == *record => {}
+                Some(_) => self.records[index] = Ptr(Rc::new(record.clone())),
+                None => self.records.push(Ptr(Rc::new(record.clone()))),
+            }
         }
     }
 
@@ -153,6 +209,11 @@ impl Reducible for Explorer {
             }
             Msg::Notify(notice) => next.notice = Some(notice),
             Msg::DismissNotice => next.notice = None,
+        }
+        if next.run.tutorial().id != self.run.tutorial().id || next.generation != self.generation {
+            next.share_tutorial();
+        } else {
+            next.share_records();
         }
         Rc::new(next)
     }

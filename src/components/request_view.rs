@@ -1,31 +1,25 @@
 //! A step's request: method, address, headers and body, each variable shown with its value and source;
 //! and an editor for the address and body that refuses invalid JSON before anything is sent.
 
-use walkthrough::{Event as RunEvent, RenderedSegment, RequestEdit, VarSource};
+use walkthrough::{Event as RunEvent, RenderedRequest, RenderedSegment, RequestEdit, VarSource};
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use crate::app::Shared;
-use crate::state::Msg;
+use crate::state::Ptr;
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct RequestViewProps {
     pub index: usize,
+    pub rendered: RenderedRequest,
+    pub titles: Ptr<Vec<String>>,
+    pub on_event: Callback<RunEvent>,
 }
 
 #[component]
 pub fn RequestView(props: &RequestViewProps) -> Html {
-    let shared = use_context::<Shared>().expect("RequestView is inside the app");
-    let explorer = shared.explorer.clone();
-    let run = &explorer.run;
     let index = props.index;
-    let rendered = run.render_request(index);
-    let titles: Vec<String> = run
-        .tutorial()
-        .steps
-        .iter()
-        .map(|s| s.title.clone())
-        .collect();
+    let rendered = &props.rendered;
+    let titles = &props.titles;
     let editing = use_state(|| false);
 
     let segments = |segments: &[RenderedSegment]| -> Html {
@@ -85,7 +79,7 @@ pub fn RequestView(props: &RequestViewProps) -> Html {
     html! {
         <section class="request" aria-label="Request">
             if *editing {
-                <RequestEditor {index} on_close={ let editing = editing.clone(); Callback::from(move |_| editing.set(false)) } />
+                <RequestEditor {index} rendered={props.rendered.clone()} on_event={props.on_event.clone()} on_close={ let editing = editing.clone(); Callback::from(move |_| editing.set(false)) } />
             } else {
                 { view }
             }
@@ -149,16 +143,16 @@ fn var_chip(
 #[derive(Properties, PartialEq, Clone)]
 struct RequestEditorProps {
     index: usize,
+    rendered: RenderedRequest,
+    on_event: Callback<RunEvent>,
     on_close: Callback<()>,
 }
 
 /// Edits the request's method, address and body as text (with `{{variables}}` kept as written).
 #[component]
 fn RequestEditor(props: &RequestEditorProps) -> Html {
-    let shared = use_context::<Shared>().expect("RequestEditor is inside the app");
-    let explorer = shared.explorer.clone();
     let index = props.index;
-    let rendered = explorer.run.render_request(index);
+    let rendered = &props.rendered;
     let method = use_state(|| rendered.method.clone());
     let url = use_state(|| source_text(&rendered.url));
     let body = use_state(|| {
@@ -191,7 +185,7 @@ fn RequestEditor(props: &RequestEditorProps) -> Html {
         })
     };
     let on_save = {
-        let explorer = explorer.clone();
+        let on_event = props.on_event.clone();
         let (method, url, body, problem) =
             (method.clone(), url.clone(), body.clone(), problem.clone());
         let on_close = props.on_close.clone();
@@ -207,15 +201,15 @@ fn RequestEditor(props: &RequestEditorProps) -> Html {
                 headers: None,
                 body: Some((*body).clone()),
             };
-            explorer.dispatch(Msg::Engine(RunEvent::EditRequest { step: index, edit }));
+            on_event.emit(RunEvent::EditRequest { step: index, edit });
             on_close.emit(());
         })
     };
     let on_revert = {
-        let explorer = explorer.clone();
+        let on_event = props.on_event.clone();
         let on_close = props.on_close.clone();
         Callback::from(move |_: MouseEvent| {
-            explorer.dispatch(Msg::Engine(RunEvent::ResetRequest { step: index }));
+            on_event.emit(RunEvent::ResetRequest { step: index });
             on_close.emit(());
         })
     };

@@ -1,31 +1,31 @@
 //! What came back: status, time, headers, the body as a JSON tree, the values captured,
 //! the expectations checked, and every attempt (polls and retries) on a timeline.
 
-use walkthrough::AttemptKind;
+use walkthrough::{AttemptKind, StepRecord};
 use yew::prelude::*;
 
 use super::json_view::JsonView;
-use crate::app::Shared;
 use crate::services::download::copy_text;
+use crate::state::Ptr;
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct ResponseViewProps {
-    pub index: usize,
+    pub record: Ptr<StepRecord>,
 }
 
 #[component]
 pub fn ResponseView(props: &ResponseViewProps) -> Html {
-    let shared = use_context::<Shared>().expect("ResponseView is inside the app");
-    let run = &shared.explorer.run;
-    let record = run.step_record(props.index);
-    let body = use_memo(
-        record
-            .response
-            .as_ref()
-            .map(|r| r.body.clone())
-            .unwrap_or_default(),
-        |body| AttrValue::from(body.clone()),
-    );
+    let record = &props.record;
+    // Built once per response: a multi-megabyte body is not copied again on every render.
+    let body = use_memo(record.clone(), |record| {
+        AttrValue::from(
+            record
+                .response
+                .as_ref()
+                .map(|r| r.body.clone())
+                .unwrap_or_default(),
+        )
+    });
 
     let response = record.response.as_ref().map(|response| {
         let on_copy = {

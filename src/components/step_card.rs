@@ -1,6 +1,6 @@
 //! One step of the tutorial: what it does, its request, and what came back.
 
-use walkthrough::{Event as RunEvent, StepError, StepStatus};
+use walkthrough::{Event as RunEvent, RenderedRequest, Step, StepError, StepRecord, StepStatus};
 use yew::prelude::*;
 
 use super::prose::Prose;
@@ -8,11 +8,21 @@ use super::request_view::RequestView;
 use super::response_view::ResponseView;
 use crate::app::Shared;
 use crate::services::clock::now_ms;
-use crate::state::Msg;
+use crate::state::{Msg, Ptr};
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct StepCardProps {
     pub index: usize,
+    pub step: Ptr<Step>,
+    pub status: StepStatus,
+    pub record: Ptr<StepRecord>,
+    pub rendered: RenderedRequest,
+    /// Something else is running: the card's buttons wait.
+    pub busy: bool,
+    /// The reader's last action on this card was refused, and why.
+    pub refusal: Option<StepError>,
+    pub titles: Ptr<Vec<String>>,
+    pub on_event: Callback<RunEvent>,
 }
 
 /// The id of a step's card element (used by `?step=` and the variables panel's links).
@@ -43,42 +53,66 @@ pub fn status_label(status: &StepStatus) -> (String, &'static str) {
     }
 }
 
+/// The cards of the whole tutorial. Each card gets exactly its own data, so a change to one step
+/// re-renders that card alone.
+#[component]
+pub fn StepList() -> Html {
+    let shared = use_context::<Shared>().expect("StepList is inside the app");
+    let explorer = shared.explorer.clone();
+    let on_event = {
+        let dispatcher = explorer.dispatcher();
+        use_callback((), move |event: RunEvent, _| {
+            dispatcher.dispatch(Msg::Engine(event))
+        })
+    };
+    let titles = Ptr(use_memo(explorer.steps.clone(), |steps| {
+        steps.iter().map(|s| s.title.clone()).collect::<Vec<_>>()
+    }));
+    let run = &explorer.run;
+    let busy = super::is_busy(run);
+    let cards = explorer.steps.iter().enumerate().map(|(index, step)| {
+        let refusal = explorer
+            .refusal
+            .as_ref()
+            .filter(|r| r.step == Some(index))
+            .map(|r| r.error.clone());
+        html! {
+            <StepCard key={index} {index} step={step.clone()} status={run.step_status(index).clone()}
+                record={explorer.records[index].clone()} rendered={run.render_request(index)} {busy} {refusal}
+                titles={titles.clone()} on_event={on_event.clone()} />
+        }
+    });
+    html! { <ol class="steps" aria-label="Steps">{ for cards }</ol> }
+}
+
 #[component]
 pub fn StepCard(props: &StepCardProps) -> Html {
-    let shared = use_context::<Shared>().expect("StepCard is inside the app");
-    let explorer = shared.explorer.clone();
-    let run = &explorer.run;
     let index = props.index;
-    let step = &run.tutorial().steps[index];
-    let status = run.step_status(index);
-    let record = run.step_record(index);
+    let step = &props.step;
+    let status = &props.status;
+    let record = &props.record;
     let (label, state) = status_label(status);
-    let busy = super::is_busy(run);
+    let busy = props.busy;
+    let titles = &props.titles;
 
     let on_run = {
-        let explorer = explorer.clone();
+        let on_event = props.on_event.clone();
         Callback::from(move |_: MouseEvent| {
-            explorer.dispatch(Msg::Engine(RunEvent::RunStep {
+            on_event.emit(RunEvent::RunStep {
                 step: index,
                 now_ms: now_ms(),
-            }))
+            })
         })
     };
     let on_run_to = {
-        let explorer = explorer.clone();
+        let on_event = props.on_event.clone();
         Callback::from(move |_: MouseEvent| {
-            explorer.dispatch(Msg::Engine(RunEvent::RunTo {
+            on_event.emit(RunEvent::RunTo {
                 step: index,
                 now_ms: now_ms(),
-            }))
+            })
         })
     };
-
-    let refusal = explorer
-        .refusal
-        .as_ref()
-        .filter(|r| r.step == Some(index))
-        .map(|r| r.error.clone());
     let title_id = format!("step-{}-title", index + 1);
     let status_id = format!("step-{}-status", index + 1);
 
@@ -87,7 +121,7 @@ pub fn StepCard(props: &StepCardProps) -> Html {
             aria-labelledby={title_id.clone()} data-step={step.id.clone()} data-status={state}>
             <header class="step-head">
                 <span class="step-number" aria-hidden="true">{ index + 1 }</span>
-                <h3 id={title_id}>{ step.title.clone() }</h3>
+                <h3 id={title_id.clone()}>{ step.title.clone() }</h3>
                 <span class={classes!("status", state)} id={status_id} role="status" aria-live="polite">{ label }</span>
             </header>
             <Prose text={AttrValue::from(step.prose.clone())} />
@@ -103,46 +137,38 @@ pub fn StepCard(props: &StepCardProps) -> Html {
                     { for step.scopes.iter().map(|s| html! { <><code class="scope">{ s.clone() }</code>{ " " }</> }) }
                 </p>
             }
-            <RequestView {index} />
+            <RequestView {index} rendered={props.rendered.clone()} titles={titles.clone()} on_event={props.on_event.clone()} />
             <div class="step-actions">
-                <button type="button" class="run-step" onclick={on_run} disabled={busy}
-                    aria-describedby={format!("step-{}-title", index + 1)}>
+                <button type="button" class="run-step" onclick={on_run} disabled={busy} aria-describedby={title_id.clone()}>
                     { if matches!(status, StepStatus::Idle | StepStatus::Blocked { .. }) { "Run" } else { "Run again" } }
                 </button>
-                <button type="button" class="run-to" onclick={on_run_to} disabled={busy}>{ "Run to here" }</button>
+                <button type="button" class="run-to" onclick={on_run_to} disabled={busy} aria-describedby={title_id}>
+                    { "Run to here" }
+                </button>
             </div>
-            if let Some(error) = refusal {
-                <ErrorBox error={error} tutorial_steps={step_titles(&shared)} />
+            if let Some(error) = props.refusal.clone() {
+                <ErrorBox error={error} tutorial_steps={(**titles).clone()} />
             }
             if let StepStatus::Failed(error) = status {
-                <ErrorBox error={error.clone()} tutorial_steps={step_titles(&shared)} />
+                <ErrorBox error={error.clone()} tutorial_steps={(**titles).clone()} />
             }
             if let StepStatus::Blocked { missing } = status {
                 <p class="blocked">
                     { "Waiting for: " }
                     { for missing.iter().map(|m| {
                         let what = m.var.clone().map(|v| format!("{{{{{v}}}}}")).unwrap_or_else(|| "an earlier step".into());
-                        let from = m.provider.map(|p| format!(" from step {} ({})", p + 1, step_titles(&shared)[p])).unwrap_or_default();
+                        let from = m.provider
+                            .and_then(|p| titles.get(p).map(|t| format!(" from step {} ({t})", p + 1)))
+                            .unwrap_or_default();
                         html! { <span class="missing">{ format!("{what}{from}") }{ " " }</span> }
                     }) }
                 </p>
             }
             if record.response.is_some() || !record.attempts.is_empty() {
-                <ResponseView {index} />
+                <ResponseView record={record.clone()} />
             }
         </li>
     }
-}
-
-fn step_titles(shared: &Shared) -> Vec<String> {
-    shared
-        .explorer
-        .run
-        .tutorial()
-        .steps
-        .iter()
-        .map(|s| s.title.clone())
-        .collect()
 }
 
 #[derive(Properties, PartialEq, Clone)]
