@@ -50,14 +50,29 @@ run "format" cargo fmt --all --check
 run "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
 run "clippy (wasm32)" cargo clippy "${wasm_packages[@]}" --all-targets --target wasm32-unknown-unknown -- -D warnings
 run "native tests" cargo test --workspace
+# --nocapture lets the reliability tests' figures (bad input, injection) reach the log.
 run "browser tests (Chromium)" env -u GECKODRIVER CHROMEDRIVER="$(command -v chromedriver)" \
-  cargo test -p graphwalk --target wasm32-unknown-unknown
+  cargo test -p graphwalk --target wasm32-unknown-unknown -- --nocapture
 run "browser tests (Firefox)" env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" \
-  cargo test -p graphwalk --target wasm32-unknown-unknown
+  cargo test -p graphwalk --target wasm32-unknown-unknown -- --nocapture
 run "release build" trunk build --release
 # The live-mode end-to-end tests start this server and run the tutorials against it over HTTP.
 run "sandbox server build" cargo build -p sandbox-server
 run "end-to-end tests (Playwright, Chromium)" node --test --test-concurrency=1 e2e/*.test.mjs
+
+# What the reliability and security tests measured, gathered from the logs above.
+printf '\n\033[1mFigures\033[0m\n'
+if grep -q 'test handle_never_panics ... ok' "$logs/native_tests.log" 2>/dev/null; then
+  printf '  sandbox fuzz: Sandbox::handle took %s random requests and %s random sequences without a panic\n' \
+    "$(grep -o 'cases: [0-9]*' crates/sandbox/tests/fuzz.rs | sed -n 1p | grep -o '[0-9]*')" \
+    "$(grep -o 'cases: [0-9]*' crates/sandbox/tests/fuzz.rs | sed -n 2p | grep -o '[0-9]*')"
+fi
+for log in "$logs"/browser_tests_*.log; do
+  [ -f "$log" ] || continue
+  browser=$(basename "$log" .log | sed -E 's/.*\((.*)\)/\1/; s/browser_tests_//; s/[()]//g')
+  grep -hoE '(bad input|injection) \([^)]*\): .*' "$log" | sed "s/^/  [$browser] /"
+done
+grep -hoE '(chaos|interruption) access-package[^ ]*: .*|embed: .*' "$logs"/end-to-end*.log 2>/dev/null | sed 's/^/  /'
 
 printf '\n\033[1mSummary\033[0m\n'
 printf '  %s\n' "${results[@]}"
