@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveStatic, launchBrowser, dist, root } from './support.mjs';
+import { serveStatic, launchBrowser, dist, root, artifacts } from './support.mjs';
+import { mkdir } from 'node:fs/promises';
 
 const RUN_TIMEOUT = 90_000;
 let site;
@@ -153,6 +154,8 @@ for (const tutorial of ['access-package-beta', 'access-package-v1']) {
 
     // Each response shows the client-request-id the page sent.
     const firstHeaders = await page.locator('li.step').first().locator('.response-headers').textContent();
+    await mkdir(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, `${tutorial}-live.png`), fullPage: true });
     assert.match(firstHeaders, /client-request-id\s*:?\s*[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-/i);
 
     await page.click('#clean-up');
@@ -246,4 +249,22 @@ test('the redirect page runs the MSAL bridge under its own CSP and explains a mi
   assert.match(await page.textContent('#status'), /could not finish/);
   assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused/.test(e)), []);
   await context.close();
+});
+
+test('embedded in a docs page, live mode offers a popup or a new tab, never a redirect in the frame', async () => {
+  const docs = await serveStatic(artifacts);
+  const { page, context } = await openPage(browser, `${docs.url}/none`);
+  const src = `${site.url}/?embed=1&mode=live&client_id=11111111-2222-3333-4444-555555555555&tutorial=access-package-v1&origin=${encodeURIComponent(docs.url)}`;
+  await page.evaluate((src) => {
+    const frame = document.createElement('iframe');
+    frame.id = 'app';
+    frame.src = src;
+    document.body.appendChild(frame);
+  }, src);
+  const frame = await (await page.waitForSelector('iframe#app')).contentFrame();
+  const link = await frame.waitForSelector('#open-new-tab');
+  assert.equal(await link.getAttribute('target'), '_blank');
+  assert.match(await link.getAttribute('href'), /embed=0/);
+  await context.close();
+  await docs.close();
 });

@@ -273,3 +273,27 @@ async fn a_live_step_without_a_token_says_to_sign_in() {
         "the panel offers to sign in"
     );
 }
+
+#[wasm_bindgen_test]
+async fn the_mode_switch_brings_up_the_live_panel_and_run_all_asks_for_a_token() {
+    clear_storage();
+    let root = mount_app("?tutorial=access-package-v1", false).await;
+    assert!(
+        find(&root, "#live-panel").is_none(),
+        "sandbox mode by default"
+    );
+    click(&get(&root, "#mode-live")).await;
+    wait_for("the live panel", WAIT, || {
+        find(&root, "#live-panel").is_some()
+    })
+    .await;
+    click(&get(&root, "#run-all")).await;
+    wait_for("a notice", WAIT, || find(&root, ".notice").is_some()).await;
+    assert!(text(&get(&root, ".notice")).contains("needs a token first"));
+    assert_eq!(status_of(&root, 1), "idle", "nothing was sent");
+    click(&get(&root, "#mode-sandbox")).await;
+    wait_for("the sandbox panel", WAIT, || {
+        find(&root, ".panel.sandbox").is_some()
+    })
+    .await;
+}

@@ -164,7 +164,7 @@ pub fn LivePanel() -> Html {
                         <p>
                             { "Before you run: this token lacks " }
                             { for missing.iter().map(|s| html! { <><code class="scope">{ s.to_string() }</code>{ " " }</> }) }
-                            { "and the steps that need them will get 403." }
+                            { if missing.len() == 1 { "and the steps that need it will get 403." } else { "and the steps that need them will get 403." } }
                         </p>
                         <p class="hint">
                             { "To grant them: in the Microsoft Entra admin center, open the app registration, add them under \

@@ -118,7 +118,22 @@ pub fn Toolbar() -> Html {
         let explorer = explorer.clone();
         Callback::from(move |_: MouseEvent| explorer.dispatch(Msg::Engine(make(now_ms()))))
     };
-    let on_run_all = send(|now_ms| RunEvent::RunAll { now_ms });
+    let on_run_all = {
+        let explorer = explorer.clone();
+        let live = shared.live.clone();
+        Callback::from(move |_: MouseEvent| {
+            // In live mode, say what is missing up front rather than fail the first steps one by one.
+            if *live.mode == Mode::Live && !live.session.0.has_source() {
+                explorer.dispatch(Msg::Notify(Notice {
+                    text: "Live mode needs a token first: sign in, or paste an access token, in the live panel."
+                        .into(),
+                    tone: Tone::Bad,
+                }));
+                return;
+            }
+            explorer.dispatch(Msg::Engine(RunEvent::RunAll { now_ms: now_ms() }))
+        })
+    };
     let on_cleanup = send(|now_ms| RunEvent::Cleanup { now_ms });
     let on_stop = {
         let explorer = explorer.clone();
