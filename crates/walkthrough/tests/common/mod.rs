@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fake;
+pub mod local_http;
 pub mod tenant;
 
 use walkthrough::{Action, Event, Run};
