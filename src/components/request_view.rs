@@ -39,7 +39,7 @@ pub fn RequestView(props: &RequestViewProps) -> Html {
                     source.as_ref(),
                     *provider,
                     *stale,
-                    &titles,
+                    titles,
                 ),
             })
             .collect()
