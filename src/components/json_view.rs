@@ -1,49 +1,119 @@
-//! A collapsible JSON viewer that stays fast on multi-megabyte bodies: closed subtrees are never built.
+//! A collapsible JSON viewer that stays fast on multi-megabyte bodies: nothing is parsed or built
+//! before it is shown. Each branch keeps its JSON text and splits it into children only when opened.
 
+use std::fmt;
 use std::rc::Rc;
 
-use serde_json::Value;
+use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use yew::prelude::*;
+
+use crate::state::Ptr;
 
 /// How many children of one array or object are shown before a "show more" button.
 const PAGE: usize = 200;
-/// Containers at a depth below this, and no larger than `PAGE`, start open.
+/// Branches at a depth below this, and no larger than `PAGE`, start open.
 const OPEN_DEPTH: usize = 2;
 
-/// A JSON document converted once into shared nodes, so each subtree can be handed to a child component
-/// cheaply and compared by pointer.
+/// One JSON value, still as text. Its children are split out only when a reader opens it.
 #[derive(Debug)]
-pub enum Node {
-    Null,
-    Bool(bool),
-    Number(String),
-    String(String),
+pub struct Node(Box<RawValue>);
+
+/// A branch's children, split out of its text.
+enum Children {
     Array(Vec<Rc<Node>>),
     Object(Vec<(String, Rc<Node>)>),
 }
 
 impl Node {
-    pub fn from_value(value: Value) -> Rc<Node> {
-        Rc::new(match value {
-            Value::Null => Node::Null,
-            Value::Bool(b) => Node::Bool(b),
-            Value::Number(n) => Node::Number(n.to_string()),
-            Value::String(s) => Node::String(s),
-            Value::Array(items) => Node::Array(items.into_iter().map(Node::from_value).collect()),
-            Value::Object(map) => Node::Object(
-                map.into_iter()
-                    .map(|(k, v)| (k, Node::from_value(v)))
-                    .collect(),
-            ),
-        })
+    /// Checks the whole body is JSON (a fast scan that builds nothing) and keeps it as the root.
+    pub fn parse(body: &str) -> Option<Rc<Node>> {
+        serde_json::from_str::<Box<RawValue>>(body)
+            .ok()
+            .map(|raw| Rc::new(Node(raw)))
     }
 
-    fn len(&self) -> usize {
-        match self {
-            Node::Array(items) => items.len(),
-            Node::Object(entries) => entries.len(),
-            _ => 0,
+    fn text(&self) -> &str {
+        self.0.get()
+    }
+
+    fn is_branch(&self) -> bool {
+        matches!(self.text().as_bytes().first(), Some(b'{' | b'['))
+    }
+
+    fn children(&self) -> Children {
+        let text = self.text();
+        if text.starts_with('[') {
+            let items: Vec<Box<RawValue>> = serde_json::from_str(text).unwrap_or_default();
+            Children::Array(items.into_iter().map(|raw| Rc::new(Node(raw))).collect())
+        } else {
+            let mut de = serde_json::Deserializer::from_str(text);
+            let entries = de.deserialize_map(EntriesVisitor).unwrap_or_default();
+            Children::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, raw)| (k, Rc::new(Node(raw))))
+                    .collect(),
+            )
         }
+    }
+
+    /// Counts children without building them.
+    fn len(&self) -> usize {
+        let text = self.text();
+        if text.starts_with('[') {
+            serde_json::from_str::<Vec<&RawValue>>(text)
+                .map(|v| v.len())
+                .unwrap_or(0)
+        } else {
+            let mut de = serde_json::Deserializer::from_str(text);
+            de.deserialize_map(CountVisitor).unwrap_or(0)
+        }
+    }
+}
+
+/// An object's entries in document order (a map type would reorder or merge them).
+struct EntriesVisitor;
+
+impl<'de> Visitor<'de> for EntriesVisitor {
+    type Value = Vec<(String, Box<RawValue>)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(entry) = map.next_entry::<String, Box<RawValue>>()? {
+            entries.push(entry);
+        }
+        Ok(entries)
+    }
+}
+
+struct CountVisitor;
+
+impl<'de> Visitor<'de> for CountVisitor {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
+        let mut count = 0;
+        while map.next_entry::<&str, &RawValue>()?.is_some() {
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let mut count = 0;
+        while seq.next_element::<&RawValue>()?.is_some() {
+            count += 1;
+        }
+        Ok(count)
     }
 }
 
@@ -56,18 +126,16 @@ pub struct JsonViewProps {
 /// Shows a body as a JSON tree when it parses, otherwise as plain text; either way as text, never as HTML.
 #[component]
 pub fn JsonView(props: &JsonViewProps) -> Html {
-    let parsed = use_memo(props.body.clone(), |body| {
-        serde_json::from_str::<Value>(body)
-            .ok()
-            .map(Node::from_value)
-    });
+    let parsed = use_memo(props.body.clone(), |body| Node::parse(body));
     match &*parsed {
         Some(root) => html! {
             <div class="json-view mono" role="tree">
                 <JsonNode node={root.clone()} depth={0} />
             </div>
         },
-        None if props.body.is_empty() => html! { <p class="json-empty">{ "(empty body)" }</p> },
+        None if props.body.trim().is_empty() => {
+            html! { <p class="json-empty">{ "(empty body)" }</p> }
+        }
         None => html! { <pre class="json-raw">{ props.body.to_string() }</pre> },
     }
 }
@@ -90,38 +158,42 @@ impl PartialEq for JsonNodeProps {
 
 #[component]
 fn JsonNode(props: &JsonNodeProps) -> Html {
-    let node = &props.node;
-    let starts_open = props.depth < OPEN_DEPTH && node.len() <= PAGE;
+    let node = props.node.clone();
+    let len = use_memo(Ptr(node.clone()), |node| {
+        if node.is_branch() {
+            node.len()
+        } else {
+            0
+        }
+    });
+    let len = *len;
+    let starts_open = props.depth < OPEN_DEPTH && len <= PAGE;
     let open = use_state(|| starts_open);
     let shown = use_state(|| PAGE);
+    // Split into children only while open; closing and reopening keeps them.
+    let children = use_memo((Ptr(node.clone()), *open), |(node, open)| {
+        (*open && node.is_branch()).then(|| node.children())
+    });
 
     let label = props.label.as_ref().map(|l| {
         html! { <><span class="json-key">{ l.to_string() }</span><span class="json-colon">{ ": " }</span></> }
     });
 
-    let (opening, closing, summary) = match &**node {
-        Node::Array(items) => (
-            "[",
-            "]",
-            format!("{} item{}", items.len(), plural(items.len())),
-        ),
-        Node::Object(entries) => (
-            "{",
-            "}",
-            format!("{} key{}", entries.len(), plural(entries.len())),
-        ),
-        scalar => {
-            return html! {
-                <div class="json-line" role="treeitem">{ label }{ scalar_html(scalar) }</div>
-            }
-        }
-    };
-
-    if node.len() == 0 {
+    if !node.is_branch() {
+        return html! { <div class="json-line" role="treeitem">{ label }{ scalar_html(node.text()) }</div> };
+    }
+    let is_array = node.text().starts_with('[');
+    let (opening, closing) = if is_array { ("[", "]") } else { ("{", "}") };
+    if len == 0 {
         return html! {
             <div class="json-line" role="treeitem">{ label }<span class="json-punct">{ opening }{ closing }</span></div>
         };
     }
+    let summary = if is_array {
+        format!("{len} item{}", plural(len))
+    } else {
+        format!("{len} key{}", plural(len))
+    };
 
     let toggle = {
         let open = open.clone();
@@ -138,32 +210,34 @@ fn JsonNode(props: &JsonNodeProps) -> Html {
             }
         </button>
     };
-    if !*open {
+    let Some(children) = &*children else {
         return html! { <div class="json-line" role="treeitem" aria-expanded="false">{ head }</div> };
-    }
+    };
 
-    let limit = (*shown).min(node.len());
+    let limit = (*shown).min(len);
     let depth = props.depth + 1;
-    let children: Html = match &**node {
-        Node::Array(items) => items[..limit]
+    let rows: Html = match children {
+        Children::Array(items) => items
             .iter()
+            .take(limit)
             .enumerate()
             .map(|(i, child)| {
                 html! { <JsonNode key={i} node={child.clone()} depth={depth} label={AttrValue::from(i.to_string())} /> }
             })
             .collect(),
-        Node::Object(entries) => entries[..limit]
+        Children::Object(entries) => entries
             .iter()
+            .take(limit)
             .enumerate()
             .map(|(i, (key, child))| {
-                html! { <JsonNode key={i} node={child.clone()} depth={depth} label={AttrValue::from(format!("\"{key}\""))} /> }
+                let key = serde_json::to_string(key).unwrap_or_default();
+                html! { <JsonNode key={i} node={child.clone()} depth={depth} label={AttrValue::from(key)} /> }
             })
             .collect(),
-        _ => Html::default(),
     };
-    let more = (limit < node.len()).then(|| {
+    let more = (limit < len).then(|| {
         let shown = shown.clone();
-        let remaining = node.len() - limit;
+        let remaining = len - limit;
         let onclick = Callback::from(move |_: MouseEvent| shown.set(*shown + PAGE));
         html! {
             <button type="button" class="json-more" {onclick}>
@@ -175,23 +249,21 @@ fn JsonNode(props: &JsonNodeProps) -> Html {
     html! {
         <div class="json-line" role="treeitem" aria-expanded="true">
             { head }
-            <div class="json-children" role="group">{ children }{ more }</div>
+            <div class="json-children" role="group">{ rows }{ more }</div>
             <span class="json-punct">{ closing }</span>
         </div>
     }
 }
 
-fn scalar_html(node: &Node) -> Html {
-    match node {
-        Node::Null => html! { <span class="json-null">{ "null" }</span> },
-        Node::Bool(b) => html! { <span class="json-bool">{ b.to_string() }</span> },
-        Node::Number(n) => html! { <span class="json-number">{ n.clone() }</span> },
-        Node::String(s) => {
-            let quoted = serde_json::to_string(s).unwrap_or_default();
-            html! { <span class="json-string">{ quoted }</span> }
-        }
-        _ => Html::default(),
-    }
+/// A scalar exactly as the body wrote it (strings keep their JSON quoting), classed by kind.
+fn scalar_html(text: &str) -> Html {
+    let class = match text.as_bytes().first() {
+        Some(b'"') => "json-string",
+        Some(b't' | b'f') => "json-bool",
+        Some(b'n') => "json-null",
+        _ => "json-number",
+    };
+    html! { <span {class}>{ text.to_string() }</span> }
 }
 
 fn plural(n: usize) -> &'static str {
