@@ -287,6 +287,27 @@ mod tests {
     }
 
     #[test]
+    fn a_403_names_the_missing_permission_or_the_role() {
+        let scopes = vec![
+            "User.Read".to_string(),
+            "EntitlementManagement.ReadWrite.All".into(),
+        ];
+        let mut token = Token::from_text("not-a-jwt".into());
+        token.claims.scopes = vec!["User.Read".into()];
+        let lacking = explain_forbidden("GET /v1.0/x", &token, &scopes, "Insufficient privileges");
+        assert!(
+            lacking.contains("lacks the permission EntitlementManagement.ReadWrite.All"),
+            "{lacking}"
+        );
+        token
+            .claims
+            .scopes
+            .push("EntitlementManagement.ReadWrite.All".into());
+        let role = explain_forbidden("GET /v1.0/x", &token, &scopes, "Insufficient privileges");
+        assert!(role.contains("Identity Governance Administrator"), "{role}");
+    }
+
+    #[test]
     fn paths_and_lists() {
         assert_eq!(path_of("https://h/v1.0/users?$top=1"), "/v1.0/users");
         assert_eq!(list(&["A", "B", "C"]), "A, B and C");
