@@ -95,3 +95,27 @@ async fn an_empty_body_says_so() {
     let root = mount("").await;
     assert_eq!(text(&get(&root, ".json-empty")), "(empty body)");
 }
+
+#[wasm_bindgen_test]
+async fn a_large_body_is_parsed_after_the_first_render_and_then_shown() {
+    let items: Vec<String> = (0..20_000)
+        .map(|i| format!("{{\"id\":\"item-{i}\",\"n\":{i}}}"))
+        .collect();
+    let root = mount(&format!("{{\"value\":[{}]}}", items.join(","))).await;
+    assert!(
+        find(&root, ".json-pending").is_some(),
+        "a placeholder first, so the parse is not in the same task"
+    );
+    wait_for("the tree", std::time::Duration::from_secs(10), || {
+        find(&root, ".json-view").is_some()
+    })
+    .await;
+    assert!(
+        text(&root).contains("20000 items"),
+        "the big array is summarized, closed"
+    );
+    assert!(
+        !text(&root).contains("item-19999"),
+        "its items are not built"
+    );
+}

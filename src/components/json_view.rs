@@ -123,11 +123,49 @@ pub struct JsonViewProps {
     pub body: AttrValue,
 }
 
+/// Bodies larger than this are parsed in a task of their own, after the card has rendered, so a huge
+/// response never adds its parse to the task that delivered it.
+const DEFER_ABOVE: usize = 256 * 1024;
+
 /// Shows a body as a JSON tree when it parses, otherwise as plain text; either way as text, never as HTML.
 #[component]
 pub fn JsonView(props: &JsonViewProps) -> Html {
-    let parsed = use_memo(props.body.clone(), |body| Node::parse(body));
-    match &*parsed {
+    let large = props.body.len() > DEFER_ABOVE;
+    // For a large body: `None` until its own task has parsed it.
+    let deferred = use_state(|| None::<(AttrValue, Option<Rc<Node>>)>);
+    {
+        let deferred = deferred.clone();
+        use_effect_with(props.body.clone(), move |body| {
+            let mut pending = None;
+            if body.len() > DEFER_ABOVE {
+                let body = body.clone();
+                pending = Some(gloo_timers::callback::Timeout::new(0, move || {
+                    let node = Node::parse(&body);
+                    deferred.set(Some((body, node)));
+                }));
+            }
+            move || drop(pending)
+        });
+    }
+    let parsed = use_memo((props.body.clone(), large), |(body, large)| {
+        if *large {
+            None
+        } else {
+            Node::parse(body)
+        }
+    });
+    let parsed = match &*deferred {
+        Some((body, node)) if large && *body == props.body => node.clone(),
+        _ if large => {
+            return html! {
+                <p class="json-pending" aria-live="polite">
+                    { format!("Preparing the view of a {:.1} MB body…", props.body.len() as f64 / 1_048_576.0) }
+                </p>
+            }
+        }
+        _ => (*parsed).clone(),
+    };
+    match &parsed {
         Some(root) => html! {
             <div class="json-view mono" role="tree">
                 <JsonNode node={root.clone()} depth={0} />
