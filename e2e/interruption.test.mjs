@@ -133,3 +133,66 @@ test(`${TUTORIAL}: a reload after each step, then Run all and Clean up, creates 
     assert.deepEqual(r.errors, [], `reload after step ${r.reloadAfter}: no console errors`);
   }
 });
+
+/// A finished run, then Clean up with a reload once `removedBeforeReload` objects are gone; then Clean up again
+/// if anything is still on the ledger. Returns what the tenant holds beyond what it held before.
+async function cleanupRun(removedBeforeReload, seed) {
+  const { page, context, errors } = await openPage(browser, `${site.url}/?${QUERY}&seed=${seed}`);
+  try {
+    await page.waitForSelector('li.step');
+    const before = await sandboxCounts(page);
+    await page.click('#run-all');
+    const notPassed = await settled(page);
+    const entries = await page.$$eval('.ledger-entry', (items) => items.length);
+    await page.click('#clean-up');
+    await page.waitForFunction((n) => document.querySelectorAll('.ledger-entry.removed').length >= n, removedBeforeReload, {
+      timeout: RUN_TIMEOUT,
+    });
+    await page.reload();
+    await page.waitForSelector('li.step');
+    // Cleanup picks up by itself once the saved run is restored; whatever it could not finish, Clean up does again.
+    await page.waitForFunction(
+      () =>
+        /Picked up your run|Cleanup finished/.test(document.querySelector('.notice')?.textContent ?? '') &&
+        !document.querySelector('#run-all')?.disabled,
+      null,
+      { timeout: RUN_TIMEOUT },
+    );
+    const idle = () =>
+      page.waitForFunction(
+        () => !document.querySelector('#run-all')?.disabled && !document.querySelector('.ledger-entry.removing'),
+        null,
+        { timeout: RUN_TIMEOUT },
+      );
+    await idle();
+    let again = 0;
+    while ((await page.$$eval('.ledger-entry:not(.removed)', (items) => items.length)) > 0 && again < 3) {
+      again += 1;
+      await page.click('#clean-up');
+      await idle();
+    }
+    const left = delta(await sandboxCounts(page), before);
+    const notRemoved = await page.$$eval('.ledger-entry:not(.removed)', (items) => items.map((li) => li.textContent));
+    return { removedBeforeReload, entries, notPassed, again, left, notRemoved, errors };
+  } finally {
+    await context.close();
+  }
+}
+
+test(`${TUTORIAL}: a reload during cleanup, after each object is removed, then Clean up leaves nothing`, async (t) => {
+  const probe = await cleanupRun(1, 900);
+  const cases = Array.from({ length: Math.max(0, probe.entries - 2) }, (_, i) => i + 2);
+  const results = [probe, ...(await pool(cases.map((n) => () => cleanupRun(n, 900 + n))))];
+  results.sort((a, b) => a.removedBeforeReload - b.removedBeforeReload);
+  const leftBehind = results.filter((r) => Object.keys(r.left).length > 0 || r.notRemoved.length > 0);
+  t.diagnostic(
+    `interruption ${TUTORIAL} cleanup: reloads ${results.length} (one after each of ${probe.entries - 1} removals), ` +
+      `second Clean ups ${results.reduce((n, r) => n + r.again, 0)}, runs with leftovers ${leftBehind.length}`,
+  );
+  for (const r of results) {
+    assert.deepEqual(r.notPassed, [], `reload after ${r.removedBeforeReload} removals: the run passed`);
+    assert.deepEqual(r.notRemoved, [], `reload after ${r.removedBeforeReload} removals: the ledger is clean`);
+    assert.deepEqual(r.left, {}, `reload after ${r.removedBeforeReload} removals: nothing left behind`);
+    assert.deepEqual(r.errors, [], `reload after ${r.removedBeforeReload} removals: no console errors`);
+  }
+});

@@ -176,8 +176,11 @@ impl Run {
             return;
         };
         let mut exec = entry.exec.clone().unwrap_or_default();
-        let recent = self.now_ms.saturating_sub(entry.created_at_ms)
-            <= self.options.retry.replication_window_ms;
+        // A 404 for a young object may be replication lag, worth waiting out; but after a removal that a
+        // reload interrupted, it means that removal was applied: the object is gone, not late.
+        let recent = !entry.removal_interrupted
+            && self.now_ms.saturating_sub(entry.created_at_ms)
+                <= self.options.retry.replication_window_ms;
         let body = r.json();
         let note = |run: &mut Run, text: String| {
             let entry = &mut run.ledger.entries[e];

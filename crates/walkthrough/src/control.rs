@@ -207,6 +207,9 @@ impl Run {
                     }
                 }
                 Some(e) => {
+                    if let Some(entry) = self.ledger.entries.get_mut(e) {
+                        entry.removal_interrupted = true;
+                    }
                     if idempotent {
                         self.send_cleanup(e, flight.kind, out);
                     } else if let Some(entry) = self.ledger.entries.get_mut(e) {

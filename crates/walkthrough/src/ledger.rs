@@ -50,6 +50,9 @@ pub struct LedgerEntry {
     pub record: StepRecord,
     #[serde(default)]
     pub(crate) exec: Option<Exec>,
+    /// A removal for it was on its way when the page went away: it may have been applied.
+    #[serde(default)]
+    pub(crate) removal_interrupted: bool,
 }
 
 /// Everything the run created, in creation order.

@@ -407,6 +407,7 @@ impl Run {
             status: CleanupStatus::Pending,
             record: StepRecord::default(),
             exec: None,
+            removal_interrupted: false,
         });
     }
 

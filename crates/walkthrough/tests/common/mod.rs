@@ -114,41 +114,46 @@ impl Driver {
     /// Runs until nothing is pending. Returns false if it hit the step budget.
     pub fn settle(&mut self, server: &mut dyn Server, run: &mut Run) -> bool {
         for _ in 0..100_000 {
-            if self.hold {
+            if self.hold || !self.step(server, run) {
                 return true;
-            }
-            let next_response = self
-                .pending
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, p)| (p.0, p.1))
-                .map(|(i, p)| (i, p.0));
-            let wake = self.wake;
-            match (next_response, wake) {
-                (Some((i, at)), w) if w.is_none_or(|w| at <= w) => {
-                    let (at, id, response) = self.pending.remove(i);
-                    self.now_ms = self.now_ms.max(at);
-                    let actions = run.handle(Event::Response {
-                        request_id: id,
-                        response,
-                        now_ms: self.now_ms,
-                    });
-                    self.apply(server, actions);
-                    self.maybe_roundtrip(run);
-                }
-                (_, Some(w)) => {
-                    self.wake = None;
-                    self.now_ms = self.now_ms.max(w);
-                    let actions = run.handle(Event::Tick {
-                        now_ms: self.now_ms,
-                    });
-                    self.apply(server, actions);
-                    self.maybe_roundtrip(run);
-                }
-                _ => return true,
             }
         }
         false
+    }
+
+    /// Delivers the next response or timer, whichever is due first. Returns false if nothing is pending.
+    pub fn step(&mut self, server: &mut dyn Server, run: &mut Run) -> bool {
+        let next_response = self
+            .pending
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, p)| (p.0, p.1))
+            .map(|(i, p)| (i, p.0));
+        match (next_response, self.wake) {
+            (Some((i, at)), w) if w.is_none_or(|w| at <= w) => {
+                let (at, id, response) = self.pending.remove(i);
+                self.now_ms = self.now_ms.max(at);
+                let actions = run.handle(Event::Response {
+                    request_id: id,
+                    response,
+                    now_ms: self.now_ms,
+                });
+                self.apply(server, actions);
+                self.maybe_roundtrip(run);
+                true
+            }
+            (_, Some(w)) => {
+                self.wake = None;
+                self.now_ms = self.now_ms.max(w);
+                let actions = run.handle(Event::Tick {
+                    now_ms: self.now_ms,
+                });
+                self.apply(server, actions);
+                self.maybe_roundtrip(run);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Runs until the virtual clock passes `until_ms` (or nothing is pending).
