@@ -14,7 +14,8 @@ setup:
 	@scripts/setup.sh
 
 serve: setup
-	trunk serve
+	# No live-reload script: the page's Content-Security-Policy allows only the inline loader it was built with.
+	trunk serve --no-autoreload
 
 build: setup
 	trunk build --release --public-url "$(PUBLIC_URL)"
