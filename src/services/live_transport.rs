@@ -43,7 +43,9 @@ pub struct LiveTransport {
 pub fn rewrite_base(url: &str, graph_base_url: &str) -> Option<String> {
     let base = graph_base_url.trim_end_matches('/');
     for known in [DEFAULT_GRAPH_BASE, base] {
-        let head = url.get(..known.len())?;
+        let Some(head) = url.get(..known.len()) else {
+            continue;
+        };
         if head.eq_ignore_ascii_case(known) {
             let rest = &url[known.len()..];
             if rest.is_empty() || rest.starts_with('/') || rest.starts_with('?') {
@@ -283,6 +285,11 @@ mod tests {
         assert_eq!(
             rewrite_base("https://example.com/v1.0/me", DEFAULT_GRAPH_BASE),
             None
+        );
+        // An address shorter than Graph's own base is still matched against the configured one.
+        assert_eq!(
+            rewrite_base("http://h:1/me", "http://h:1").as_deref(),
+            Some("http://h:1/me")
         );
     }
 
