@@ -105,12 +105,35 @@ impl InPageSandbox {
     }
 
     pub fn save(&self) {
+        self.compact();
         let journal = self.journal.borrow();
         if journal.entries.len() > MAX_JOURNAL {
             return;
         }
         if let Ok(text) = serde_json::to_string(&*journal) {
             storage::set(JOURNAL_KEY, &text);
+        }
+    }
+
+    /// Requests recorded since the tenant was seeded (what a reload would replay).
+    pub fn journal_len(&self) -> usize {
+        self.journal.borrow().entries.len()
+    }
+
+    /// When the tenant holds nothing beyond its seed (a run was cleaned up), its history no longer matters:
+    /// the journal starts again from the seed, so it does not grow run after run. Only the fault settings
+    /// are kept.
+    fn compact(&self) {
+        let Ok(tenant) = self.tenant.try_borrow() else {
+            return;
+        };
+        let mut journal = self.journal.borrow_mut();
+        if journal.entries.is_empty() || !tenant.snapshot().beyond_seed().is_empty() {
+            return;
+        }
+        journal.entries.clear();
+        if *tenant.faults() != Faults::default() {
+            journal.entries.push(Entry::Faults(tenant.faults().clone()));
         }
     }
 

@@ -1,0 +1,64 @@
+//! The in-page sandbox's journal (what a reload replays) starts again once a run has been cleaned up,
+//! so it does not grow run after run.
+#![cfg(target_arch = "wasm32")]
+
+use graphwalk::services::in_page_sandbox::InPageSandbox;
+use graphwalk::services::transport::Transport;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn request(method: &str, uri: &str, body: &str) -> http::Request<String> {
+    http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .expect("a request")
+}
+
+#[wasm_bindgen_test]
+async fn the_journal_starts_again_when_the_tenant_is_back_to_its_seed() {
+    let sandbox = InPageSandbox::load_or_new(false, 0, Some(0), Some(7));
+    let domain = sandbox.tenant.borrow().default_domain().to_string();
+    let body = format!(
+        r#"{{"accountEnabled":true,"displayName":"Journal test","mailNickname":"journal-test",
+            "userPrincipalName":"journal-test@{domain}","passwordProfile":{{"password":"Xy7!long-enough-pass"}}}}"#
+    );
+    let created = sandbox
+        .send(request(
+            "POST",
+            "https://graph.microsoft.com/v1.0/users",
+            &body,
+        ))
+        .await
+        .expect("a response");
+    assert_eq!(created.status(), 201, "{}", created.body());
+    let id = serde_json::from_str::<serde_json::Value>(created.body()).expect("json")["id"]
+        .as_str()
+        .expect("an id")
+        .to_string();
+
+    sandbox.save();
+    assert_eq!(
+        sandbox.journal_len(),
+        1,
+        "a user beyond the seed keeps its history"
+    );
+
+    let deleted = sandbox
+        .send(request(
+            "DELETE",
+            &format!("https://graph.microsoft.com/v1.0/users/{id}"),
+            "",
+        ))
+        .await
+        .expect("a response");
+    assert_eq!(deleted.status(), 204);
+    sandbox.save();
+    assert_eq!(
+        sandbox.journal_len(),
+        0,
+        "nothing beyond the seed: the journal starts again"
+    );
+}
