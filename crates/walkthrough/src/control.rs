@@ -234,6 +234,9 @@ impl Run {
             s.record = StepRecord::default();
             s.exec = None;
         }
+        // What cleanup already removed is done with; keeping it would only make the run grow with every
+        // reset. What is still in the tenant stays, so a later Clean up can remove it.
+        self.ledger.entries.retain(|entry| !entry.status.is_clean());
         for entry in &mut self.ledger.entries {
             entry.exec = None;
             if matches!(

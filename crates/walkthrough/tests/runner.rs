@@ -875,6 +875,21 @@ fn reset_forgets_progress_but_keeps_the_ledger_and_changes_the_tag() {
 }
 
 #[test]
+fn reset_after_cleanup_drops_what_was_removed() {
+    let mut fake = Fake::new();
+    let (mut run, mut d) = start(&mut fake, beta(), RunOptions::default());
+    d.event(&mut fake, &mut run, Event::Cleanup { now_ms: d.now_ms });
+    d.settle(&mut fake, &mut run);
+    assert!(run.ledger().is_clean());
+    assert_eq!(run.ledger().entries.len(), 9);
+    d.event(&mut fake, &mut run, Event::Reset);
+    assert!(
+        run.ledger().entries.is_empty(),
+        "removed objects do not pile up run after run"
+    );
+}
+
+#[test]
 fn inputs_choose_the_role_and_builtins_are_seeded() {
     let t = beta();
     assert_eq!(
