@@ -169,39 +169,7 @@ impl Driver {
             if at > until_ms {
                 return;
             }
-            self.step_once(server, run);
-        }
-    }
-
-    fn step_once(&mut self, server: &mut dyn Server, run: &mut Run) {
-        let next_response = self
-            .pending
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, p)| (p.0, p.1))
-            .map(|(i, p)| (i, p.0));
-        match (next_response, self.wake) {
-            (Some((i, at)), w) if w.is_none_or(|w| at <= w) => {
-                let (at, id, response) = self.pending.remove(i);
-                self.now_ms = self.now_ms.max(at);
-                let actions = run.handle(Event::Response {
-                    request_id: id,
-                    response,
-                    now_ms: self.now_ms,
-                });
-                self.apply(server, actions);
-                self.maybe_roundtrip(run);
-            }
-            (_, Some(w)) => {
-                self.wake = None;
-                self.now_ms = self.now_ms.max(w);
-                let actions = run.handle(Event::Tick {
-                    now_ms: self.now_ms,
-                });
-                self.apply(server, actions);
-                self.maybe_roundtrip(run);
-            }
-            _ => {}
+            self.step(server, run);
         }
     }
 
