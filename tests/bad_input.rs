@@ -255,7 +255,15 @@ fn data_url(text: &str) -> String {
     )
 }
 
+/// Loads a tutorial from `url` through the form, after dismissing any earlier notice so the next one is new.
 async fn load_from(root: &Element, url: &str) {
+    if let Some(dismiss) = find(root, ".notice button") {
+        click(&dismiss).await;
+    }
+    wait_for("the earlier notice to go", TIMEOUT, || {
+        find(root, ".notice").is_none()
+    })
+    .await;
     type_into(&get(root, "#tutorial-url"), url).await;
     submit(&get(root, "form.url-form")).await;
 }
@@ -364,7 +372,7 @@ async fn broken_tutorial_files_are_refused_with_where_and_why_and_the_page_keeps
     wait_for("the loader to report the 404", TIMEOUT, || {
         find(&root, ".notice")
             .map(|n| text(&n))
-            .is_some_and(|t| t.contains("404"))
+            .is_some_and(|t| t.contains("no-such-tutorial.md") && t.contains("answered 404"))
     })
     .await;
     handled += 1;

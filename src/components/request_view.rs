@@ -163,6 +163,7 @@ fn RequestEditor(props: &RequestEditorProps) -> Html {
             .unwrap_or_default()
     });
     let problem = use_state(|| None::<String>);
+    let (method_field, url_field, body_field) = (use_node_ref(), use_node_ref(), use_node_ref());
 
     let on_method = {
         let method = method.clone();
@@ -188,9 +189,23 @@ fn RequestEditor(props: &RequestEditorProps) -> Html {
         let on_event = props.on_event.clone();
         let (method, url, body, problem) =
             (method.clone(), url.clone(), body.clone(), problem.clone());
+        let fields = (method_field.clone(), url_field.clone(), body_field.clone());
         let on_close = props.on_close.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
+            // Send what the fields hold now, even if an edit is still on its way to the state.
+            let method = fields
+                .0
+                .cast::<HtmlInputElement>()
+                .map_or_else(|| (*method).clone(), |f| f.value());
+            let url = fields
+                .1
+                .cast::<HtmlInputElement>()
+                .map_or_else(|| (*url).clone(), |f| f.value());
+            let body = fields
+                .2
+                .cast::<HtmlTextAreaElement>()
+                .map_or_else(|| (*body).clone(), |f| f.value());
             if let Err(error) = crate::validate::json_body(&body) {
                 problem.set(Some(error));
                 return;
@@ -199,7 +214,7 @@ fn RequestEditor(props: &RequestEditorProps) -> Html {
                 method: Some(method.trim().to_uppercase()),
                 url: Some(url.trim().to_string()),
                 headers: None,
-                body: Some((*body).clone()),
+                body: Some(body),
             };
             on_event.emit(RunEvent::EditRequest { step: index, edit });
             on_close.emit(());
@@ -223,12 +238,12 @@ fn RequestEditor(props: &RequestEditorProps) -> Html {
         <form class="request-editor" onsubmit={on_save}>
             <div class="editor-line">
                 <label for={id("method")} class="field-label">{ "Method" }</label>
-                <input id={id("method")} class="mono method-input" value={(*method).clone()} oninput={on_method} size="7" />
+                <input id={id("method")} ref={method_field} class="mono method-input" value={(*method).clone()} oninput={on_method} size="7" />
                 <label for={id("url")} class="field-label">{ "Address" }</label>
-                <input id={id("url")} class="mono url-input" value={(*url).clone()} oninput={on_url} />
+                <input id={id("url")} ref={url_field} class="mono url-input" value={(*url).clone()} oninput={on_url} />
             </div>
             <label for={id("body")} class="field-label">{ "Body (JSON; {{variables}} are filled in when sent)" }</label>
-            <textarea id={id("body")} class="mono body-input" rows="10" value={(*body).clone()} oninput={on_body}
+            <textarea id={id("body")} ref={body_field} class="mono body-input" rows="10" value={(*body).clone()} oninput={on_body}
                 aria-invalid={problem.is_some().to_string()} aria-describedby={id("body-error")} spellcheck="false" />
             <p id={id("body-error")} class="field-error" role="alert">
                 { problem.as_ref().map(|p| format!("{p} Nothing was sent.")).unwrap_or_default() }

@@ -21,7 +21,7 @@ pub fn Toolbar() -> Html {
     let busy = is_busy(run);
     let (passed, total) = run.progress();
     let current_id = run.tutorial().id.clone();
-    let tutorial_url = use_state(String::new);
+    let url_input = use_node_ref();
 
     let load = {
         let explorer = explorer.clone();
@@ -62,7 +62,10 @@ pub fn Toolbar() -> Html {
             match parsed {
                 Ok(tutorial) => load.emit(tutorial),
                 Err(error) => explorer.dispatch(Msg::Notify(Notice {
-                    text: format!("Could not load the tutorial from {origin}: {error}"),
+                    text: format!(
+                        "Could not load the tutorial from {}: {error}",
+                        shorten(&origin, 96)
+                    ),
                     tone: Tone::Bad,
                 })),
             }
@@ -90,19 +93,16 @@ pub fn Toolbar() -> Html {
         })
     };
 
-    let on_url_input = {
-        let tutorial_url = tutorial_url.clone();
-        Callback::from(move |e: InputEvent| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            tutorial_url.set(input.value());
-        })
-    };
     let on_url_submit = {
         let loaded = loaded.clone();
-        let tutorial_url = tutorial_url.clone();
+        let url_input = url_input.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let url = tutorial_url.trim().to_string();
+            // Read the field itself: what is in it when the form is sent is what the user asked for.
+            let url = url_input
+                .cast::<HtmlInputElement>()
+                .map(|input| input.value().trim().to_string())
+                .unwrap_or_default();
             if url.is_empty() {
                 return;
             }
@@ -215,7 +215,7 @@ pub fn Toolbar() -> Html {
                             <form class="field url-form" onsubmit={on_url_submit}>
                                 <label for="tutorial-url" class="field-label">{ "From an address" }</label>
                                 <input id="tutorial-url" type="url" placeholder="https://example.com/tutorial.md"
-                                    value={(*tutorial_url).clone()} oninput={on_url_input} />
+                                    ref={url_input} />
                                 <button type="submit" disabled={busy}>{ "Load" }</button>
                             </form>
                         </div>
@@ -249,5 +249,13 @@ pub fn Toolbar() -> Html {
                 <ExportMenu />
             </div>
         </div>
+    }
+}
+
+/// `text` cut to at most `max` characters, with an ellipsis where it was cut (a `data:` address can be long).
+fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
     }
 }

@@ -2,6 +2,7 @@
 //! the steps that used an edited value are marked stale.
 
 use walkthrough::{Event as RunEvent, VarSource};
+use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -51,10 +52,19 @@ pub fn VariablesPanel() -> Html {
             let on_save = {
                 let editing = editing.clone();
                 let explorer = explorer.clone();
+                let name = name.clone();
                 Callback::from(move |e: SubmitEvent| {
                     e.prevent_default();
-                    if let Some((name, value)) = (*editing).clone() {
-                        explorer.dispatch(Msg::Engine(RunEvent::SetVariable { name, value }));
+                    // The field's own value: an input event may not have reached the state yet.
+                    let typed = e
+                        .target()
+                        .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+                        .and_then(|form| form.query_selector("input").ok().flatten())
+                        .and_then(|input| input.dyn_into::<HtmlInputElement>().ok())
+                        .map(|input| input.value());
+                    let value = typed.or_else(|| editing.as_ref().map(|(_, v)| v.clone()));
+                    if let Some(value) = value {
+                        explorer.dispatch(Msg::Engine(RunEvent::SetVariable { name: name.clone(), value }));
                     }
                     editing.set(None);
                 })
