@@ -16,6 +16,9 @@ use crate::state::{Explorer, Msg};
 /// How long to wait after the last change before saving; a page hide saves at once.
 const SAVE_DELAY_MS: u32 = 150;
 
+/// A body above this size (bytes) is handed to the runner in a task of its own.
+const LARGE_BODY: usize = 256 * 1024;
+
 #[hook]
 pub fn use_driver(state: &UseReducerHandle<Explorer>, transport: Rc<dyn Transport>, persist: bool) {
     let wake = use_mut_ref(|| None::<Timeout>);
@@ -40,7 +43,15 @@ pub fn use_driver(state: &UseReducerHandle<Explorer>, transport: Rc<dyn Transpor
                         let reply = transport.send(request);
                         let dispatcher = dispatcher.clone();
                         wasm_bindgen_futures::spawn_local(async move {
-                            let event = match reply.await {
+                            let reply = reply.await;
+                            if let Ok(response) = &reply {
+                                if response.body().len() > LARGE_BODY {
+                                    // Receiving a large body was one task; parsing it is the next. Between
+                                    // them the page can paint and answer input.
+                                    gloo_timers::future::TimeoutFuture::new(0).await;
+                                }
+                            }
+                            let event = match reply {
                                 Ok(response) => Event::Response {
                                     request_id,
                                     response,

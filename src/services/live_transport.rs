@@ -150,7 +150,11 @@ async fn send_once(
         .unwrap_or(0.0) as u16;
     let body = Reflect::get(&reply, &"body".into())
         .ok()
-        .and_then(|v| v.as_string())
+        .and_then(|v| v.dyn_into::<js_sys::Uint8Array>().ok())
+        .map(|bytes| match String::from_utf8(bytes.to_vec()) {
+            Ok(text) => text,
+            Err(invalid) => String::from_utf8_lossy(invalid.as_bytes()).into_owned(),
+        })
         .unwrap_or_default();
     let mut pairs = Vec::new();
     if let Ok(list) = Reflect::get(&reply, &"headers".into()) {
