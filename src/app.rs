@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use walkthrough::{builtin_tutorials, RunOptions, Tutorial};
+use walkthrough::{builtin_catalog, BuiltinTutorial, RunOptions, Tutorial};
 use yew::prelude::*;
 
 use crate::components::{
@@ -29,7 +29,8 @@ pub type ExplorerHandle = UseReducerHandle<Explorer>;
 pub struct Shared {
     pub explorer: ExplorerHandle,
     pub sandbox: SandboxHandle,
-    pub tutorials: Rc<Vec<Tutorial>>,
+    /// The built-in tutorials by id and title; each is parsed when it is opened.
+    pub tutorials: Rc<Vec<BuiltinTutorial>>,
     pub embed: bool,
     /// Live mode: the mode switch, settings, sign-in and the token session.
     pub live: Live,
@@ -73,12 +74,12 @@ pub fn fresh_options() -> RunOptions {
     }
 }
 
-fn pick_tutorial(tutorials: &[Tutorial], wanted: Option<&str>) -> Tutorial {
+fn pick_tutorial(tutorials: &[BuiltinTutorial], wanted: Option<&str>) -> Tutorial {
     wanted
         .and_then(|id| tutorials.iter().find(|t| t.id == id))
         .or_else(|| tutorials.first())
-        .cloned()
         .expect("the built-in tutorials are compiled in")
+        .load()
 }
 
 #[component]
@@ -86,7 +87,7 @@ pub fn App(props: &AppProps) -> Html {
     let params = use_memo(props.params.clone(), |given| {
         given.as_deref().cloned().unwrap_or_else(Params::from_page)
     });
-    let tutorials = use_memo((), |_| builtin_tutorials());
+    let tutorials = use_memo((), |_| builtin_catalog());
     let sandbox = use_memo((), {
         let latency = params.latency_ms.unwrap_or(DEFAULT_LATENCY_MS);
         let delivery = params.delivery_ms;

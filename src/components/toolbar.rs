@@ -49,7 +49,7 @@ pub fn Toolbar() -> Html {
         Callback::from(move |e: Event| {
             let select: HtmlSelectElement = e.target_unchecked_into();
             if let Some(tutorial) = tutorials.iter().find(|t| t.id == select.value()) {
-                load.emit(tutorial.clone());
+                load.emit(tutorial.load());
             }
         })
     };
@@ -197,7 +197,7 @@ pub fn Toolbar() -> Html {
                     <span class="field-label">{ "Tutorial" }</span>
                     <select id="tutorial-picker" onchange={on_pick} disabled={busy}>
                         { for shared.tutorials.iter().map(|t| html! {
-                            <option value={t.id.clone()} selected={t.id == current_id}>{ t.title.clone() }</option>
+                            <option value={t.id} selected={t.id == current_id}>{ t.title }</option>
                         }) }
                         if !builtin {
                             <option value={current_id.clone()} selected=true>{ run.tutorial().title.clone() }</option>

@@ -24,13 +24,17 @@ pub fn use_driver(state: &UseReducerHandle<Explorer>, transport: Rc<dyn Transpor
     let wake = use_mut_ref(|| None::<Timeout>);
     let save = use_mut_ref(|| None::<Timeout>);
     let latest = use_mut_ref(|| None::<UseReducerHandle<Explorer>>);
+    let mounted = use_mut_ref(|| false);
 
     {
         let state = state.clone();
         let wake = wake.clone();
         let save = save.clone();
         let latest = latest.clone();
+        let mounted = mounted.clone();
         use_effect_with(state.rev, move |_| {
+            // The state at mount is the fresh one (or what a restore is about to replace): nothing to save.
+            let changed = std::mem::replace(&mut *mounted.borrow_mut(), true);
             let dispatcher = state.dispatcher();
             let generation = state.generation;
             for action in state.take_actions() {
@@ -79,7 +83,7 @@ pub fn use_driver(state: &UseReducerHandle<Explorer>, transport: Rc<dyn Transpor
                     _ => {}
                 }
             }
-            if persist {
+            if persist && changed {
                 *latest.borrow_mut() = Some(state.clone());
                 let latest = latest.clone();
                 *save.borrow_mut() = Some(Timeout::new(SAVE_DELAY_MS, move || flush(&latest)));

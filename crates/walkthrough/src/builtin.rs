@@ -8,6 +8,45 @@ const SOURCES: [&str; 2] = [
     include_str!("../tutorials/access-package-v1.md"),
 ];
 
+/// A built-in tutorial known by its id and title, parsed only when it is opened: a page that starts on
+/// one tutorial does not pay for parsing the others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BuiltinTutorial {
+    pub id: &'static str,
+    pub title: &'static str,
+    source: &'static str,
+}
+
+impl BuiltinTutorial {
+    /// The parsed tutorial. Every built-in is parsed by the tests, so this cannot fail in a build that passed.
+    pub fn load(&self) -> Tutorial {
+        parse_tutorial(self.source)
+            .unwrap_or_else(|e| panic!("the built-in tutorial {} does not parse: {e}", self.id))
+    }
+}
+
+/// The built-in tutorials, in order, without parsing them: id and title come from the front matter.
+pub fn builtin_catalog() -> Vec<BuiltinTutorial> {
+    SOURCES
+        .iter()
+        .filter_map(|source| {
+            let front = source.strip_prefix("---\n")?.split("\n---").next()?;
+            let field = |name: &str| {
+                front.lines().find_map(|line| {
+                    line.strip_prefix(name)
+                        .and_then(|rest| rest.strip_prefix(':'))
+                        .map(str::trim)
+                })
+            };
+            Some(BuiltinTutorial {
+                id: field("id")?,
+                title: field("title")?,
+                source,
+            })
+        })
+        .collect()
+}
+
 /// The built-in tutorials: the access-package flow on beta, then on v1.0.
 /// They are checked by tests, so a parse failure here is a build defect, and is skipped.
 pub fn builtin_tutorials() -> Vec<Tutorial> {
@@ -20,6 +59,18 @@ pub fn builtin_tutorials() -> Vec<Tutorial> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_catalog_names_each_builtin_as_its_parsed_front_matter_does() {
+        let catalog = builtin_catalog();
+        let parsed = builtin_tutorials();
+        assert_eq!(catalog.len(), SOURCES.len());
+        for (entry, tutorial) in catalog.iter().zip(&parsed) {
+            assert_eq!(entry.id, tutorial.id);
+            assert_eq!(entry.title, tutorial.title);
+            assert_eq!(entry.load(), *tutorial);
+        }
+    }
 
     #[test]
     fn every_builtin_parses() {

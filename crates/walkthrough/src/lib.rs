@@ -25,7 +25,7 @@ mod step;
 mod template;
 mod walk;
 
-pub use builtin::builtin_tutorials;
+pub use builtin::{builtin_catalog, builtin_tutorials, BuiltinTutorial};
 pub use capture::{ReceivedResponse, VarSource, VarValue, Variables};
 pub use error::StepError;
 pub use expect::ExpectationResult;
