@@ -126,7 +126,10 @@ fn parse_front_matter(lines: &[&str]) -> Result<(Tutorial, usize), ParseError> {
         match key.trim() {
             "id" => t.id = value,
             "title" => t.title = value,
-            "api" => t.api_version = value,
+            "api" if value == "beta" || value == "v1.0" => t.api_version = value,
+            "api" => {
+                return err(n, format!("expected `api: beta` or `api: v1.0` (the Graph version the steps call), found `{value}`"));
+            }
             "base" => t.base_url = value.trim_end_matches('/').to_string(),
             "scopes" => t.scopes = split_list(&value),
             k if k.starts_with("input ") => {
@@ -511,6 +514,12 @@ limit: 1m
         assert!(e.message.contains("has no request"), "{e}");
         let e = fails(&OK.replace("after: user", "after: nope"));
         assert!(e.message.contains("no such step"), "{e}");
+        let e = fails(&OK.replace("api: v1.0", "api: v2"));
+        assert_eq!(e.line, 4);
+        assert!(
+            e.message.contains("`api: beta` or `api: v1.0`") && e.message.contains("`v2`"),
+            "{e}"
+        );
     }
 
     #[test]
