@@ -127,8 +127,18 @@ pub fn App(props: &AppProps) -> Html {
     } else {
         Rc::new(sandbox.0.clone())
     };
-    use_driver(&explorer, transport, props.persist);
-    crate::hooks::use_sandbox_persistence(&sandbox.0, explorer.rev, props.persist);
+    // The tenant is saved right after the run, in the same task: a run saved without the tenant it
+    // describes only costs a 404 at cleanup, but a tenant saved without its run would hide objects from it.
+    let save_sandbox = {
+        let sandbox = sandbox.0.clone();
+        let persist = props.persist;
+        Callback::from(move |()| {
+            if persist {
+                sandbox.save();
+            }
+        })
+    };
+    use_driver(&explorer, transport, props.persist, save_sandbox);
 
     // After a reload: pick the saved run back up.
     {

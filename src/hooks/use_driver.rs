@@ -1,5 +1,7 @@
 //! Carries out what the runner asks for: sends requests through the transport, wakes it on time,
-//! and saves the run after each change.
+//! and saves the run after each change. `then_save` runs right after each save, in the same task, so what
+//! else must match the run (the in-page sandbox tenant) is saved with it: no moment exists when one is
+//! saved and the other not.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -20,7 +22,12 @@ const SAVE_DELAY_MS: u32 = 150;
 const LARGE_BODY: usize = 256 * 1024;
 
 #[hook]
-pub fn use_driver(state: &UseReducerHandle<Explorer>, transport: Rc<dyn Transport>, persist: bool) {
+pub fn use_driver(
+    state: &UseReducerHandle<Explorer>,
+    transport: Rc<dyn Transport>,
+    persist: bool,
+    then_save: Callback<()>,
+) {
     let wake = use_mut_ref(|| None::<Timeout>);
     let save = use_mut_ref(|| None::<Timeout>);
     let latest = use_mut_ref(|| None::<UseReducerHandle<Explorer>>);
@@ -32,6 +39,7 @@ pub fn use_driver(state: &UseReducerHandle<Explorer>, transport: Rc<dyn Transpor
         let save = save.clone();
         let latest = latest.clone();
         let mounted = mounted.clone();
+        let then_save = then_save.clone();
         use_effect_with(state.rev, move |_| {
             // The state at mount is the fresh one (or what a restore is about to replace): nothing to save.
             let changed = std::mem::replace(&mut *mounted.borrow_mut(), true);
@@ -86,7 +94,11 @@ pub fn use_driver(state: &UseReducerHandle<Explorer>, transport: Rc<dyn Transpor
             if persist && changed {
                 *latest.borrow_mut() = Some(state.clone());
                 let latest = latest.clone();
-                *save.borrow_mut() = Some(Timeout::new(SAVE_DELAY_MS, move || flush(&latest)));
+                let then_save = then_save.clone();
+                *save.borrow_mut() = Some(Timeout::new(SAVE_DELAY_MS, move || {
+                    flush(&latest);
+                    then_save.emit(());
+                }));
             }
         });
     }
@@ -95,7 +107,10 @@ pub fn use_driver(state: &UseReducerHandle<Explorer>, transport: Rc<dyn Transpor
     use_effect_with(persist, move |persist| {
         let listener = persist.then(|| {
             let window = gloo_utils::window();
-            gloo_events::EventListener::new(&window, "pagehide", move |_| flush(&latest))
+            gloo_events::EventListener::new(&window, "pagehide", move |_| {
+                flush(&latest);
+                then_save.emit(());
+            })
         });
         move || drop(listener)
     });
