@@ -100,8 +100,12 @@ pub fn App(props: &AppProps) -> Html {
         }
     });
     let explorer = use_reducer({
-        let tutorial = pick_tutorial(&tutorials, params.tutorial.as_deref());
-        move || Explorer::new(walkthrough::Run::new(tutorial, fresh_options()))
+        // Only the first render builds the run: the tutorial is parsed here, inside the initializer.
+        let (tutorials, wanted) = (tutorials.clone(), params.tutorial.clone());
+        move || {
+            let tutorial = pick_tutorial(&tutorials, wanted.as_deref());
+            Explorer::new(walkthrough::Run::new(tutorial, fresh_options()))
+        }
     });
 
     // Settings may come from the page's own URL; tests that pass their own parameters set them in the form.
