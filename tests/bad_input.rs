@@ -12,6 +12,7 @@ use std::time::Duration;
 use common::*;
 use graphwalk::{App, AppProps, Params};
 use walkthrough::{builtin_tutorials, Action, Event, Run, RunOptions};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::Element;
 
@@ -380,6 +381,32 @@ async fn broken_tutorial_files_are_refused_with_where_and_why_and_the_page_keeps
     run_step(&root, 1).await;
     figures("tutorial loader", tried, handled);
     assert_eq!(handled, tried);
+}
+
+/// A form sends what its field holds when it is submitted, even if the field was filled without an input
+/// event (autofill, or Enter pressed before the page re-rendered).
+#[wasm_bindgen_test]
+async fn the_address_form_loads_what_its_field_holds_when_sent() {
+    let root = mount_app(BETA, false).await;
+    let field = get(&root, "#tutorial-url");
+    type_into(&field, &data_url("not a tutorial")).await;
+    let origin = gloo_utils::window().location().origin().unwrap_or_default();
+    let address = format!("{origin}/typed-but-not-announced.md");
+    field
+        .dyn_ref::<web_sys::HtmlInputElement>()
+        .expect("an input")
+        .set_value(&address);
+    submit(&get(&root, "form.url-form")).await;
+    wait_for(
+        "the loader to report the address in the field",
+        TIMEOUT,
+        || {
+            find(&root, ".notice").map(|n| text(&n)).is_some_and(|t| {
+                t.contains("typed-but-not-announced.md") && t.contains("answered 404")
+            })
+        },
+    )
+    .await;
 }
 
 #[wasm_bindgen_test]
