@@ -1,6 +1,7 @@
 //! The sans-IO runner: told what happened (events), it answers with what to do next (actions).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +23,8 @@ pub(crate) use crate::request::{build_request, graph_error};
 /// A whole run: the tutorial, progress, variables, ledger. Serializes without loss, never holds a token.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Run {
-    pub(crate) tutorial: Tutorial,
+    /// Shared, never changed: cloning a run (which a UI does on every change) does not copy the tutorial.
+    pub(crate) tutorial: Arc<Tutorial>,
     pub(crate) options: RunOptions,
     pub(crate) rng: Rng,
     pub(crate) vars: Variables,
@@ -71,7 +73,7 @@ impl Run {
         ];
         let mut run = Run {
             rng: Rng::new(options.seed),
-            tutorial,
+            tutorial: Arc::new(tutorial),
             options,
             vars: Variables::default(),
             steps,
