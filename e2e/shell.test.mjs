@@ -25,8 +25,16 @@ test('the release build renders the app with no console errors', async () => {
   assert.equal(await page.title(), 'graphwalk');
   assert.equal(await page.textContent('header.app-header h1'), 'graphwalk');
   assert.ok(await page.isVisible('main#tutorial'), 'the tutorial area is shown');
+  assert.equal(await page.$('#boot'), null, 'the loading line is gone once the app has started');
   await page.screenshot({ path: join(artifacts, 'shell.png') });
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('with scripts off the page says what it needs instead of staying blank', async () => {
+  const { page, context } = await openPage(browser, site.url + '/', { javaScriptEnabled: false });
+  const text = await page.textContent('body');
+  assert.match(text, /needs JavaScript and WebAssembly/);
   await context.close();
 });
 

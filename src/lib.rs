@@ -12,5 +12,9 @@ pub use services::params::Params;
 
 /// Mounts the app into the document body.
 pub fn start() {
+    // The page's loading line has done its job once the app is about to render.
+    if let Some(boot) = gloo_utils::document().get_element_by_id("boot") {
+        boot.remove();
+    }
     yew::Renderer::<App>::new().render();
 }
