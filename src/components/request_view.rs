@@ -193,7 +193,8 @@ fn RequestEditor(props: &RequestEditorProps) -> Html {
         let on_close = props.on_close.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            // Send what the fields hold now, even if an edit is still on its way to the state.
+            // Send what the fields hold now, even if an edit is still on its way to the state. (The state
+            // stays: Yew's `value` is controlled, and re-renders would otherwise reset what is typed.)
             let method = fields
                 .0
                 .cast::<HtmlInputElement>()

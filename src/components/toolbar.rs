@@ -197,7 +197,7 @@ pub fn Toolbar() -> Html {
                     <span class="field-label">{ "Tutorial" }</span>
                     <select id="tutorial-picker" onchange={on_pick} disabled={busy}>
                         { for shared.tutorials.iter().map(|t| html! {
-                            <option value={t.id} selected={t.id == current_id}>{ t.title }</option>
+                            <option value={t.id.clone()} selected={t.id == current_id}>{ t.title.clone() }</option>
                         }) }
                         if !builtin {
                             <option value={current_id.clone()} selected=true>{ run.tutorial().title.clone() }</option>

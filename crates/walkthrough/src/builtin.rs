@@ -1,6 +1,6 @@
 //! The tutorials compiled into the app.
 
-use crate::format::parse_tutorial;
+use crate::format::{parse_front_matter, parse_tutorial};
 use crate::model::Tutorial;
 
 const SOURCES: [&str; 2] = [
@@ -10,10 +10,10 @@ const SOURCES: [&str; 2] = [
 
 /// A built-in tutorial known by its id and title, parsed only when it is opened: a page that starts on
 /// one tutorial does not pay for parsing the others.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BuiltinTutorial {
-    pub id: &'static str,
-    pub title: &'static str,
+    pub id: String,
+    pub title: String,
     source: &'static str,
 }
 
@@ -25,22 +25,16 @@ impl BuiltinTutorial {
     }
 }
 
-/// The built-in tutorials, in order, without parsing them: id and title come from the front matter.
+/// The built-in tutorials, in order, with only their front matter read.
 pub fn builtin_catalog() -> Vec<BuiltinTutorial> {
     SOURCES
         .iter()
         .filter_map(|source| {
-            let front = source.strip_prefix("---\n")?.split("\n---").next()?;
-            let field = |name: &str| {
-                front.lines().find_map(|line| {
-                    line.strip_prefix(name)
-                        .and_then(|rest| rest.strip_prefix(':'))
-                        .map(str::trim)
-                })
-            };
+            let lines: Vec<&str> = source.lines().collect();
+            let (front, _) = parse_front_matter(&lines).ok()?;
             Some(BuiltinTutorial {
-                id: field("id")?,
-                title: field("title")?,
+                id: front.id,
+                title: front.title,
                 source,
             })
         })

@@ -74,7 +74,7 @@ fn is_fence(line: &str) -> bool {
     line.trim_start().starts_with("```")
 }
 
-fn parse_front_matter(lines: &[&str]) -> Result<(Tutorial, usize), ParseError> {
+pub(crate) fn parse_front_matter(lines: &[&str]) -> Result<(Tutorial, usize), ParseError> {
     if lines.first().map(|l| l.trim()) != Some("---") {
         return err(1, "expected `---` to open the front matter");
     }
