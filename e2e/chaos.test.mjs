@@ -6,7 +6,7 @@
 // pages run at once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launchBrowser, openPage, dist } from './support.mjs';
+import { serveStatic, launchBrowser, openPage, dist, pool } from './support.mjs';
 
 const RUNS = Number(process.env.GRAPHWALK_SOAK_RUNS ?? 3);
 const PARALLEL = Math.max(1, Number(process.env.GRAPHWALK_CHAOS_PARALLEL ?? 4));
@@ -83,24 +83,10 @@ async function oneRun(tutorial, seed) {
   }
 }
 
-// Runs `jobs` with at most PARALLEL pages open at a time.
-async function pool(jobs) {
-  const results = [];
-  let next = 0;
-  async function worker() {
-    while (next < jobs.length) {
-      const job = jobs[next++];
-      results.push(await job());
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, jobs.length) }, worker));
-  return results;
-}
-
 for (const tutorial of ['access-package-beta', 'access-package-v1']) {
   test(`${tutorial}: ${RUNS} runs with 429s, 503s, replication lag and latency all finish and clean up`, async (t) => {
     const seeds = Array.from({ length: RUNS }, (_, i) => 1000 + i * 7919);
-    const results = await pool(seeds.map((seed) => () => oneRun(tutorial, seed)));
+    const results = await pool(PARALLEL, seeds.map((seed) => () => oneRun(tutorial, seed)));
     const total = results.reduce(
       (sum, r) => ({
         requests: sum.requests + r.stats.requests,

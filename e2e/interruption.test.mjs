@@ -3,7 +3,7 @@
 // run creates (nothing created twice); after it, exactly what it held before (nothing left behind).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launchBrowser, openPage, dist } from './support.mjs';
+import { serveStatic, launchBrowser, openPage, dist, pool } from './support.mjs';
 
 const TUTORIAL = 'access-package-beta';
 const PARALLEL = Math.max(1, Number(process.env.GRAPHWALK_CHAOS_PARALLEL ?? 4));
@@ -94,26 +94,13 @@ async function oneRun(reloadAfter, seed) {
   }
 }
 
-async function pool(jobs) {
-  const results = [];
-  let next = 0;
-  async function worker() {
-    while (next < jobs.length) {
-      const job = jobs[next++];
-      results.push(await job());
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, jobs.length) }, worker));
-  return results;
-}
-
 test(`${TUTORIAL}: a reload after each step, then Run all and Clean up, creates nothing twice and leaves nothing`, async (t) => {
   const baseline = await oneRun(0, 500);
   assert.deepEqual(baseline.notPassed, [], 'the uninterrupted run passes');
   assert.ok(Object.keys(baseline.created).length > 0, 'the run creates objects');
 
   const cases = Array.from({ length: baseline.steps }, (_, i) => i + 1);
-  const results = await pool(cases.map((n) => () => oneRun(n, 500 + n)));
+  const results = await pool(PARALLEL, cases.map((n) => () => oneRun(n, 500 + n)));
   results.sort((a, b) => a.reloadAfter - b.reloadAfter);
 
   const duplicated = results.filter((r) => JSON.stringify(r.created) !== JSON.stringify(baseline.created));
@@ -182,7 +169,7 @@ async function cleanupRun(removedBeforeReload, seed) {
 test(`${TUTORIAL}: a reload during cleanup, after each object is removed, then Clean up leaves nothing`, async (t) => {
   const probe = await cleanupRun(1, 900);
   const cases = Array.from({ length: Math.max(0, probe.entries - 2) }, (_, i) => i + 2);
-  const results = [probe, ...(await pool(cases.map((n) => () => cleanupRun(n, 900 + n))))];
+  const results = [probe, ...(await pool(PARALLEL, cases.map((n) => () => cleanupRun(n, 900 + n))))];
   results.sort((a, b) => a.removedBeforeReload - b.removedBeforeReload);
   const leftBehind = results.filter((r) => Object.keys(r.left).length > 0 || r.notRemoved.length > 0);
   t.diagnostic(

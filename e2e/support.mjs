@@ -73,3 +73,17 @@ export async function openPage(browser, url, options = {}) {
   await page.goto(url);
   return { page, context, errors };
 }
+
+// Runs the async `jobs` with at most `parallel` of them under way at a time; resolves with their results.
+export async function pool(parallel, jobs) {
+  const results = [];
+  let next = 0;
+  async function worker() {
+    while (next < jobs.length) {
+      const job = jobs[next++];
+      results.push(await job());
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(parallel, jobs.length) }, worker));
+  return results;
+}

@@ -6,12 +6,10 @@
 
 mod common;
 
-use std::rc::Rc;
 use std::time::Duration;
 
 use common::*;
-use graphwalk::{App, AppProps, Params};
-use walkthrough::{builtin_tutorials, Action, Event, Run, RunOptions};
+use graphwalk::App;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::Element;
@@ -435,49 +433,9 @@ async fn a_tutorial_for_another_host_is_not_answered_by_the_sandbox() {
 /// Mounts the app over a run saved with step 1 answered by `response`, as after a reload.
 async fn mount_with_response(response: http::Response<String>) -> (Element, yew::AppHandle<App>) {
     clear_storage();
-    let tutorial = builtin_tutorials()
-        .into_iter()
-        .find(|t| t.id == "access-package-beta")
-        .expect("the beta tutorial");
     let now = js_sys::Date::now() as u64;
-    let mut run = Run::new(tutorial, RunOptions::default());
-    let request_id = run
-        .handle(Event::RunStep {
-            step: 0,
-            now_ms: now,
-        })
-        .into_iter()
-        .find_map(|a| match a {
-            Action::Send { request_id, .. } => Some(request_id),
-            _ => None,
-        })
-        .expect("step 1 sends");
-    run.handle(Event::Response {
-        request_id,
-        response,
-        now_ms: now + 5,
-    });
-    let saved = serde_json::json!({ "format": 1, "saved_at_ms": now, "run": run });
-    let storage = gloo_utils::window()
-        .local_storage()
-        .ok()
-        .flatten()
-        .expect("localStorage");
-    storage
-        .set_item("graphwalk.run", &saved.to_string())
-        .expect("save the run");
-
-    let root = fresh_root();
-    let mut params = Params::parse(BETA);
-    params.latency_ms = Some(0);
-    params.delivery_ms = Some(50);
-    let props = AppProps {
-        params: Some(Rc::new(params)),
-        persist: true,
-    };
-    let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
-    yew::scheduler::flush().await;
-    (root, handle)
+    let run = beta_run_with_first_answer(response, now);
+    mount_over_saved_run(&run, now, BETA).await
 }
 
 fn response(status: u16, content_type: &str, body: String) -> http::Response<String> {

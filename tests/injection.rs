@@ -5,12 +5,10 @@
 
 mod common;
 
-use std::rc::Rc;
 use std::time::Duration;
 
 use common::*;
-use graphwalk::{App, AppProps, Params};
-use walkthrough::{builtin_tutorials, export, Action, Event, ExportFormat, Run, RunOptions};
+use walkthrough::{export, ExportFormat};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::Element;
@@ -208,23 +206,7 @@ async fn payloads_in_a_tutorial_and_its_responses_render_as_text() {
 #[wasm_bindgen_test]
 async fn a_hostile_graph_error_renders_as_text_and_stays_out_of_the_exports_as_markup() {
     clear_storage();
-    let tutorial = builtin_tutorials()
-        .into_iter()
-        .find(|t| t.id == "access-package-beta")
-        .expect("the beta tutorial");
     let now = js_sys::Date::now() as u64;
-    let mut run = Run::new(tutorial, RunOptions::default());
-    let request_id = run
-        .handle(Event::RunStep {
-            step: 0,
-            now_ms: now,
-        })
-        .into_iter()
-        .find_map(|a| match a {
-            Action::Send { request_id, .. } => Some(request_id),
-            _ => None,
-        })
-        .expect("step 1 sends");
     let body = serde_json::json!({
         "error": {
             "code": "<img id=inj-code src=x onerror=\"window.__pwned=1\">",
@@ -246,28 +228,8 @@ async fn a_hostile_graph_error_renders_as_text_and_stays_out_of_the_exports_as_m
         .header("location", "javascript:window.__pwned=1")
         .body(body.to_string())
         .expect("a response");
-    run.handle(Event::Response {
-        request_id,
-        response,
-        now_ms: now + 5,
-    });
-    let saved = serde_json::json!({ "format": 1, "saved_at_ms": now, "run": run });
-    gloo_utils::window()
-        .local_storage()
-        .ok()
-        .flatten()
-        .expect("localStorage")
-        .set_item("graphwalk.run", &saved.to_string())
-        .expect("save the run");
-
-    let root = fresh_root();
-    let mut params = Params::parse("?tutorial=access-package-beta");
-    params.latency_ms = Some(0);
-    let props = AppProps {
-        params: Some(Rc::new(params)),
-        persist: true,
-    };
-    let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
+    let run = beta_run_with_first_answer(response, now);
+    let (root, handle) = mount_over_saved_run(&run, now, "?tutorial=access-package-beta").await;
     wait_for("the failed step to show", TIMEOUT, || {
         find(&root, "#step-1 .error-box").is_some()
     })

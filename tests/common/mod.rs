@@ -118,3 +118,58 @@ pub fn clear_storage() {
         let _ = storage.clear();
     }
 }
+
+/// The beta tutorial's run with step 1 sent and answered by `response` at `now_ms`.
+pub fn beta_run_with_first_answer(
+    response: http::Response<String>,
+    now_ms: u64,
+) -> walkthrough::Run {
+    use walkthrough::{builtin_tutorials, Action, Event, Run, RunOptions};
+    let tutorial = builtin_tutorials()
+        .into_iter()
+        .find(|t| t.id == "access-package-beta")
+        .expect("the beta tutorial");
+    let mut run = Run::new(tutorial, RunOptions::default());
+    let request_id = run
+        .handle(Event::RunStep { step: 0, now_ms })
+        .into_iter()
+        .find_map(|a| match a {
+            Action::Send { request_id, .. } => Some(request_id),
+            _ => None,
+        })
+        .expect("step 1 sends");
+    run.handle(Event::Response {
+        request_id,
+        response,
+        now_ms: now_ms + 5,
+    });
+    run
+}
+
+/// Saves `run` where the app looks for it, then mounts the app on `query` (saving, no latency), as after a
+/// reload. Keep the handle alive for as long as the app should run.
+pub async fn mount_over_saved_run(
+    run: &walkthrough::Run,
+    saved_at_ms: u64,
+    query: &str,
+) -> (Element, yew::AppHandle<App>) {
+    let saved = serde_json::json!({ "format": 1, "saved_at_ms": saved_at_ms, "run": run });
+    gloo_utils::window()
+        .local_storage()
+        .ok()
+        .flatten()
+        .expect("localStorage")
+        .set_item("graphwalk.run", &saved.to_string())
+        .expect("save the run");
+    let root = fresh_root();
+    let mut params = Params::parse(query);
+    params.latency_ms = Some(0);
+    params.delivery_ms = Some(50);
+    let props = AppProps {
+        params: Some(Rc::new(params)),
+        persist: true,
+    };
+    let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    (root, handle)
+}
