@@ -153,7 +153,10 @@ for (const tutorial of ['access-package-beta', 'access-package-v1']) {
     assert.ok((await serverState()).beyondSeed.length > 0, 'the server holds what the run created');
 
     // Each response shows the client-request-id the page sent.
-    const firstHeaders = await page.locator('li.step').first().locator('.response-headers').textContent();
+    const headers = page.locator('li.step').first().locator('.response-headers');
+    await headers.locator('summary').click();
+    await headers.locator('li').first().waitFor();
+    const firstHeaders = await headers.textContent();
     await mkdir(artifacts, { recursive: true });
     await page.screenshot({ path: join(artifacts, `${tutorial}-live.png`), fullPage: true });
     assert.match(firstHeaders, /client-request-id\s*:?\s*[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-/i);

@@ -67,6 +67,17 @@ async fn running_a_step_shows_the_response_and_captures_into_the_variables_panel
         find(&first, ".json-view").is_some(),
         "the body is shown as a JSON tree"
     );
+    assert!(
+        find(&first, ".response-headers li").is_none(),
+        "the headers are not built before they are opened"
+    );
+    click(&get(&first, ".response-headers summary")).await;
+    wait_for("the headers to be listed", RUN_TIMEOUT, || {
+        all(&first, ".response-headers li")
+            .iter()
+            .any(|li| text(li).to_ascii_lowercase().starts_with("request-id: "))
+    })
+    .await;
     let rows = all(&root, ".variables tbody tr");
     let captured: Vec<_> = rows
         .iter()

@@ -7,14 +7,13 @@ mod common;
 use common::*;
 use graphwalk::components::json_view::{JsonView, JsonViewProps};
 use wasm_bindgen_test::*;
-use yew::AttrValue;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 async fn mount(body: &str) -> web_sys::Element {
     let root = fresh_root();
     let props = JsonViewProps {
-        body: AttrValue::from(body.to_string()),
+        body: std::sync::Arc::from(body),
     };
     yew::Renderer::<JsonView>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;

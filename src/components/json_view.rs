@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -119,8 +120,9 @@ impl<'de> Visitor<'de> for CountVisitor {
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct JsonViewProps {
-    /// The raw body as received.
-    pub body: AttrValue,
+    /// The raw body as received, shared with the run (compared by address first, so an unchanged
+    /// multi-megabyte body is never compared byte by byte).
+    pub body: Arc<str>,
 }
 
 /// Bodies larger than this are parsed in a task of their own, after the card has rendered, so a huge
@@ -132,7 +134,7 @@ const DEFER_ABOVE: usize = 256 * 1024;
 pub fn JsonView(props: &JsonViewProps) -> Html {
     let large = props.body.len() > DEFER_ABOVE;
     // For a large body: `None` until its own task has parsed it.
-    let deferred = use_state(|| None::<(AttrValue, Option<Rc<Node>>)>);
+    let deferred = use_state(|| None::<(Arc<str>, Option<Rc<Node>>)>);
     {
         let deferred = deferred.clone();
         use_effect_with(props.body.clone(), move |body| {
@@ -213,12 +215,10 @@ fn JsonNode(props: &JsonNodeProps) -> Html {
         (*open && node.is_branch()).then(|| node.children())
     });
 
-    let label = props.label.as_ref().map(|l| {
-        html! { <><span class="json-key">{ l.to_string() }</span><span class="json-colon">{ ": " }</span></> }
-    });
+    let label = props.label.as_ref().map(label_html);
 
     if !node.is_branch() {
-        return html! { <div class="json-line" role="treeitem">{ label }{ scalar_html(node.text()) }</div> };
+        return leaf_html(props.label.as_ref(), &node);
     }
     let is_array = node.text().starts_with('[');
     let (opening, closing) = if is_array { ("[", "]") } else { ("{", "}") };
@@ -259,9 +259,7 @@ fn JsonNode(props: &JsonNodeProps) -> Html {
             .iter()
             .take(limit)
             .enumerate()
-            .map(|(i, child)| {
-                html! { <JsonNode key={i} node={child.clone()} depth={depth} label={AttrValue::from(i.to_string())} /> }
-            })
+            .map(|(i, child)| row(i, AttrValue::from(i.to_string()), child, depth))
             .collect(),
         Children::Object(entries) => entries
             .iter()
@@ -269,7 +267,7 @@ fn JsonNode(props: &JsonNodeProps) -> Html {
             .enumerate()
             .map(|(i, (key, child))| {
                 let key = serde_json::to_string(key).unwrap_or_default();
-                html! { <JsonNode key={i} node={child.clone()} depth={depth} label={AttrValue::from(key)} /> }
+                row(i, AttrValue::from(key), child, depth)
             })
             .collect(),
     };
@@ -291,6 +289,26 @@ fn JsonNode(props: &JsonNodeProps) -> Html {
             <span class="json-punct">{ closing }</span>
         </div>
     }
+}
+
+/// One child row. Only a branch needs a component (it keeps its open state); a scalar is plain markup,
+/// so a long list of fields costs no component per field.
+fn row(index: usize, label: AttrValue, child: &Rc<Node>, depth: usize) -> Html {
+    if child.is_branch() {
+        html! { <JsonNode key={index} node={child.clone()} {depth} {label} /> }
+    } else {
+        html! {
+            <div key={index} class="json-line" role="treeitem">{ label_html(&label) }{ scalar_html(child.text()) }</div>
+        }
+    }
+}
+
+fn leaf_html(label: Option<&AttrValue>, node: &Node) -> Html {
+    html! { <div class="json-line" role="treeitem">{ label.map(label_html) }{ scalar_html(node.text()) }</div> }
+}
+
+fn label_html(label: &AttrValue) -> Html {
+    html! { <><span class="json-key">{ label.clone() }</span><span class="json-colon">{ ": " }</span></> }
 }
 
 /// A scalar exactly as the body wrote it (strings keep their JSON quoting), classed by kind.

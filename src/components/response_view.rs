@@ -1,6 +1,8 @@
 //! What came back: status, time, headers, the body as a JSON tree, the values captured,
 //! the expectations checked, and every attempt (polls and retries) on a timeline.
 
+use std::sync::Arc;
+
 use walkthrough::{AttemptKind, StepRecord};
 use yew::prelude::*;
 
@@ -16,16 +18,20 @@ pub struct ResponseViewProps {
 #[component]
 pub fn ResponseView(props: &ResponseViewProps) -> Html {
     let record = &props.record;
-    // Built once per response: a multi-megabyte body is not copied again on every render.
-    let body = use_memo(record.clone(), |record| {
-        AttrValue::from(
-            record
-                .response
-                .as_ref()
-                .map(|r| r.body.clone())
-                .unwrap_or_default(),
-        )
-    });
+    // Shared with the run, never copied: a multi-megabyte body costs nothing to pass on.
+    let body: Arc<str> = record
+        .response
+        .as_ref()
+        .map_or_else(|| Arc::from(""), |r| r.body.clone());
+
+    let headers_open = use_state(|| false);
+    let on_headers_toggle = {
+        let headers_open = headers_open.clone();
+        Callback::from(move |e: Event| {
+            let details: web_sys::HtmlDetailsElement = e.target_unchecked_into();
+            headers_open.set(details.open());
+        })
+    };
 
     let response = record.response.as_ref().map(|response| {
         let on_copy = {
@@ -42,13 +48,16 @@ pub fn ResponseView(props: &ResponseViewProps) -> Html {
                         <span class="request-id">{ " · request-id " }<code>{ id.to_string() }</code></span>
                     }
                 </p>
-                <details class="response-headers">
+                <details class="response-headers" ontoggle={on_headers_toggle.clone()}>
                     <summary>{ format!("Headers ({})", response.headers.len()) }</summary>
-                    <ul class="headers mono">
-                        { for response.headers.iter().map(|(name, value)| html! {
-                            <li><span class="header-name">{ name.clone() }</span>{ ": " }{ value.clone() }</li>
-                        }) }
-                    </ul>
+                    // Built when opened: most readers never look, and every card has them.
+                    if *headers_open {
+                        <ul class="headers mono">
+                            { for response.headers.iter().map(|(name, value)| html! {
+                                <li><span class="header-name">{ name.clone() }</span>{ ": " }{ value.clone() }</li>
+                            }) }
+                        </ul>
+                    }
                 </details>
                 <div class="response-body">
                     <div class="body-tools">
@@ -57,7 +66,7 @@ pub fn ResponseView(props: &ResponseViewProps) -> Html {
                             <button type="button" class="link copy-body" onclick={on_copy}>{ "Copy body" }</button>
                         }
                     </div>
-                    <JsonView body={(*body).clone()} />
+                    <JsonView body={body.clone()} />
                 </div>
             </>
         }

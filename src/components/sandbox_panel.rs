@@ -53,7 +53,7 @@ pub fn SandboxPanel() -> Html {
             .ok()
             .and_then(|t| serde_json::to_string(&t.snapshot()).ok())
             .unwrap_or_default();
-        html! { <JsonView body={AttrValue::from(body)} /> }
+        html! { <JsonView body={std::sync::Arc::<str>::from(body)} /> }
     });
     let faults = sandbox
         .tenant

@@ -1,12 +1,14 @@
 //! Reading values out of responses (JSONPath, header, status) and the run's variables.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json_path::JsonPath;
 
 use crate::model::{Capture, Query};
+use crate::reach::Reach;
 use crate::template::{Context, RenderError, Template};
 
 /// A response as the engine keeps it: no `http` types, so it serializes.
@@ -14,7 +16,8 @@ use crate::template::{Context, RenderError, Template};
 pub struct ReceivedResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    pub body: String,
+    /// Shared, not copied: a run is cloned on every change, and a body may be megabytes.
+    pub body: Arc<str>,
     pub elapsed_ms: u64,
 }
 
@@ -29,6 +32,20 @@ impl ReceivedResponse {
     /// The body parsed as JSON, if it is JSON.
     pub fn json(&self) -> Option<Value> {
         serde_json::from_str(&self.body).ok()
+    }
+
+    /// The body parsed as JSON (`None` when it is not JSON), building only what `queries` can reach:
+    /// every one of them answers the same against this as against [`json`](Self::json).
+    /// See [`crate::reach`]: a multi-megabyte list whose step reads `$.value[0].id` costs a scan of the
+    /// body, not a tree of it.
+    pub fn json_for<'q>(&self, queries: impl IntoIterator<Item = &'q Query>) -> Option<Value> {
+        let mut reach = Reach::default();
+        for query in queries {
+            if let Query::JsonPath(path) = query {
+                reach.add(path);
+            }
+        }
+        reach.parse(&self.body)
     }
 }
 
@@ -199,6 +216,73 @@ mod tests {
             Some(Value::from(201))
         );
         assert!(evaluate(&Query::JsonPath("$[".into()), &r, body.as_ref(), &|_| None).is_err());
+    }
+
+    #[test]
+    fn a_pruned_parse_answers_every_query_as_the_full_one_does() {
+        let bodies = [
+            r#"{"id":"u1","value":[{"id":"a","targetId":"t1"},{"id":"b","targetId":"t2"}],"n":1}"#,
+            r#"{"id":"first","id":"second","x":{"id":"deep"}}"#,
+            r#"{"i\u0064":"escaped key","value":[]}"#,
+            r#"{"a€":1,"a":2,"value":[{"id":"p"},7,{"id":"q"}]}"#,
+            r#"[{"id":"array body"}]"#,
+            r#"{"id":"u1"} trailing"#,
+            r#"{"id":"u1","broken":[1,}"#,
+            "not json",
+            "",
+        ];
+        let paths = [
+            "$.id",
+            "$.value[?@.targetId == 't2'].id",
+            "$.value[*].id",
+            "$..id",
+            "$['id']",
+            "$.x.id",
+            "$.missing",
+            "$[0].id",
+            "$.value[0].id",
+            "$.value[1]",
+            "$.value[5].id",
+            "$.value[-1].id",
+            "$.value[0, 1].id",
+            "$.value[0:2].id",
+            "$['a€']",
+            "$.a€",
+            "$.a",
+        ];
+        for body in bodies {
+            let r = response(body);
+            let full = r.json();
+            for path in paths {
+                let q = Query::JsonPath(path.into());
+                let pruned = r.json_for([&q, &Query::Status]);
+                assert_eq!(pruned.is_some(), full.is_some(), "{body} / {path}");
+                assert_eq!(
+                    evaluate(&q, &r, pruned.as_ref(), &|_| None),
+                    evaluate(&q, &r, full.as_ref(), &|_| None),
+                    "{body} / {path}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn members_that_no_query_reads_are_not_built() {
+        let r = response(r#"{"id":"u1","value":[{"id":"a"},{"id":"b"}],"@odata.context":"x"}"#);
+        let id = Query::JsonPath("$.id".into());
+        assert_eq!(r.json_for([&id]), Some(serde_json::json!({"id": "u1"})));
+        let both = [id, Query::JsonPath("$.value[0].id".into()), Query::Status];
+        assert_eq!(
+            r.json_for(&both),
+            Some(serde_json::json!({"id": "u1", "value": [{"id": "a"}]}))
+        );
+        let filtered = Query::JsonPath("$.value[?@.id == 'b'].id".into());
+        assert_eq!(
+            r.json_for([&filtered]),
+            Some(serde_json::json!({"value": [{"id": "a"}, {"id": "b"}]}))
+        );
+        // One query that may reach anywhere means the whole body.
+        assert_eq!(r.json_for([&Query::JsonPath("$..id".into())]), r.json());
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod format;
 mod ledger;
 mod model;
 mod poll;
+mod reach;
 mod record;
 mod request;
 mod retry;

@@ -192,3 +192,14 @@ impl Tutorial {
             .position(|s| s.captures.iter().any(|c| c.name == name))
     }
 }
+
+impl Step {
+    /// Everything the step reads from its response: captures, expectations and the poll's conditions.
+    pub fn queries(&self) -> impl Iterator<Item = &Query> {
+        let poll = self.poll.iter().flat_map(|p| p.until.iter().chain(&p.fail));
+        self.captures
+            .iter()
+            .map(|c| &c.query)
+            .chain(self.expectations.iter().chain(poll).map(|e| &e.query))
+    }
+}

@@ -89,7 +89,7 @@ mod tests {
         ReceivedResponse {
             status: 200,
             headers: vec![],
-            body: json!({ "state": state }).to_string(),
+            body: json!({ "state": state }).to_string().into(),
             elapsed_ms: 0,
         }
     }

@@ -25,7 +25,7 @@ pub(crate) fn to_received(response: http::Response<String>, elapsed_ms: u64) -> 
     ReceivedResponse {
         status: response.status().as_u16(),
         headers,
-        body: response.into_body(),
+        body: response.into_body().into(),
         elapsed_ms,
     }
 }

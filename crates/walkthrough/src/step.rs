@@ -166,8 +166,8 @@ impl Run {
         r: ReceivedResponse,
         out: &mut Vec<Action>,
     ) {
-        let body = r.json();
         let step = self.tutorial.steps[s].clone();
+        let body = r.json_for(step.queries());
         let mut exec = self.steps[s].exec.clone().unwrap_or_default();
         self.steps[s].record.response = Some(r.clone());
         let success = (200..300).contains(&r.status);
