@@ -105,7 +105,6 @@ impl InPageSandbox {
     }
 
     pub fn save(&self) {
-        self.compact();
         let journal = self.journal.borrow();
         if journal.entries.len() > MAX_JOURNAL {
             return;
@@ -123,14 +122,16 @@ impl InPageSandbox {
     /// When the tenant holds nothing beyond its seed (a run was cleaned up), its history no longer matters:
     /// the journal starts again from the seed, so it does not grow run after run. Only the fault settings
     /// are kept.
-    fn compact(&self) {
-        let Ok(tenant) = self.tenant.try_borrow() else {
-            return;
-        };
-        let mut journal = self.journal.borrow_mut();
-        if journal.entries.is_empty() || !tenant.snapshot().beyond_seed().is_empty() {
+    /// Once a removal leaves nothing beyond the seed, the history so far no longer matters: the tenant
+    /// restarts from its seed (so its next ids are the ones a replay from the seed gives) and the journal
+    /// starts again. Checked after each successful DELETE, so it holds however quickly runs follow.
+    fn compact_after(&self, tenant: &mut Sandbox, request: &http::Request<String>, status: u16) {
+        let removed = request.method() == http::Method::DELETE && (200..300).contains(&status);
+        if !removed || !tenant.snapshot().beyond_seed().is_empty() {
             return;
         }
+        tenant.restart();
+        let mut journal = self.journal.borrow_mut();
         journal.entries.clear();
         if *tenant.faults() != Faults::default() {
             journal.entries.push(Entry::Faults(tenant.faults().clone()));
@@ -155,7 +156,9 @@ impl InPageSandbox {
         });
         let mut tenant = self.tenant.borrow_mut();
         authorize(&mut request, &tenant, at_ms);
-        tenant.handle(&request, at_ms)
+        let response = tenant.handle(&request, at_ms);
+        self.compact_after(&mut tenant, &request, response.status().as_u16());
+        response
     }
 }
 

@@ -254,6 +254,15 @@ impl Sandbox {
         });
     }
 
+    /// [`reset`](Self::reset), but the request counts carry on. For a tenant already back at its seed
+    /// (everything created has been removed): it then generates the same ids as a fresh one would, so
+    /// what it does next replays exactly from the seed.
+    pub fn restart(&mut self) {
+        let stats = self.stats.clone();
+        self.reset();
+        self.stats = stats;
+    }
+
     pub fn default_domain(&self) -> &str {
         &self.tenant.domain
     }

@@ -495,6 +495,25 @@ fn reset_returns_to_the_seed_and_the_seed_is_as_documented() {
 }
 
 #[test]
+fn a_restart_gives_the_ids_a_fresh_tenant_gives_and_keeps_the_counts() {
+    let mut fresh = Driver::default();
+    let expected = user(&mut fresh, "after");
+
+    let mut d = Driver::default();
+    let gone = user(&mut d, "before");
+    assert_eq!(d.delete(&format!("{G}/users/{gone}")).status, 204);
+    assert!(d.sb.snapshot().beyond_seed().is_empty());
+    let requests = d.sb.stats().requests;
+    d.sb.restart();
+    assert_eq!(d.sb.stats().requests, requests, "the counts carry on");
+    assert_eq!(
+        user(&mut d, "after"),
+        expected,
+        "the next id is a fresh tenant's first"
+    );
+}
+
+#[test]
 fn legacy_role_names_can_be_switched_on_for_beta() {
     let mut d = Driver::new(Config {
         legacy_role_names: true,
