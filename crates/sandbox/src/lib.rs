@@ -258,7 +258,7 @@ impl Sandbox {
     /// (everything created has been removed): it then generates the same ids as a fresh one would, so
     /// what it does next replays exactly from the seed.
     pub fn restart(&mut self) {
-        let stats = self.stats.clone();
+        let stats = self.stats;
         self.reset();
         self.stats = stats;
     }
