@@ -123,12 +123,32 @@ say(`## 2. Cold loads (${LOADS})`);
 // 3. Run all in the page's sandbox, against the critical-path bound and one request at a time.
 say();
 say('## 3. Run all in the page');
-async function runAll(tutorial, latency) {
+// Runs the tutorial in a fresh page; with `again`, then resets and runs it a second time in the same page.
+async function runAll(tutorial, latency, { again = false } = {}) {
   const { context, page } = await newPage();
   await page.goto(`${site.url}/?tutorial=${tutorial}&latency=${latency}&delivery=${DELIVERY_MS}`);
   await page.waitForSelector('li.step');
   await page.evaluate(() => localStorage.clear());
-  const took = await page.evaluate(
+  const took = await timedRun(page);
+  let tookAgain;
+  if (again) {
+    await page.click('#clean-up');
+    await page.waitForFunction(() => /has been removed/.test(document.querySelector('.cleanup-summary')?.textContent ?? ''), null, {
+      timeout: 120_000,
+    });
+    await page.click('#reset');
+    await page.waitForFunction(() => [...document.querySelectorAll('li.step')].every((c) => c.dataset.status === 'idle'));
+    await page.waitForTimeout(300);
+    tookAgain = await timedRun(page);
+  }
+  const failed = await page.$$eval('li.step[data-status="failed"]', (c) => c.length);
+  await context.close();
+  return { took, tookAgain, failed };
+}
+
+// Clicks Run all and resolves with the time until every card has settled.
+async function timedRun(page) {
+  return page.evaluate(
     () =>
       new Promise((resolve) => {
         const start = performance.now();
@@ -143,9 +163,6 @@ async function runAll(tutorial, latency) {
         document.querySelector('#run-all').click();
       }),
   );
-  const failed = await page.$$eval('li.step[data-status="failed"]', (c) => c.length);
-  await context.close();
-  return { took, failed };
 }
 {
   const bound0 = criticalPath(0);
@@ -159,16 +176,22 @@ async function runAll(tutorial, latency) {
     ]) {
       // The overhead figure is small beside the run, so it is the median of three runs.
       const samples = [];
-      for (let i = 0; i < (latency === 0 ? 3 : 1); i++) samples.push(await runAll(tutorial, latency));
+      for (let i = 0; i < (latency === 0 ? 3 : 1); i++) samples.push(await runAll(tutorial, latency, { again: latency === 0 }));
       const took = median(samples.map((r) => r.took));
       const failed = Math.max(...samples.map((r) => r.failed));
       say(
         `| ${tutorial} | ${latency} ms | ${ms(took)}${failed ? ` (${failed} failed)` : ''} | ${ms(bound.concurrent_ms)} | ${(took / bound.concurrent_ms).toFixed(3)} | ${ms(bound.sequential_ms)} | ${(took / bound.sequential_ms).toFixed(3)} |`,
       );
-      if (latency === 0) say(`| | | app overhead: **${ms(took - bound.concurrent_ms)}** (median of 3; budget < 50 ms) | | | | |`);
+      if (latency === 0) {
+        const again = median(samples.map((r) => r.tookAgain));
+        say(`| | | app overhead, first run in a fresh page: **${ms(took - bound.concurrent_ms)}** (median of 3; budget < 50 ms) | | | | |`);
+        say(`| | | app overhead, a later run in the same page: **${ms(again - bound.concurrent_ms)}** (median of 3; budget < 50 ms) | | | | |`);
+      }
     }
   }
   say('Budget: with 150 ms latency, within 10 % of the bound (ratio ≤ 1.10).');
+  say('A first run also pays for the browser compiling, on first call, the WebAssembly functions it uses');
+  say('(Chromium compiles wasm lazily); a later run in the same page is the app\'s own overhead.');
   say();
   say('## 6. The engine natively (CPU per full run, mean of 10, release build)');
   say('| tutorial | engine | engine + sandbox |');
