@@ -134,12 +134,19 @@ fn say(state: &UseReducerHandle<LiveState>, tone: Tone, text: impl Into<String>)
     })));
 }
 
+thread_local! {
+    /// The redirect page's address, resolved once: the page's base address does not change, and the
+    /// settings are read on every render of the app.
+    static REDIRECT_URL: String = auth_msal::resolve_url(REDIRECT_PAGE);
+}
+
 impl Live {
     /// The settings in force: config.json < URL < form, then the defaults.
     pub fn settings(&self) -> LiveSettings {
         let state = &*self.state;
-        live_settings::precedence(&state.config, &state.url, &state.form)
-            .resolve(&auth_msal::resolve_url(REDIRECT_PAGE))
+        REDIRECT_URL.with(|redirect| {
+            live_settings::precedence(&state.config, &state.url, &state.form).resolve(redirect)
+        })
     }
 
     pub fn set_mode(&self, mode: Mode) {
