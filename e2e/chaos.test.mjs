@@ -59,7 +59,7 @@ async function oneRun(tutorial, seed) {
   const url = `${site.url}/?tutorial=${tutorial}&seed=${seed}&${FAULTS}`;
   const { page, context, errors } = await openPage(browser, url);
   try {
-    await page.waitForSelector('li.step');
+    await page.waitForSelector('ol.steps:not([aria-busy]) > li.step');
     const before = await sandboxCounts(page);
     await page.click('#run-all');
     const notPassed = await everyStepSettled(page, RUN_TIMEOUT);

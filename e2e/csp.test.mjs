@@ -33,7 +33,7 @@ test('both tutorials run and clean up under the CSP with no violation; injected 
   let runs = 0;
   for (const tutorial of ['access-package-beta', 'access-package-v1']) {
     const { page, context, errors } = await openWatched(`${site.url}/?tutorial=${tutorial}&latency=0&delivery=100`);
-    await page.waitForSelector('li.step');
+    await page.waitForSelector('ol.steps:not([aria-busy]) > li.step');
     const policy = await page.$eval('meta[http-equiv="Content-Security-Policy"]', (m) => m.content);
     assert.match(policy, /script-src 'self'/);
     assert.doesNotMatch(policy, /unsafe-inline/);

@@ -38,7 +38,7 @@ async function embedIn(parentUrl, appSrc) {
     document.body.appendChild(frame);
   }, appSrc);
   const frame = await (await opened.page.waitForSelector('iframe#app')).contentFrame();
-  await frame.waitForSelector('li.step');
+  await frame.waitForSelector('ol.steps:not([aria-busy]) > li.step');
   return { ...opened, frame };
 }
 

@@ -48,7 +48,7 @@ async function sandboxCounts(page) {
 for (const tutorial of ['access-package-beta', 'access-package-v1']) {
   test(`${tutorial}: Run all passes every step, the requestor joins the group, Clean up leaves nothing`, async () => {
     const { page, context, errors } = await openPage(browser, `${site.url}/?tutorial=${tutorial}&latency=20&delivery=300`);
-    await page.waitForSelector('li.step');
+    await page.waitForSelector('ol.steps:not([aria-busy]) > li.step');
     await page.evaluate(() => localStorage.clear());
     const before = await sandboxCounts(page);
 
@@ -85,10 +85,10 @@ for (const tutorial of ['access-package-beta', 'access-package-v1']) {
 
 test('a reload in the middle of a run picks it up, and it finishes and cleans up', async () => {
   const { page, context, errors } = await openPage(browser, `${site.url}/?tutorial=access-package-beta&latency=150&delivery=1500`);
-  await page.waitForSelector('li.step');
+  await page.waitForSelector('ol.steps:not([aria-busy]) > li.step');
   await page.evaluate(() => localStorage.clear());
   await page.reload();
-  await page.waitForSelector('li.step');
+  await page.waitForSelector('ol.steps:not([aria-busy]) > li.step');
   const before = await sandboxCounts(page);
   await page.click('#run-all');
   await page.waitForFunction(() => document.querySelectorAll('li.step[data-status="passed"]').length >= 4, null, {
@@ -113,7 +113,7 @@ test('a reload in the middle of a run picks it up, and it finishes and cleans up
 
 test('keyboard only: Tab reaches Run all, Enter runs it, and a step can be focused and run', async () => {
   const { page, context, errors } = await openPage(browser, `${site.url}/?tutorial=access-package-v1&latency=0&delivery=100`);
-  await page.waitForSelector('li.step');
+  await page.waitForSelector('ol.steps:not([aria-busy]) > li.step');
   await page.evaluate(() => localStorage.clear());
   let reached = false;
   for (let i = 0; i < 40 && !reached; i++) {
@@ -141,7 +141,7 @@ test('keyboard only: Tab reaches Run all, Enter runs it, and a step can be focus
 
 test('?step= focuses that card', async () => {
   const { page, context } = await openPage(browser, `${site.url}/?tutorial=access-package-beta&step=5&latency=0`);
-  await page.waitForSelector('li.step');
+  await page.waitForSelector('ol.steps:not([aria-busy]) > li.step');
   await page.waitForFunction(() => document.activeElement?.id === 'step-5', null, { timeout: 5000 });
   await context.close();
 });

@@ -21,7 +21,7 @@ test('each export format downloads the run with its captured ids and no token', 
   const { page, context, errors } = await openPage(browser, `${site.url}/?tutorial=access-package-v1&latency=0&delivery=100`, {
     acceptDownloads: true,
   });
-  await page.waitForSelector('li.step');
+  await page.waitForSelector('ol.steps:not([aria-busy]) > li.step');
   await page.evaluate(() => localStorage.clear());
   await page.click('#run-all');
   await page.waitForFunction(() => [...document.querySelectorAll('li.step')].every((c) => c.dataset.status === 'passed'), null, {

@@ -64,7 +64,7 @@ async function cleanUp(page) {
 async function oneRun(reloadAfter, seed) {
   const { page, context, errors } = await openPage(browser, `${site.url}/?${QUERY}&seed=${seed}`);
   try {
-    await page.waitForSelector('li.step');
+    await page.waitForSelector('ol.steps:not([aria-busy]) > li.step');
     const steps = await page.$$eval('li.step', (cards) => cards.length);
     const before = await sandboxCounts(page);
     await page.click('#run-all');
@@ -76,7 +76,7 @@ async function oneRun(reloadAfter, seed) {
       });
       inFlight = await page.$$eval('li.step[data-status="running"]', (cards) => cards.length);
       await page.reload();
-      await page.waitForSelector('li.step');
+      await page.waitForSelector('ol.steps:not([aria-busy]) > li.step');
       // An interrupted create is reported on its card, not silently sent again.
       interrupted = await page.$$eval('li.step .error-title', (titles) =>
         titles.filter((t) => /Interrupted by a reload/.test(t.textContent)).length,
@@ -126,7 +126,7 @@ test(`${TUTORIAL}: a reload after each step, then Run all and Clean up, creates 
 async function cleanupRun(removedBeforeReload, seed) {
   const { page, context, errors } = await openPage(browser, `${site.url}/?${QUERY}&seed=${seed}`);
   try {
-    await page.waitForSelector('li.step');
+    await page.waitForSelector('ol.steps:not([aria-busy]) > li.step');
     const before = await sandboxCounts(page);
     await page.click('#run-all');
     const notPassed = await settled(page);
@@ -136,7 +136,7 @@ async function cleanupRun(removedBeforeReload, seed) {
       timeout: RUN_TIMEOUT,
     });
     await page.reload();
-    await page.waitForSelector('li.step');
+    await page.waitForSelector('ol.steps:not([aria-busy]) > li.step');
     // Cleanup picks up by itself once the saved run is restored; whatever it could not finish, Clean up does again.
     await page.waitForFunction(
       () =>

@@ -225,9 +225,9 @@ test('MSAL.js is downloaded only in live mode, from our own origin, and starts u
   const sandbox = await openPage(browser, `${site.url}/?tutorial=access-package-v1`);
   const sandboxRequests = [];
   sandbox.page.on('request', (r) => sandboxRequests.push(r.url()));
-  await sandbox.page.waitForSelector('li.step');
+  await sandbox.page.waitForSelector('ol.steps:not([aria-busy]) > li.step');
   await sandbox.page.reload();
-  await sandbox.page.waitForSelector('li.step');
+  await sandbox.page.waitForSelector('ol.steps:not([aria-busy]) > li.step');
   assert.ok(!sandboxRequests.some((u) => /msal/i.test(u)), 'no MSAL.js in sandbox mode');
   assert.equal(await sandbox.page.evaluate(() => typeof window.msal), 'undefined');
   assert.deepEqual(sandbox.errors, []);

@@ -243,3 +243,32 @@ async fn the_role_choice_changes_which_role_the_tutorial_looks_up() {
         "the request now looks up Global Administrator"
     );
 }
+
+#[wasm_bindgen_test]
+async fn the_first_cards_come_in_the_first_render_and_the_rest_right_after() {
+    let root = fresh_root();
+    let mut params = graphwalk::Params::parse("?tutorial=access-package-beta");
+    params.latency_ms = Some(0);
+    let props = graphwalk::AppProps {
+        params: Some(std::rc::Rc::new(params)),
+        persist: false,
+    };
+    let _app = yew::Renderer::<graphwalk::App>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    let first = all(&root, "ol.steps > li.step").len();
+    assert!(
+        find(&root, "ol.steps[aria-busy='true']").is_some(),
+        "the list says it is still filling in"
+    );
+    all_cards_shown(&root).await;
+    let every = all(&root, "ol.steps > li.step").len();
+    assert!(
+        (1..every).contains(&first),
+        "{first} cards came first, then all {every}"
+    );
+    assert_eq!(
+        text(&get(&root, "#progress-text")),
+        format!("0/{every} passed"),
+        "every step of the tutorial has its card"
+    );
+}

@@ -53,12 +53,25 @@ pub fn status_label(status: &StepStatus) -> (String, &'static str) {
     }
 }
 
+/// Cards built in the page's first render: about a screenful. The rest follow once it has been painted,
+/// so the first card shows without waiting for the whole tutorial.
+const FIRST_CARDS: usize = 3;
+
 /// The cards of the whole tutorial. Each card gets exactly its own data, so a change to one step
-/// re-renders that card alone.
+/// re-renders that card alone. While the list is still filling in after the first paint it says so
+/// with `aria-busy`.
 #[component]
 pub fn StepList() -> Html {
     let shared = use_context::<Shared>().expect("StepList is inside the app");
     let explorer = shared.explorer.clone();
+    let all_shown = use_state(|| false);
+    {
+        let all_shown = all_shown.clone();
+        use_effect_with((), move |_| {
+            let pending = crate::services::clock::after_paint(move || all_shown.set(true));
+            move || drop(pending)
+        });
+    }
     let on_event = {
         let dispatcher = explorer.dispatcher();
         use_callback((), move |event: RunEvent, _| {
@@ -70,7 +83,13 @@ pub fn StepList() -> Html {
     }));
     let run = &explorer.run;
     let busy = super::is_busy(run);
-    let cards = explorer.steps.iter().enumerate().map(|(index, step)| {
+    let shown = if *all_shown {
+        explorer.steps.len()
+    } else {
+        FIRST_CARDS
+    };
+    let filling = shown < explorer.steps.len();
+    let cards = explorer.steps.iter().take(shown).enumerate().map(|(index, step)| {
         let refusal = explorer
             .refusal
             .as_ref()
@@ -82,7 +101,9 @@ pub fn StepList() -> Html {
                 titles={titles.clone()} on_event={on_event.clone()} />
         }
     });
-    html! { <ol class="steps" aria-label="Steps">{ for cards }</ol> }
+    html! {
+        <ol class="steps" aria-label="Steps" aria-busy={filling.then_some("true")}>{ for cards }</ol>
+    }
 }
 
 #[component]

@@ -1,13 +1,20 @@
 //! `?step=` scrolls to that step's card and puts focus on it, once, after the first render.
 
+use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 
 use crate::app::ExplorerHandle;
 
+/// How long to keep looking for a card that is not in the page yet (cards below the first few are added
+/// after the first paint).
+const FIND_FOR_MS: u32 = 2_000;
+const LOOK_EVERY_MS: u32 = 25;
+
 #[hook]
 pub fn use_focus_step(step: Option<String>, explorer: &ExplorerHandle) {
-    let tutorial = explorer.run.tutorial().clone();
+    let explorer = explorer.clone();
     use_effect_with(step, move |step| {
+        let tutorial = explorer.run.tutorial();
         let index = step.as_deref().and_then(|wanted| {
             tutorial
                 .steps
@@ -16,19 +23,31 @@ pub fn use_focus_step(step: Option<String>, explorer: &ExplorerHandle) {
                 .or_else(|| wanted.parse::<usize>().ok().and_then(|n| n.checked_sub(1)))
         });
         if let Some(index) = index.filter(|i| *i < tutorial.steps.len()) {
-            focus_card(index);
+            focus_when_shown(index, FIND_FOR_MS / LOOK_EVERY_MS);
         }
     });
 }
 
+/// Focuses the card now if it is in the page, or looks again shortly (`tries` more times). The looks are
+/// few and harmless after an unmount (the card is then simply not found), so they are not cancelled.
+fn focus_when_shown(index: usize, tries: u32) {
+    if focus_card(index) || tries == 0 {
+        return;
+    }
+    Timeout::new(LOOK_EVERY_MS, move || focus_when_shown(index, tries - 1)).forget();
+}
+
 /// Scrolls a step's card into view and focuses it (cards are focusable headings' containers).
-pub fn focus_card(index: usize) {
+/// False when the card is not in the page.
+pub fn focus_card(index: usize) -> bool {
     let element =
         gloo_utils::document().get_element_by_id(&crate::components::step_card::card_id(index));
-    if let Some(element) = element {
-        element.scroll_into_view();
-        if let Ok(element) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element) {
-            let _ = element.focus();
-        }
+    let Some(element) = element else {
+        return false;
+    };
+    element.scroll_into_view();
+    if let Ok(element) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element) {
+        let _ = element.focus();
     }
+    true
 }

@@ -31,8 +31,17 @@ pub async fn mount_app(query: &str, persist: bool) -> Element {
         persist,
     };
     yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
-    yew::scheduler::flush().await;
+    all_cards_shown(&root).await;
     root
+}
+
+/// The first render shows the first few cards; the rest follow after it has been painted.
+pub async fn all_cards_shown(root: &Element) {
+    yew::scheduler::flush().await;
+    wait_for("every card to be shown", Duration::from_secs(5), || {
+        find(root, "ol.steps").is_some() && find(root, "ol.steps[aria-busy]").is_none()
+    })
+    .await;
 }
 
 pub async fn sleep(ms: u32) {
@@ -170,6 +179,6 @@ pub async fn mount_over_saved_run(
         persist: true,
     };
     let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
-    yew::scheduler::flush().await;
+    all_cards_shown(&root).await;
     (root, handle)
 }
