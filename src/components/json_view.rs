@@ -308,7 +308,7 @@ fn leaf_html(label: Option<&AttrValue>, node: &Node) -> Html {
 }
 
 fn label_html(label: &AttrValue) -> Html {
-    html! { <><span class="json-key">{ label.clone() }</span><span class="json-colon">{ ": " }</span></> }
+    html! { <><span class="json-key">{ label.clone() }</span>{ ": " }</> }
 }
 
 /// A scalar exactly as the body wrote it (strings keep their JSON quoting), classed by kind.
