@@ -206,6 +206,15 @@ async function timedRun(page) {
   for (const r of Object.values(bound0)) say(`| ${r.tutorial} | ${(r.engine_us / 1000).toFixed(2)} ms | ${(r.engine_and_sandbox_us / 1000).toFixed(2)} ms |`);
 }
 
+// What judging that response costs natively (see crates/walkthrough/examples/large_body.rs).
+function largeBodyNatively() {
+  const out = execFileSync('cargo', ['run', '-q', '--release', '-p', 'walkthrough', '--example', 'large_body', '--', '5'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  return JSON.parse(out.trim());
+}
+
 // 4. A 5 MB JSON response, in live mode against a local server that answers every GET with it.
 say();
 say('## 4. A 5 MB response');
@@ -288,6 +297,11 @@ say('## 4. A 5 MB response');
   say(`From Run to the body rendered in the card: ${figure('rendered')} (includes the request to the local server). Budget ≤ 300 ms.`);
   say(`First interaction after it (opening a branch): ${figure('interaction')}.`);
   say(`Longest main-thread task meanwhile: ${figure('longest')}. Budget ≤ 200 ms.`);
+  const native = largeBodyNatively();
+  say(
+    `Natively (release build, mean of 5), judging step 1's response over a body of the same shape ` +
+      `(${kb(native.bytes)}): the whole tree ${native.whole_ms} ms; only what its paths reach ${native.reached_ms} ms.`,
+  );
   graph.close();
 }
 
