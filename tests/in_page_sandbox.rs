@@ -20,24 +20,7 @@ fn request(method: &str, uri: &str, body: &str) -> http::Request<String> {
 #[wasm_bindgen_test]
 async fn the_journal_starts_again_when_the_tenant_is_back_to_its_seed() {
     let sandbox = InPageSandbox::load_or_new(false, 0, Some(0), Some(7));
-    let domain = sandbox.tenant.borrow().default_domain().to_string();
-    let body = format!(
-        r#"{{"accountEnabled":true,"displayName":"Journal test","mailNickname":"journal-test",
-            "userPrincipalName":"journal-test@{domain}","passwordProfile":{{"password":"Xy7!long-enough-pass"}}}}"#
-    );
-    let created = sandbox
-        .send(request(
-            "POST",
-            "https://graph.microsoft.com/v1.0/users",
-            &body,
-        ))
-        .await
-        .expect("a response");
-    assert_eq!(created.status(), 201, "{}", created.body());
-    let id = serde_json::from_str::<serde_json::Value>(created.body()).expect("json")["id"]
-        .as_str()
-        .expect("an id")
-        .to_string();
+    let id = create_user(&sandbox, "journal-test").await;
 
     sandbox.save();
     assert_eq!(
@@ -46,15 +29,7 @@ async fn the_journal_starts_again_when_the_tenant_is_back_to_its_seed() {
         "a user beyond the seed keeps its history"
     );
 
-    let deleted = sandbox
-        .send(request(
-            "DELETE",
-            &format!("https://graph.microsoft.com/v1.0/users/{id}"),
-            "",
-        ))
-        .await
-        .expect("a response");
-    assert_eq!(deleted.status(), 204);
+    delete_user(&sandbox, &id).await;
     sandbox.save();
     assert_eq!(
         sandbox.journal_len(),
@@ -87,6 +62,18 @@ async fn create_user(sandbox: &InPageSandbox, nickname: &str) -> String {
         .to_string()
 }
 
+async fn delete_user(sandbox: &InPageSandbox, id: &str) {
+    let deleted = sandbox
+        .send(request(
+            "DELETE",
+            &format!("https://graph.microsoft.com/v1.0/users/{id}"),
+            "",
+        ))
+        .await
+        .expect("a response");
+    assert_eq!(deleted.status(), 204, "{}", deleted.body());
+}
+
 #[wasm_bindgen_test]
 async fn what_is_created_after_the_journal_starts_again_is_there_after_a_reload() {
     let storage = web_sys::window()
@@ -97,15 +84,7 @@ async fn what_is_created_after_the_journal_starts_again_is_there_after_a_reload(
     // A run that creates and removes, then another run without a pause for a save in between.
     let sandbox = InPageSandbox::load_or_new(true, 0, Some(0), Some(11));
     let first = create_user(&sandbox, "first-run").await;
-    let deleted = sandbox
-        .send(request(
-            "DELETE",
-            &format!("https://graph.microsoft.com/v1.0/users/{first}"),
-            "",
-        ))
-        .await
-        .expect("a response");
-    assert_eq!(deleted.status(), 204);
+    delete_user(&sandbox, &first).await;
     assert_eq!(sandbox.journal_len(), 0, "the removal left only the seed");
     let second = create_user(&sandbox, "second-run").await;
     sandbox.save();

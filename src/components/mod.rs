@@ -15,6 +15,17 @@ pub mod tutorial_intro;
 pub mod variables_panel;
 
 use walkthrough::{CleanupStatus, Run, StepStatus};
+use yew::prelude::*;
+
+/// A `<details>` element's `ontoggle`: keeps `open` in step with it, so its contents can be built only
+/// while it is open.
+pub fn track_details_open(open: &UseStateHandle<bool>) -> Callback<Event> {
+    let open = open.clone();
+    Callback::from(move |e: Event| {
+        let details: web_sys::HtmlDetailsElement = e.target_unchecked_into();
+        open.set(details.open());
+    })
+}
 
 /// True while the run has work going on: requests in flight, polls or retries waiting.
 pub fn is_busy(run: &Run) -> bool {

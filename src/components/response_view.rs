@@ -25,13 +25,7 @@ pub fn ResponseView(props: &ResponseViewProps) -> Html {
         .map_or_else(|| Arc::from(""), |r| r.body.clone());
 
     let headers_open = use_state(|| false);
-    let on_headers_toggle = {
-        let headers_open = headers_open.clone();
-        Callback::from(move |e: Event| {
-            let details: web_sys::HtmlDetailsElement = e.target_unchecked_into();
-            headers_open.set(details.open());
-        })
-    };
+    let on_headers_toggle = super::track_details_open(&headers_open);
 
     let response = record.response.as_ref().map(|response| {
         let on_copy = {

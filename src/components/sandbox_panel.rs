@@ -39,13 +39,7 @@ pub fn SandboxPanel() -> Html {
     // The full listing is only built while its section is open: serializing the tenant on every change
     // would slow every step down.
     let open = use_state(|| false);
-    let on_toggle = {
-        let open = open.clone();
-        Callback::from(move |e: Event| {
-            let details: web_sys::HtmlDetailsElement = e.target_unchecked_into();
-            open.set(details.open());
-        })
-    };
+    let on_toggle = super::track_details_open(&open);
     let listing = (*open).then(|| {
         let body = sandbox
             .tenant

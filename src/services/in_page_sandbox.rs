@@ -119,12 +119,10 @@ impl InPageSandbox {
         self.journal.borrow().entries.len()
     }
 
-    /// When the tenant holds nothing beyond its seed (a run was cleaned up), its history no longer matters:
-    /// the journal starts again from the seed, so it does not grow run after run. Only the fault settings
-    /// are kept.
     /// Once a removal leaves nothing beyond the seed, the history so far no longer matters: the tenant
     /// restarts from its seed (so its next ids are the ones a replay from the seed gives) and the journal
-    /// starts again. Checked after each successful DELETE, so it holds however quickly runs follow.
+    /// starts again (keeping only the fault settings), so it does not grow run after run. Checked after each
+    /// successful DELETE, so it holds however quickly runs follow.
     fn compact_after(&self, tenant: &mut Sandbox, request: &http::Request<String>, status: u16) {
         let removed = request.method() == http::Method::DELETE && (200..300).contains(&status);
         if !removed || !tenant.snapshot().beyond_seed().is_empty() {
