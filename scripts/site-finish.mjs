@@ -3,7 +3,7 @@
 //
 // Runs on the staging directory, after Trunk has written the final index.html and before it becomes dist/.
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const staging = process.env.TRUNK_STAGING_DIR;
@@ -27,9 +27,31 @@ for (const file of ['msal-browser.min.js', 'redirect-bridge/msal-redirect-bridge
   }
 }
 
-// Inline scripts (Trunk's loader, and its live-reload script under `trunk serve`) are allowed by hash only.
 const indexPath = join(staging, 'index.html');
 let html = await readFile(indexPath, 'utf8');
+
+// The sandbox tenant's module (crates/page-sandbox): Trunk names it without a hash, as it does every module
+// it does not load itself. Give it a content hash, so a cached copy never outlives the app it belongs to, and
+// name it in a <meta> that the app reads when it loads the tenant after its first paint.
+const sandboxJs = await readFile(join(staging, 'page-sandbox.js'), 'utf8').catch(() => null);
+if (sandboxJs === null) {
+  console.error('site-finish: page-sandbox.js is missing; index.html must build crates/page-sandbox.');
+  process.exit(1);
+}
+const sandboxWasm = await readFile(join(staging, 'page-sandbox_bg.wasm'));
+const sandboxHash = createHash('sha256').update(sandboxJs).update(sandboxWasm).digest('hex').slice(0, 16);
+const sandboxName = `page-sandbox-${sandboxHash}`;
+await writeFile(join(staging, `${sandboxName}.js`), sandboxJs.replaceAll('page-sandbox_bg.wasm', `${sandboxName}_bg.wasm`));
+await rename(join(staging, 'page-sandbox_bg.wasm'), join(staging, `${sandboxName}_bg.wasm`));
+await unlink(join(staging, 'page-sandbox.js'));
+const publicUrl = (process.env.TRUNK_PUBLIC_URL ?? '/').replace(/\/?$/, '/');
+if (!html.includes('</head>')) {
+  console.error('site-finish: index.html has no </head> to put the sandbox module\'s name before.');
+  process.exit(1);
+}
+html = html.replace('</head>', `<meta name="graphwalk-sandbox" content="${publicUrl}${sandboxName}.js"></head>`);
+
+// Inline scripts (Trunk's loader, and its live-reload script under `trunk serve`) are allowed by hash only.
 const hashes = [];
 for (const match of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
   if (/\bsrc\s*=/.test(match[1])) continue;
@@ -47,4 +69,4 @@ if (!placeholder.test(html) || !connect.test(html)) {
 }
 html = html.replace(placeholder, hashes.join(' ')).replace(connect, `${extra ? ` ${extra}` : ''}${devSockets}`.trim());
 await writeFile(indexPath, html);
-console.log(`site-finish: MSAL.js copied, ${hashes.length} inline script hash(es) in the Content-Security-Policy`);
+console.log(`site-finish: MSAL.js copied, sandbox module named ${sandboxName}, ${hashes.length} inline script hash(es) in the Content-Security-Policy`);

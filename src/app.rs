@@ -11,6 +11,7 @@ use crate::components::{
     tutorial_intro::TutorialIntro, variables_panel::VariablesPanel,
 };
 use crate::hooks::{use_driver, use_live};
+use crate::services::clock::{after_paint, AfterPaint};
 use crate::services::in_page_sandbox::InPageSandbox;
 use crate::services::live_state::{Live, Mode};
 use crate::services::live_transport::LiveTransport;
@@ -29,6 +30,8 @@ pub type ExplorerHandle = UseReducerHandle<Explorer>;
 pub struct Shared {
     pub explorer: ExplorerHandle,
     pub sandbox: SandboxHandle,
+    /// Whether the in-page tenant has loaded (or failed to): the sandbox panel shows it once it has.
+    pub sandbox_settled: bool,
     /// The built-in tutorials by id and title; each is parsed when it is opened.
     pub tutorials: Rc<Vec<BuiltinTutorial>>,
     pub embed: bool,
@@ -42,7 +45,7 @@ pub struct SandboxHandle(pub InPageSandbox);
 
 impl PartialEq for SandboxHandle {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0.tenant, &other.0.tenant)
+        self.0.same(&other.0)
     }
 }
 
@@ -88,14 +91,17 @@ pub fn App(props: &AppProps) -> Html {
         given.as_deref().cloned().unwrap_or_else(Params::from_page)
     });
     let tutorials = use_memo((), |_| builtin_catalog());
+    let sandbox_settled = use_state(|| false);
     let sandbox = use_memo((), {
         let latency = params.latency_ms.unwrap_or(DEFAULT_LATENCY_MS);
         let delivery = params.delivery_ms;
         let persist = props.persist;
         let (seed, faults) = (params.seed, params.faults.clone());
+        let settled = sandbox_settled.setter();
         move |_| {
             let sandbox = InPageSandbox::load_or_new(persist, latency, delivery, seed);
             sandbox.apply_fault_params(&faults);
+            sandbox.on_ready(move || settled.set(true));
             SandboxHandle(sandbox)
         }
     });
@@ -174,12 +180,30 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
 
+    // The tenant's module loads once the first cards are painted, and only when the sandbox is in use.
+    {
+        let sandbox = sandbox.0.clone();
+        let in_sandbox = *live.mode != Mode::Live;
+        let pending = use_mut_ref(|| None::<AfterPaint>);
+        use_effect_with(in_sandbox, move |in_sandbox| {
+            if *in_sandbox && !sandbox.is_ready() {
+                *pending.borrow_mut() = Some(after_paint(move || {
+                    wasm_bindgen_futures::spawn_local(async move {
+                        // A failure is shown by the sandbox panel and by any step sent to the tenant.
+                        let _ = sandbox.ready().await;
+                    })
+                }));
+            }
+        });
+    }
+
     crate::hooks::use_focus_step(params.step.clone(), &explorer);
     crate::hooks::use_embed_height(params.embed, params.origin.clone());
 
     let shared = Shared {
         explorer: explorer.clone(),
         sandbox: (*sandbox).clone(),
+        sandbox_settled: *sandbox_settled || sandbox.0.is_ready(),
         tutorials: tutorials.clone(),
         embed: params.embed,
         live: live.clone(),

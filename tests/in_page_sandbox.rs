@@ -46,7 +46,9 @@ fn new_user(domain: &str, nickname: &str) -> String {
 }
 
 async fn create_user(sandbox: &InPageSandbox, nickname: &str) -> String {
-    let domain = sandbox.tenant.borrow().default_domain().to_string();
+    let domain = sandbox
+        .default_domain()
+        .expect("the linked tenant is there at once");
     let created = sandbox
         .send(request(
             "POST",

@@ -16,45 +16,22 @@ pub fn SandboxPanel() -> Html {
     let rev = shared.explorer.rev;
     let refresh = use_state(|| 0u32);
     let counts = {
-        let tenant = sandbox.tenant.clone();
-        use_memo((rev, *refresh), move |_| {
-            tenant
-                .try_borrow()
-                .map(|t| {
-                    let s = t.snapshot();
-                    vec![
-                        ("users", s.users.len()),
-                        ("groups", s.groups.len()),
-                        ("role assignments", s.role_assignments.len()),
-                        ("catalogs", s.catalogs.len()),
-                        ("access packages", s.access_packages.len()),
-                        ("policies", s.policies.len()),
-                        ("assignment requests", s.assignment_requests.len()),
-                        ("assignments", s.assignments.len()),
-                    ]
-                })
-                .unwrap_or_default()
+        let sandbox = sandbox.clone();
+        use_memo((rev, *refresh, shared.sandbox_settled), move |_| {
+            sandbox.counts()
         })
     };
     // The full listing is only built while its section is open: serializing the tenant on every change
     // would slow every step down.
     let open = use_state(|| false);
     let on_toggle = super::track_details_open(&open);
-    let listing = (*open).then(|| {
-        let body = sandbox
-            .tenant
-            .try_borrow()
-            .ok()
-            .and_then(|t| serde_json::to_string(&t.snapshot()).ok())
-            .unwrap_or_default();
-        html! { <JsonView body={std::sync::Arc::<str>::from(body)} /> }
-    });
-    let faults = sandbox
-        .tenant
-        .try_borrow()
-        .map(|t| t.faults().clone())
-        .unwrap_or_default();
-    let stats = sandbox.tenant.try_borrow().ok().map(|t| t.stats());
+    let listing = (*open)
+        .then(|| sandbox.listing())
+        .flatten()
+        .map(|body| html! { <JsonView body={std::sync::Arc::<str>::from(body)} /> });
+    let faults = sandbox.faults();
+    let stats = sandbox.stats();
+    let failure = sandbox.failure();
 
     let set_faults = {
         let sandbox = sandbox.clone();
@@ -67,11 +44,9 @@ pub fn SandboxPanel() -> Html {
                     .target_unchecked_into::<HtmlInputElement>()
                     .value_as_number();
                 if value.is_finite() {
-                    let current = sandbox.tenant.try_borrow().map(|t| t.faults().clone());
-                    if let Ok(mut faults) = current {
-                        change(&mut faults, value);
-                        sandbox.set_faults(faults);
-                    }
+                    let mut faults = sandbox.faults();
+                    change(&mut faults, value);
+                    sandbox.set_faults(faults);
                     refresh.set(*refresh + 1);
                 }
             })
@@ -106,11 +81,17 @@ pub fn SandboxPanel() -> Html {
         <section class="panel sandbox" aria-labelledby="sandbox-title">
             <h2 id="sandbox-title">{ "Sandbox tenant" }</h2>
             <p class="hint">{ "An emulated tenant running in this page. Nothing leaves your browser." }</p>
-            <ul class="sandbox-counts">
-                { for counts.iter().map(|(name, n)| html! {
-                    <li data-collection={*name}><span class="count">{ n }</span>{ format!(" {name}") }</li>
-                }) }
-            </ul>
+            if let Some(why) = failure {
+                <p class="error-box" role="alert" id="sandbox-failure">{ format!("The sandbox tenant is not available: {why}.") }</p>
+            } else if let Some(counts) = &*counts {
+                <ul class="sandbox-counts">
+                    { for counts.iter().map(|(name, n)| html! {
+                        <li data-collection={name.clone()}><span class="count">{ n }</span>{ format!(" {name}") }</li>
+                    }) }
+                </ul>
+            } else {
+                <p class="hint" id="sandbox-loading" role="status">{ "Starting the sandbox tenant…" }</p>
+            }
             <details class="sandbox-state" ontoggle={on_toggle}>
                 <summary>{ "What it holds" }</summary>
                 { for listing }

@@ -1,15 +1,20 @@
 //! The sandbox tenant running in this page, behind the `Transport` seam, kept across reloads.
 //!
-//! The tenant is deterministic from its seed, so it is saved as a journal (the seed, then every request
-//! with its time, every fault change and reset) and rebuilt after a reload by replaying it. The journal
-//! never holds a token: the page adds its own sandbox token to each request as it is handled.
+//! The tenant lives in a WebAssembly module of its own (`crates/page-sandbox`), which the page loads after
+//! its first paint: a visitor sees the tutorial without waiting for it. A request sent before it has loaded
+//! waits for it. With the `linked-sandbox` feature (the default outside the built site, and what the browser
+//! tests use) the same tenant type is linked into the app and is there at once.
+//!
+//! The tenant is saved as a journal (see `sandbox::journal`) and rebuilt after a reload by replaying it. The
+//! journal never holds a token: the tenant adds its own administrator token to each request it handles.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use http::header::{HeaderValue, AUTHORIZATION};
-use sandbox::{Config, Faults, Sandbox};
-use serde::{Deserialize, Serialize};
+use sandbox::journal::{Answer, Exchange};
+use sandbox::{Faults, Stats};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::clock::now_ms;
 use super::params::FaultParams;
@@ -19,79 +24,236 @@ use super::transport::{SendFuture, Transport, TransportError};
 const JOURNAL_KEY: &str = "graphwalk.sandbox";
 /// How long the in-page tenant takes to deliver an assignment unless `?delivery=` says otherwise.
 pub const DEFAULT_DELIVERY_MS: u64 = 2_500;
-/// Past this many entries the journal is no longer saved (the tenant then starts fresh on reload).
-const MAX_JOURNAL: usize = 20_000;
+/// The page names the tenant's module (content-hashed by the build) in this `<meta>`.
+const MODULE_META: &str = "meta[name=\"graphwalk-sandbox\"]";
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-enum Entry {
-    Request {
-        method: String,
-        uri: String,
-        headers: Vec<(String, String)>,
-        body: String,
-        at_ms: u64,
-    },
-    Faults(Faults),
-    Reset,
+#[wasm_bindgen(module = "/js/sandbox.js")]
+extern "C" {
+    /// The tenant, as the module's `SandboxTenant` class.
+    type ModuleTenant;
+
+    #[wasm_bindgen(js_name = openSandbox)]
+    fn open_sandbox(
+        url: &str,
+        saved: Option<String>,
+        seed: u64,
+        delivery_ms: u64,
+    ) -> js_sys::Promise;
+
+    #[wasm_bindgen(method)]
+    fn handle(this: &ModuleTenant, request: &str, at_ms: u64) -> String;
+    #[wasm_bindgen(method)]
+    fn faults(this: &ModuleTenant) -> String;
+    #[wasm_bindgen(method)]
+    fn set_faults(this: &ModuleTenant, faults: &str) -> bool;
+    #[wasm_bindgen(method)]
+    fn reset(this: &ModuleTenant);
+    #[wasm_bindgen(method)]
+    fn journal(this: &ModuleTenant) -> Option<String>;
+    #[wasm_bindgen(method)]
+    fn journal_len(this: &ModuleTenant) -> u32;
+    #[wasm_bindgen(method)]
+    fn counts(this: &ModuleTenant) -> String;
+    #[wasm_bindgen(method)]
+    fn listing(this: &ModuleTenant) -> String;
+    #[wasm_bindgen(method)]
+    fn stats(this: &ModuleTenant) -> String;
+    #[wasm_bindgen(method)]
+    fn default_domain(this: &ModuleTenant) -> String;
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct Journal {
+/// The tenant, wherever it runs. Both speak the same text API (`page_sandbox::SandboxTenant`).
+enum Tenant {
+    Module(ModuleTenant),
+    #[cfg(feature = "linked-sandbox")]
+    Linked(Box<page_sandbox::SandboxTenant>),
+}
+
+macro_rules! each {
+    ($tenant:expr, $t:ident => $call:expr) => {
+        match $tenant {
+            Tenant::Module($t) => $call,
+            #[cfg(feature = "linked-sandbox")]
+            Tenant::Linked($t) => $call,
+        }
+    };
+}
+
+/// Where the tenant is: not asked for yet, on its way, here, or failed to load (and why).
+enum Start {
+    NotYet,
+    Loading(js_sys::Promise),
+    Ready(Tenant),
+    Failed(String),
+}
+
+struct Inner {
+    start: RefCell<Start>,
+    /// What a new tenant is made from, until it is made.
+    saved: RefCell<Option<String>>,
     seed: u64,
-    delivery_delay_ms: u64,
-    entries: Vec<Entry>,
+    delivery_ms: u64,
+    /// Faults the page's URL asks for, applied once the tenant is here.
+    wanted_faults: RefCell<FaultParams>,
+    /// Told once the tenant is ready (or has failed to load), so the page can show it.
+    on_ready: RefCell<Option<Rc<dyn Fn()>>>,
 }
 
 #[derive(Clone)]
 pub struct InPageSandbox {
-    pub tenant: Rc<RefCell<Sandbox>>,
+    inner: Rc<Inner>,
     pub latency_ms: Rc<Cell<u32>>,
-    journal: Rc<RefCell<Journal>>,
 }
 
 impl InPageSandbox {
-    /// A new tenant, or the one saved before the last reload when `persist` is set.
-    /// `seed` only seeds a new tenant: a saved one keeps its own, or replaying it would give other ids.
+    /// The tenant saved before the last reload when `persist` is set, or a new one. `seed` only seeds a
+    /// new tenant: a saved one keeps its own, or replaying it would give other ids.
     pub fn load_or_new(
         persist: bool,
         latency_ms: u32,
         delivery_ms: Option<u64>,
         seed: Option<u64>,
     ) -> Self {
-        let saved = persist
-            .then(|| storage::get(JOURNAL_KEY))
-            .flatten()
-            .and_then(|text| serde_json::from_str::<Journal>(&text).ok());
-        let journal = saved.unwrap_or_else(|| Journal {
-            seed: seed.unwrap_or_else(super::random::seed),
-            delivery_delay_ms: delivery_ms.unwrap_or(DEFAULT_DELIVERY_MS),
-            entries: Vec::new(),
-        });
-        let tenant = replay(&journal);
-        InPageSandbox {
-            tenant: Rc::new(RefCell::new(tenant)),
+        let saved = persist.then(|| storage::get(JOURNAL_KEY)).flatten();
+        let sandbox = InPageSandbox {
+            inner: Rc::new(Inner {
+                start: RefCell::new(Start::NotYet),
+                saved: RefCell::new(saved),
+                seed: seed.unwrap_or_else(super::random::seed),
+                delivery_ms: delivery_ms.unwrap_or(DEFAULT_DELIVERY_MS),
+                wanted_faults: RefCell::new(FaultParams::default()),
+                on_ready: RefCell::new(None),
+            }),
             latency_ms: Rc::new(Cell::new(latency_ms)),
-            journal: Rc::new(RefCell::new(journal)),
+        };
+        #[cfg(feature = "linked-sandbox")]
+        {
+            let inner = &sandbox.inner;
+            let tenant = page_sandbox::SandboxTenant::new(
+                inner.saved.borrow_mut().take(),
+                inner.seed,
+                inner.delivery_ms,
+            );
+            *inner.start.borrow_mut() = Start::Ready(Tenant::Linked(Box::new(tenant)));
         }
+        sandbox
+    }
+
+    /// Whether both handles are the same tenant.
+    pub fn same(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// Whether the tenant is here to answer at once.
+    pub fn is_ready(&self) -> bool {
+        matches!(*self.inner.start.borrow(), Start::Ready(_))
+    }
+
+    /// Why the tenant could not be loaded, if it could not.
+    pub fn failure(&self) -> Option<String> {
+        match &*self.inner.start.borrow() {
+            Start::Failed(why) => Some(why.clone()),
+            _ => None,
+        }
+    }
+
+    /// Calls `f` once the tenant is ready, or has failed to load.
+    pub fn on_ready(&self, f: impl Fn() + 'static) {
+        *self.inner.on_ready.borrow_mut() = Some(Rc::new(f));
+    }
+
+    /// Starts loading the tenant's module unless that has begun; resolves when it is ready.
+    pub async fn ready(&self) -> Result<(), String> {
+        let promise = {
+            let mut start = self.inner.start.borrow_mut();
+            match &*start {
+                Start::Ready(_) => return Ok(()),
+                Start::Failed(why) => return Err(why.clone()),
+                Start::Loading(promise) => promise.clone(),
+                Start::NotYet => {
+                    let promise = self.open();
+                    *start = Start::Loading(promise.clone());
+                    promise
+                }
+            }
+        };
+        let loaded = wasm_bindgen_futures::JsFuture::from(promise).await;
+        // Every waiter resumes here; the first one settles the tenant, the others find it settled.
+        if matches!(*self.inner.start.borrow(), Start::Loading(_)) {
+            let settled = match loaded {
+                Ok(tenant) => Start::Ready(Tenant::Module(tenant.unchecked_into())),
+                Err(e) => Start::Failed(format!(
+                    "the sandbox tenant could not be loaded ({}); reload the page to try again",
+                    js_message(&e)
+                )),
+            };
+            *self.inner.start.borrow_mut() = settled;
+            self.apply_wanted_faults();
+            let notify = self.inner.on_ready.borrow().clone();
+            if let Some(notify) = notify {
+                notify();
+            }
+        }
+        match &*self.inner.start.borrow() {
+            Start::Ready(_) => Ok(()),
+            Start::Failed(why) => Err(why.clone()),
+            _ => Err("the sandbox tenant is still loading".into()),
+        }
+    }
+
+    fn open(&self) -> js_sys::Promise {
+        let url = gloo_utils::document()
+            .query_selector(MODULE_META)
+            .ok()
+            .flatten()
+            .and_then(|meta| meta.get_attribute("content"))
+            .filter(|url| !url.is_empty());
+        match url {
+            Some(url) => open_sandbox(
+                &url,
+                self.inner.saved.borrow_mut().take(),
+                self.inner.seed,
+                self.inner.delivery_ms,
+            ),
+            None => js_sys::Promise::reject(&JsValue::from_str(
+                "this page does not name the sandbox module; build the site with `make build`",
+            )),
+        }
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut Tenant) -> R) -> Option<R> {
+        match &mut *self.inner.start.try_borrow_mut().ok()? {
+            Start::Ready(tenant) => Some(f(tenant)),
+            _ => None,
+        }
+    }
+
+    /// The fault settings now (the defaults until the tenant is here).
+    pub fn faults(&self) -> Faults {
+        self.with(|t| each!(t, t => t.faults()))
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default()
     }
 
     pub fn set_faults(&self, faults: Faults) {
-        self.tenant.borrow_mut().set_faults(faults.clone());
-        self.journal
-            .borrow_mut()
-            .entries
-            .push(Entry::Faults(faults));
+        if let Ok(text) = serde_json::to_string(&faults) {
+            self.with(|t| each!(t, t => t.set_faults(&text)));
+        }
     }
 
     /// Applies the faults the page's URL asks for, unless the tenant already has them (a reload with the
-    /// same URL then adds nothing to the journal).
+    /// same URL then adds nothing to the journal). Waits for the tenant if it is not here yet.
     pub fn apply_fault_params(&self, wanted: &FaultParams) {
-        if wanted.is_empty() {
+        *self.inner.wanted_faults.borrow_mut() = wanted.clone();
+        self.apply_wanted_faults();
+    }
+
+    fn apply_wanted_faults(&self) {
+        let wanted = self.inner.wanted_faults.borrow().clone();
+        if wanted.is_empty() || !self.is_ready() {
             return;
         }
-        let Ok(current) = self.tenant.try_borrow().map(|t| t.faults().clone()) else {
-            return;
-        };
+        let current = self.faults();
         let faults = wanted.apply(current.clone());
         if faults != current {
             self.set_faults(faults);
@@ -100,104 +262,61 @@ impl InPageSandbox {
 
     /// Back to the freshly seeded tenant.
     pub fn reset(&self) {
-        self.tenant.borrow_mut().reset();
-        self.journal.borrow_mut().entries.push(Entry::Reset);
+        self.with(|t| each!(t, t => t.reset()));
     }
 
+    /// Saves the journal, once the tenant is here (until then the saved one still describes it).
     pub fn save(&self) {
-        let journal = self.journal.borrow();
-        if journal.entries.len() > MAX_JOURNAL {
-            return;
-        }
-        if let Ok(text) = serde_json::to_string(&*journal) {
+        if let Some(Some(text)) = self.with(|t| each!(t, t => t.journal())) {
             storage::set(JOURNAL_KEY, &text);
         }
     }
 
     /// Requests recorded since the tenant was seeded (what a reload would replay).
     pub fn journal_len(&self) -> usize {
-        self.journal.borrow().entries.len()
+        self.with(|t| each!(t, t => t.journal_len())).unwrap_or(0) as usize
     }
 
-    /// Once a removal leaves nothing beyond the seed, the history so far no longer matters: the tenant
-    /// restarts from its seed (so its next ids are the ones a replay from the seed gives) and the journal
-    /// starts again (keeping only the fault settings), so it does not grow run after run. Checked after each
-    /// successful DELETE, so it holds however quickly runs follow.
-    fn compact_after(&self, tenant: &mut Sandbox, request: &http::Request<String>, status: u16) {
-        let removed = request.method() == http::Method::DELETE && (200..300).contains(&status);
-        if !removed || !tenant.snapshot().beyond_seed().is_empty() {
-            return;
-        }
-        tenant.restart();
-        let mut journal = self.journal.borrow_mut();
-        journal.entries.clear();
-        if *tenant.faults() != Faults::default() {
-            journal.entries.push(Entry::Faults(tenant.faults().clone()));
-        }
+    /// How many objects of each kind the tenant holds; `None` until it is here.
+    pub fn counts(&self) -> Option<Vec<(String, usize)>> {
+        self.with(|t| each!(t, t => t.counts()))
+            .and_then(|text| serde_json::from_str(&text).ok())
     }
 
-    fn handle(&self, mut request: http::Request<String>) -> http::Response<String> {
+    /// Everything the tenant holds, as JSON; `None` until it is here.
+    pub fn listing(&self) -> Option<String> {
+        self.with(|t| each!(t, t => t.listing()))
+    }
+
+    pub fn stats(&self) -> Option<Stats> {
+        self.with(|t| each!(t, t => t.stats()))
+            .and_then(|text| serde_json::from_str(&text).ok())
+    }
+
+    /// The tenant's verified domain; `None` until it is here.
+    pub fn default_domain(&self) -> Option<String> {
+        self.with(|t| each!(t, t => t.default_domain()))
+    }
+
+    fn handle(&self, request: &http::Request<String>) -> Result<http::Response<String>, String> {
+        let text = serde_json::to_string(&Exchange::of(request)).map_err(|e| e.to_string())?;
         let at_ms = now_ms();
-        self.journal.borrow_mut().entries.push(Entry::Request {
-            method: request.method().to_string(),
-            uri: request.uri().to_string(),
-            headers: request
-                .headers()
-                .iter()
-                .filter(|(name, _)| *name != AUTHORIZATION)
-                .filter_map(|(name, value)| {
-                    Some((name.to_string(), value.to_str().ok()?.to_string()))
-                })
-                .collect(),
-            body: request.body().clone(),
-            at_ms,
-        });
-        let mut tenant = self.tenant.borrow_mut();
-        authorize(&mut request, &tenant, at_ms);
-        let response = tenant.handle(&request, at_ms);
-        self.compact_after(&mut tenant, &request, response.status().as_u16());
-        response
+        let answer = self
+            .with(|t| each!(t, t => t.handle(&text, at_ms)))
+            .ok_or("the sandbox tenant is not ready")?;
+        serde_json::from_str::<Answer>(&answer)
+            .ok()
+            .and_then(Answer::into_response)
+            .ok_or_else(|| "the sandbox tenant gave an answer that is not HTTP".to_string())
     }
 }
 
-/// The page is the tenant's signed-in administrator, with every scope the tutorials need.
-fn authorize(request: &mut http::Request<String>, tenant: &Sandbox, at_ms: u64) {
-    if let Ok(bearer) = HeaderValue::from_str(&format!("Bearer {}", tenant.admin_token(at_ms))) {
-        request.headers_mut().insert(AUTHORIZATION, bearer);
-    }
-}
-
-fn replay(journal: &Journal) -> Sandbox {
-    let mut tenant = Sandbox::new(Config {
-        seed: journal.seed,
-        delivery_delay_ms: journal.delivery_delay_ms,
-        ..Config::default()
-    });
-    for entry in &journal.entries {
-        match entry {
-            Entry::Request {
-                method,
-                uri,
-                headers,
-                body,
-                at_ms,
-            } => {
-                let mut builder = http::Request::builder()
-                    .method(method.as_str())
-                    .uri(uri.as_str());
-                for (name, value) in headers {
-                    builder = builder.header(name.as_str(), value.as_str());
-                }
-                if let Ok(mut request) = builder.body(body.clone()) {
-                    authorize(&mut request, &tenant, *at_ms);
-                    tenant.handle(&request, *at_ms);
-                }
-            }
-            Entry::Faults(faults) => tenant.set_faults(faults.clone()),
-            Entry::Reset => tenant.reset(),
-        }
-    }
-    tenant
+fn js_message(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "no reason given".into())
 }
 
 /// The tenant emulates Microsoft Graph only. A request addressed to any other host (an edited address, or a
@@ -225,10 +344,16 @@ impl Transport for InPageSandbox {
         let refused = refuse_foreign_host(request.uri());
         Box::pin(async move {
             refused?;
+            let url = request.uri().to_string();
+            let failed = |detail: String| TransportError::Network {
+                url: url.clone(),
+                detail,
+            };
+            sandbox.ready().await.map_err(failed)?;
             if latency > 0 {
                 gloo_timers::future::TimeoutFuture::new(latency).await;
             }
-            Ok(sandbox.handle(request))
+            sandbox.handle(&request).map_err(failed)
         })
     }
 }

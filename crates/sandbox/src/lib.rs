@@ -6,6 +6,7 @@ mod clock;
 mod directory;
 mod entitlement;
 mod ids;
+pub mod journal;
 mod odata;
 mod render;
 mod reply;

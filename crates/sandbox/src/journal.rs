@@ -1,0 +1,278 @@
+//! A tenant kept as its journal, so that a page can save it and rebuild it after a reload.
+//!
+//! The tenant is deterministic from its seed, so the journal is the seed, then every request with its time,
+//! every fault change and every reset; replaying it gives the same tenant with the same ids. The journal
+//! never holds a token: the tenant's own administrator token is added to each request as it is handled.
+//!
+//! Requests and responses cross into and out of a [`JournaledTenant`] as [`Exchange`] and [`Answer`]: plain
+//! data that also travels as JSON, which is how the app talks to the tenant when it runs in its own module.
+
+use http::header::{HeaderValue, AUTHORIZATION};
+use serde::{Deserialize, Serialize};
+
+use crate::{Config, Faults, Sandbox, Stats};
+
+/// Past this many entries the journal is no longer offered for saving (a reload then starts fresh).
+pub const MAX_JOURNAL: usize = 20_000;
+
+/// A request as it travels to the tenant: method, address, headers and body.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Exchange {
+    pub method: String,
+    pub uri: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// A response as it travels back: status, headers and body.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Exchange {
+    /// The request as plain data, without its `Authorization` header (the journal keeps no token).
+    pub fn of(request: &http::Request<String>) -> Self {
+        Exchange {
+            method: request.method().to_string(),
+            uri: request.uri().to_string(),
+            headers: request
+                .headers()
+                .iter()
+                .filter(|(name, _)| *name != AUTHORIZATION)
+                .filter_map(|(name, value)| {
+                    Some((name.to_string(), value.to_str().ok()?.to_string()))
+                })
+                .collect(),
+            body: request.body().clone(),
+        }
+    }
+
+    /// Back to an HTTP request; `None` if the method, address or a header is not valid HTTP.
+    pub fn to_request(&self) -> Option<http::Request<String>> {
+        let mut builder = http::Request::builder()
+            .method(self.method.as_str())
+            .uri(self.uri.as_str());
+        for (name, value) in &self.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        builder.body(self.body.clone()).ok()
+    }
+}
+
+impl Answer {
+    pub fn of(response: &http::Response<String>) -> Self {
+        Answer {
+            status: response.status().as_u16(),
+            headers: response
+                .headers()
+                .iter()
+                .filter_map(|(name, value)| {
+                    Some((name.to_string(), value.to_str().ok()?.to_string()))
+                })
+                .collect(),
+            body: response.body().clone(),
+        }
+    }
+
+    /// Back to an HTTP response; `None` if the status or a header is not valid HTTP.
+    pub fn into_response(self) -> Option<http::Response<String>> {
+        let mut builder = http::Response::builder().status(self.status);
+        for (name, value) in &self.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        builder.body(self.body).ok()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+enum Entry {
+    Request {
+        method: String,
+        uri: String,
+        headers: Vec<(String, String)>,
+        body: String,
+        at_ms: u64,
+    },
+    Faults(Faults),
+    Reset,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Journal {
+    seed: u64,
+    delivery_delay_ms: u64,
+    entries: Vec<Entry>,
+}
+
+/// The tenant a page runs: signed in as its administrator with every scope, and kept as a journal.
+pub struct JournaledTenant {
+    tenant: Sandbox,
+    journal: Journal,
+}
+
+impl JournaledTenant {
+    /// The tenant a saved journal describes, or a new one from `seed` when nothing usable was saved.
+    /// `seed` and `delivery_delay_ms` only shape a new tenant: a saved one keeps its own, or replaying it
+    /// would give other ids.
+    pub fn open(saved: Option<&str>, seed: u64, delivery_delay_ms: u64) -> Self {
+        let journal = saved
+            .and_then(|text| serde_json::from_str::<Journal>(text).ok())
+            .unwrap_or(Journal {
+                seed,
+                delivery_delay_ms,
+                entries: Vec::new(),
+            });
+        let tenant = replay(&journal);
+        JournaledTenant { tenant, journal }
+    }
+
+    /// Answers a request made at `at_ms` on the page's clock, and records it.
+    pub fn handle(&mut self, exchange: Exchange, at_ms: u64) -> Answer {
+        let response = match exchange.to_request() {
+            Some(mut request) => {
+                authorize(&mut request, &self.tenant, at_ms);
+                let response = self.tenant.handle(&request, at_ms);
+                self.journal.entries.push(Entry::Request {
+                    method: exchange.method,
+                    uri: exchange.uri,
+                    headers: exchange.headers,
+                    body: exchange.body,
+                    at_ms,
+                });
+                self.compact_after(&request, response.status().as_u16());
+                response
+            }
+            None => return not_http(&exchange),
+        };
+        Answer::of(&response)
+    }
+
+    pub fn set_faults(&mut self, faults: Faults) {
+        self.tenant.set_faults(faults.clone());
+        self.journal.entries.push(Entry::Faults(faults));
+    }
+
+    pub fn faults(&self) -> &Faults {
+        self.tenant.faults()
+    }
+
+    /// Back to the freshly seeded tenant.
+    pub fn reset(&mut self) {
+        self.tenant.reset();
+        self.journal.entries.push(Entry::Reset);
+    }
+
+    /// The journal to save, unless it has grown past [`MAX_JOURNAL`] entries.
+    pub fn journal(&self) -> Option<String> {
+        if self.journal.entries.len() > MAX_JOURNAL {
+            return None;
+        }
+        serde_json::to_string(&self.journal).ok()
+    }
+
+    /// Entries recorded since the tenant was seeded (what a reload would replay).
+    pub fn journal_len(&self) -> usize {
+        self.journal.entries.len()
+    }
+
+    pub fn tenant(&self) -> &Sandbox {
+        &self.tenant
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.tenant.stats()
+    }
+
+    /// How many objects of each kind the tenant holds now, in the order a person would read them.
+    pub fn counts(&self) -> Vec<(String, usize)> {
+        let s = self.tenant.snapshot();
+        [
+            ("users", s.users.len()),
+            ("groups", s.groups.len()),
+            ("role assignments", s.role_assignments.len()),
+            ("catalogs", s.catalogs.len()),
+            ("access packages", s.access_packages.len()),
+            ("policies", s.policies.len()),
+            ("assignment requests", s.assignment_requests.len()),
+            ("assignments", s.assignments.len()),
+        ]
+        .into_iter()
+        .map(|(name, n)| (name.to_string(), n))
+        .collect()
+    }
+
+    /// Once a removal leaves nothing beyond the seed, the history so far no longer matters: the tenant
+    /// restarts from its seed (so its next ids are the ones a replay from the seed gives) and the journal
+    /// starts again (keeping only the fault settings), so it does not grow run after run. Checked after each
+    /// successful DELETE, so it holds however quickly runs follow.
+    fn compact_after(&mut self, request: &http::Request<String>, status: u16) {
+        let removed = request.method() == http::Method::DELETE && (200..300).contains(&status);
+        if !removed || !self.tenant.snapshot().beyond_seed().is_empty() {
+            return;
+        }
+        self.tenant.restart();
+        self.journal.entries.clear();
+        if *self.tenant.faults() != Faults::default() {
+            let faults = self.tenant.faults().clone();
+            self.journal.entries.push(Entry::Faults(faults));
+        }
+    }
+}
+
+/// The page is the tenant's signed-in administrator, with every scope the tutorials need.
+fn authorize(request: &mut http::Request<String>, tenant: &Sandbox, at_ms: u64) {
+    if let Ok(bearer) = HeaderValue::from_str(&format!("Bearer {}", tenant.admin_token(at_ms))) {
+        request.headers_mut().insert(AUTHORIZATION, bearer);
+    }
+}
+
+/// What Graph answers a request it cannot read at all.
+fn not_http(exchange: &Exchange) -> Answer {
+    let body = serde_json::json!({
+        "error": {
+            "code": "BadRequest",
+            "message": format!("{} {} is not a valid HTTP request.", exchange.method, exchange.uri),
+        }
+    });
+    Answer {
+        status: 400,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: body.to_string(),
+    }
+}
+
+fn replay(journal: &Journal) -> Sandbox {
+    let mut tenant = Sandbox::new(Config {
+        seed: journal.seed,
+        delivery_delay_ms: journal.delivery_delay_ms,
+        ..Config::default()
+    });
+    for entry in &journal.entries {
+        match entry {
+            Entry::Request {
+                method,
+                uri,
+                headers,
+                body,
+                at_ms,
+            } => {
+                let exchange = Exchange {
+                    method: method.clone(),
+                    uri: uri.clone(),
+                    headers: headers.clone(),
+                    body: body.clone(),
+                };
+                if let Some(mut request) = exchange.to_request() {
+                    authorize(&mut request, &tenant, *at_ms);
+                    tenant.handle(&request, *at_ms);
+                }
+            }
+            Entry::Faults(faults) => tenant.set_faults(faults.clone()),
+            Entry::Reset => tenant.reset(),
+        }
+    }
+    tenant
+}

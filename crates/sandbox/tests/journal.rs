@@ -1,0 +1,191 @@
+//! The tenant a page keeps as its journal: a reload rebuilds the same tenant, the journal starts again once
+//! a run has been cleaned up (so it does not grow run after run), and no token is ever written into it.
+
+use sandbox::journal::{Answer, Exchange, JournaledTenant};
+use sandbox::Faults;
+use serde_json::Value;
+
+const T0: u64 = 1_700_000_000_000;
+
+fn exchange(method: &str, uri: &str, body: &str) -> Exchange {
+    Exchange {
+        method: method.into(),
+        uri: uri.into(),
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: body.into(),
+    }
+}
+
+fn create_user(tenant: &mut JournaledTenant, nickname: &str, at_ms: u64) -> String {
+    let domain = tenant.tenant().default_domain().to_string();
+    let body = format!(
+        r#"{{"accountEnabled":true,"displayName":"{nickname}","mailNickname":"{nickname}",
+            "userPrincipalName":"{nickname}@{domain}","passwordProfile":{{"password":"Xy7!long-enough-pass"}}}}"#
+    );
+    let created = tenant.handle(
+        exchange("POST", "https://graph.microsoft.com/v1.0/users", &body),
+        at_ms,
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    id_of(&created)
+}
+
+fn delete_user(tenant: &mut JournaledTenant, id: &str, at_ms: u64) {
+    let uri = format!("https://graph.microsoft.com/v1.0/users/{id}");
+    let deleted = tenant.handle(exchange("DELETE", &uri, ""), at_ms);
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+}
+
+fn get_user(tenant: &mut JournaledTenant, id: &str, at_ms: u64) -> Answer {
+    let uri = format!("https://graph.microsoft.com/v1.0/users/{id}");
+    tenant.handle(exchange("GET", &uri, ""), at_ms)
+}
+
+fn id_of(answer: &Answer) -> String {
+    serde_json::from_str::<Value>(&answer.body).expect("json")["id"]
+        .as_str()
+        .expect("an id")
+        .to_string()
+}
+
+#[test]
+fn a_saved_journal_rebuilds_the_same_tenant() {
+    let mut tenant = JournaledTenant::open(None, 3, 0);
+    let id = create_user(&mut tenant, "kept", T0);
+    let saved = tenant.journal().expect("a journal to save");
+
+    let mut reloaded = JournaledTenant::open(Some(&saved), 99, 0);
+    assert_eq!(get_user(&mut reloaded, &id, T0 + 10).status, 200);
+    // Both make the same next id: the reloaded tenant kept the saved seed, not the one passed now.
+    assert_eq!(
+        create_user(&mut tenant, "next", T0 + 20),
+        create_user(&mut reloaded, "next", T0 + 20)
+    );
+}
+
+#[test]
+fn a_journal_that_cannot_be_read_gives_a_fresh_tenant() {
+    let mut tenant = JournaledTenant::open(Some("{not json"), 5, 0);
+    assert_eq!(tenant.journal_len(), 0);
+    let mut fresh = JournaledTenant::open(None, 5, 0);
+    assert_eq!(
+        create_user(&mut tenant, "a", T0),
+        create_user(&mut fresh, "a", T0)
+    );
+}
+
+#[test]
+fn the_journal_starts_again_when_the_tenant_is_back_to_its_seed() {
+    let mut tenant = JournaledTenant::open(None, 7, 0);
+    let id = create_user(&mut tenant, "journal-test", T0);
+    assert_eq!(
+        tenant.journal_len(),
+        1,
+        "a user beyond the seed keeps its history"
+    );
+    delete_user(&mut tenant, &id, T0 + 10);
+    assert_eq!(
+        tenant.journal_len(),
+        0,
+        "nothing beyond the seed: the journal starts again"
+    );
+}
+
+#[test]
+fn what_is_created_after_the_journal_starts_again_is_there_after_a_reload() {
+    // A run that creates and removes, then another run without a save in between.
+    let mut tenant = JournaledTenant::open(None, 11, 0);
+    let first = create_user(&mut tenant, "first-run", T0);
+    delete_user(&mut tenant, &first, T0 + 10);
+    let second = create_user(&mut tenant, "second-run", T0 + 20);
+
+    let saved = tenant.journal().expect("a journal");
+    let mut reloaded = JournaledTenant::open(Some(&saved), 0, 0);
+    let found = get_user(&mut reloaded, &second, T0 + 30);
+    assert_eq!(found.status, 200, "{}", found.body);
+}
+
+#[test]
+fn fault_settings_survive_the_journal_starting_again_and_a_reload() {
+    let mut tenant = JournaledTenant::open(None, 13, 0);
+    let faults = Faults {
+        replication_lag_ms: 1,
+        ..Faults::default()
+    };
+    tenant.set_faults(faults.clone());
+    let id = create_user(&mut tenant, "lagging", T0);
+    delete_user(&mut tenant, &id, T0 + 10);
+    assert_eq!(tenant.journal_len(), 1, "only the fault settings are left");
+
+    let reloaded = JournaledTenant::open(tenant.journal().as_deref(), 0, 0);
+    assert_eq!(reloaded.faults(), &faults);
+}
+
+#[test]
+fn a_reset_is_replayed() {
+    let mut tenant = JournaledTenant::open(None, 17, 0);
+    let id = create_user(&mut tenant, "gone", T0);
+    tenant.reset();
+    let mut reloaded = JournaledTenant::open(tenant.journal().as_deref(), 0, 0);
+    assert_eq!(get_user(&mut reloaded, &id, T0 + 10).status, 404);
+}
+
+#[test]
+fn no_token_is_written_into_the_journal() {
+    let mut tenant = JournaledTenant::open(None, 19, 0);
+    let mut with_token = exchange("GET", "https://graph.microsoft.com/v1.0/me", "");
+    with_token
+        .headers
+        .push(("authorization".into(), "Bearer secret-token-value".into()));
+    let request = with_token.to_request().expect("valid HTTP");
+    let answer = tenant.handle(Exchange::of(&request), T0);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let journal = tenant.journal().expect("a journal");
+    assert!(!journal.contains("secret-token-value"), "{journal}");
+    assert!(
+        !journal.to_ascii_lowercase().contains("bearer"),
+        "{journal}"
+    );
+}
+
+#[test]
+fn a_request_that_is_not_http_is_answered_400_and_not_recorded() {
+    let mut tenant = JournaledTenant::open(None, 23, 0);
+    let answer = tenant.handle(exchange("GET", "not a uri at all", ""), T0);
+    assert_eq!(answer.status, 400);
+    assert!(
+        answer.body.contains("not a valid HTTP request"),
+        "{}",
+        answer.body
+    );
+    assert_eq!(tenant.journal_len(), 0);
+}
+
+#[test]
+fn counts_name_every_kind_of_object() {
+    let mut tenant = JournaledTenant::open(None, 29, 0);
+    let before = tenant.counts();
+    create_user(&mut tenant, "counted", T0);
+    let after = tenant.counts();
+    let users = |counts: &[(String, usize)]| {
+        counts
+            .iter()
+            .find(|(name, _)| name == "users")
+            .map(|(_, n)| *n)
+    };
+    assert_eq!(users(&after), users(&before).map(|n| n + 1));
+    assert_eq!(after.len(), 8);
+}
+
+#[test]
+fn an_answer_goes_back_to_the_same_http_response() {
+    let mut tenant = JournaledTenant::open(None, 31, 0);
+    let answer = tenant.handle(
+        exchange("GET", "https://graph.microsoft.com/v1.0/organization", ""),
+        T0,
+    );
+    let response = answer.clone().into_response().expect("valid HTTP");
+    assert_eq!(response.status().as_u16(), answer.status);
+    assert_eq!(Answer::of(&response), answer);
+    assert!(response.headers().contains_key("content-type"));
+}
