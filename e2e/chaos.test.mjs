@@ -27,6 +27,8 @@ after(async () => {
 });
 
 async function sandboxCounts(page) {
+  // The tenant's module arrives after the first paint; its counts show once it is there.
+  await page.waitForSelector('.sandbox-counts li');
   return page.$$eval('.sandbox-counts li', (items) =>
     Object.fromEntries(items.map((li) => [li.dataset.collection, Number(li.querySelector('.count').textContent)])),
   );
@@ -34,7 +36,7 @@ async function sandboxCounts(page) {
 
 /// Parses "N requests answered: X throttled (429), Y unavailable (503), Z not yet replicated (404)."
 async function faultStats(page) {
-  const text = await page.textContent('#fault-stats');
+  const text = await page.textContent('#fault-stats', { timeout: 15_000 });
   const numbers = text.match(/\d+/g)?.map(Number) ?? [];
   assert.equal(numbers.length, 7, `fault stats read: ${text}`);
   const [requests, throttled, , unavailable, , lagged] = numbers;

@@ -42,6 +42,8 @@ async function waitForAllPassed(page) {
 }
 
 async function sandboxCounts(page) {
+  // The tenant's module arrives after the first paint; its counts show once it is there.
+  await page.waitForSelector('.sandbox-counts li');
   return page.$$eval('.sandbox-counts li', (items) => items.map((li) => li.textContent.trim()));
 }
 

@@ -25,6 +25,8 @@ after(async () => {
 });
 
 async function sandboxCounts(page) {
+  // The tenant's module arrives after the first paint; its counts show once it is there.
+  await page.waitForSelector('.sandbox-counts li');
   return page.$$eval('.sandbox-counts li', (items) =>
     Object.fromEntries(items.map((li) => [li.dataset.collection, Number(li.querySelector('.count').textContent)])),
   );

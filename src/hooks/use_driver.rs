@@ -43,54 +43,7 @@ pub fn use_driver(
         use_effect_with(state.rev, move |_| {
             // The state at mount is the fresh one (or what a restore is about to replace): nothing to save.
             let changed = std::mem::replace(&mut *mounted.borrow_mut(), true);
-            let dispatcher = state.dispatcher();
-            let generation = state.generation;
-            for action in state.take_actions() {
-                match action {
-                    Action::Send {
-                        request_id,
-                        request,
-                        ..
-                    } => {
-                        let reply = transport.send(request);
-                        let dispatcher = dispatcher.clone();
-                        wasm_bindgen_futures::spawn_local(async move {
-                            let reply = reply.await;
-                            if let Ok(response) = &reply {
-                                if response.body().len() > LARGE_BODY {
-                                    // Receiving a large body was one task; parsing it is the next. Between
-                                    // them the page can paint and answer input.
-                                    gloo_timers::future::TimeoutFuture::new(0).await;
-                                }
-                            }
-                            let event = match reply {
-                                Ok(response) => Event::Response {
-                                    request_id,
-                                    response,
-                                    now_ms: now_ms(),
-                                },
-                                Err(error) => Event::NetworkError {
-                                    request_id,
-                                    message: error.to_string(),
-                                    now_ms: now_ms(),
-                                },
-                            };
-                            dispatcher.dispatch(Msg::Reply { generation, event });
-                        });
-                    }
-                    Action::WakeAt(at_ms) => {
-                        let delay = at_ms.saturating_sub(now_ms()).min(u32::MAX as u64) as u32;
-                        let dispatcher = dispatcher.clone();
-                        *wake.borrow_mut() = Some(Timeout::new(delay, move || {
-                            dispatcher.dispatch(Msg::Reply {
-                                generation,
-                                event: Event::Tick { now_ms: now_ms() },
-                            });
-                        }));
-                    }
-                    _ => {}
-                }
-            }
+            pump(&state, &transport, &wake);
             if persist && changed {
                 *latest.borrow_mut() = Some(state.clone());
                 let latest = latest.clone();
@@ -114,6 +67,71 @@ pub fn use_driver(
         });
         move || drop(listener)
     });
+}
+
+/// Carries out what the runner has asked for and nobody has taken yet: sends its requests and sets its
+/// wake-up timer.
+///
+/// A reply is handed to the runner and the runner's next requests are sent in the same task, before the page
+/// renders the reply: the render (at the end of the task) then overlaps the next request instead of delaying
+/// it. The effect that follows each render pumps too, for what the reader's own actions and the wake-up
+/// timer asked for.
+fn pump(
+    state: &UseReducerHandle<Explorer>,
+    transport: &Rc<dyn Transport>,
+    wake: &Rc<RefCell<Option<Timeout>>>,
+) {
+    let generation = state.generation;
+    for action in state.take_actions() {
+        match action {
+            Action::Send {
+                request_id,
+                request,
+                ..
+            } => {
+                let reply = transport.send(request);
+                let (state, transport, wake) = (state.clone(), transport.clone(), wake.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let reply = reply.await;
+                    if let Ok(response) = &reply {
+                        if response.body().len() > LARGE_BODY {
+                            // Receiving a large body was one task; parsing it is the next. Between
+                            // them the page can paint and answer input.
+                            gloo_timers::future::TimeoutFuture::new(0).await;
+                        }
+                    }
+                    let event = match reply {
+                        Ok(response) => Event::Response {
+                            request_id,
+                            response,
+                            now_ms: now_ms(),
+                        },
+                        Err(error) => Event::NetworkError {
+                            request_id,
+                            message: error.to_string(),
+                            now_ms: now_ms(),
+                        },
+                    };
+                    // The dispatch updates the state at once; the render waits for the end of this task.
+                    state.dispatch(Msg::Reply { generation, event });
+                    pump(&state, &transport, &wake);
+                });
+            }
+            Action::WakeAt(at_ms) => {
+                let delay = at_ms.saturating_sub(now_ms()).min(u32::MAX as u64) as u32;
+                // What the tick asks for is sent by the effect after its render: pumping from inside the
+                // timer's own callback would replace (and drop) that timer while it runs.
+                let dispatcher = state.dispatcher();
+                *wake.borrow_mut() = Some(Timeout::new(delay, move || {
+                    dispatcher.dispatch(Msg::Reply {
+                        generation,
+                        event: Event::Tick { now_ms: now_ms() },
+                    });
+                }));
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Saves the run as it is now. The handle reads the reducer's current state, which a dispatch updates at

@@ -342,6 +342,8 @@ impl Transport for InPageSandbox {
         let sandbox = self.clone();
         let latency = self.latency_ms.get();
         let refused = refuse_foreign_host(request.uri());
+        // The latency runs from the moment of sending, whenever this future is first polled.
+        let latency = (latency > 0).then(|| gloo_timers::future::TimeoutFuture::new(latency));
         Box::pin(async move {
             refused?;
             let url = request.uri().to_string();
@@ -350,8 +352,8 @@ impl Transport for InPageSandbox {
                 detail,
             };
             sandbox.ready().await.map_err(failed)?;
-            if latency > 0 {
-                gloo_timers::future::TimeoutFuture::new(latency).await;
+            if let Some(latency) = latency {
+                latency.await;
             }
             sandbox.handle(&request).map_err(failed)
         })
