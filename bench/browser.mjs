@@ -334,11 +334,24 @@ say(`## 5. Memory across ${RUNS} runs`);
   const cdp = await context.newCDPSession(page);
   await page.goto(`${site.url}/?tutorial=access-package-v1&latency=0&delivery=0`);
   await page.waitForSelector('ol.steps:not([aria-busy]) > li.step');
+  // Every WebAssembly memory in the page: the app's and the sandbox tenant's module's.
+  const memories = async () => {
+    const proto = await cdp.send('Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype' });
+    const { objects } = await cdp.send('Runtime.queryObjects', { prototypeObjectId: proto.result.objectId });
+    const { result } = await cdp.send('Runtime.callFunctionOn', {
+      objectId: objects.objectId,
+      functionDeclaration: 'function () { return this.map((m) => m.buffer.byteLength); }',
+      returnByValue: true,
+    });
+    await cdp.send('Runtime.releaseObject', { objectId: objects.objectId });
+    return result.value;
+  };
   const measure = async () => {
     await cdp.send('HeapProfiler.collectGarbage');
     const heap = await cdp.send('Runtime.getHeapUsage');
-    const wasm = await page.evaluate(() => window.__bench.wasm?.memory?.buffer?.byteLength ?? 0);
-    return { js: heap.usedSize, wasm };
+    const app = await page.evaluate(() => window.__bench.wasm?.memory?.buffer?.byteLength ?? 0);
+    const all = (await memories()).reduce((a, b) => a + b, 0);
+    return { js: heap.usedSize, wasm: app, tenant: all - app };
   };
   const oneRun = async () => {
     await page.click('#run-all');
@@ -359,7 +372,8 @@ say(`## 5. Memory across ${RUNS} runs`);
   say('| | after 1 run | after ' + RUNS + ' runs | growth |');
   say('|---|---:|---:|---:|');
   say(`| JS heap | ${kb(first.js)} | ${kb(last.js)} | ${kb(last.js - first.js)} |`);
-  say(`| wasm memory | ${kb(first.wasm)} | ${kb(last.wasm)} | ${kb(last.wasm - first.wasm)} |`);
+  say(`| wasm memory, the app | ${kb(first.wasm)} | ${kb(last.wasm)} | ${kb(last.wasm - first.wasm)} |`);
+  say(`| wasm memory, the sandbox tenant's module | ${kb(first.tenant)} | ${kb(last.tenant)} | ${kb(last.tenant - first.tenant)} |`);
   say('Budget: no growth beyond noise.');
   await context.close();
 }
