@@ -74,6 +74,7 @@ test('a step run before the tenant has arrived waits for it, then passes', async
     await route.continue();
   });
   await page.waitForSelector('#sandbox-loading');
+  assert.ok(await page.isDisabled('#fault-429'), 'no faults to set before the tenant is there');
   await page.evaluate(() => localStorage.clear());
   await page.click('li.step >> nth=0 >> button.run-step');
   await page.waitForTimeout(500);
@@ -81,6 +82,7 @@ test('a step run before the tenant has arrived waits for it, then passes', async
   release();
   await page.waitForSelector('li.step[data-status="passed"]', { timeout: 15_000 });
   assert.equal(await page.$('#sandbox-loading'), null, 'the panel no longer says the tenant is starting');
+  assert.ok(await page.isEnabled('#fault-429'), 'its faults can be set once it is there');
   assert.deepEqual(errors, []);
   await context.close();
 });

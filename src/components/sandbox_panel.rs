@@ -32,6 +32,8 @@ pub fn SandboxPanel() -> Html {
     let faults = sandbox.faults();
     let stats = sandbox.stats();
     let failure = sandbox.failure();
+    // Until the tenant is here there is nothing to set faults on or reset.
+    let ready = sandbox.is_ready();
 
     let set_faults = {
         let sandbox = sandbox.clone();
@@ -96,7 +98,7 @@ pub fn SandboxPanel() -> Html {
                 <summary>{ "What it holds" }</summary>
                 { for listing }
             </details>
-            <fieldset class="faults">
+            <fieldset class="faults" disabled={!ready}>
                 <legend>{ "Faults" }</legend>
                 <label class="slider">
                     <span>{ format!("Latency: {} ms per request", sandbox.latency_ms.get()) }</span>
@@ -125,7 +127,7 @@ pub fn SandboxPanel() -> Html {
                     </p>
                 }
             </fieldset>
-            <button type="button" onclick={on_reset}>{ "Reset the sandbox" }</button>
+            <button type="button" onclick={on_reset} disabled={!ready}>{ "Reset the sandbox" }</button>
         </section>
     }
 }
