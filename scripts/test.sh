@@ -49,6 +49,8 @@ wasm_packages=(--workspace --exclude sandbox-server)
 run "format" cargo fmt --all --check
 run "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
 run "clippy (wasm32)" cargo clippy "${wasm_packages[@]}" --all-targets --target wasm32-unknown-unknown -- -D warnings
+# The app as the site builds it: without the linked tenant, which it loads as a module of its own instead.
+run "clippy (wasm32, site build)" cargo clippy -p graphwalk --no-default-features --target wasm32-unknown-unknown -- -D warnings
 run "native tests" cargo test --workspace
 # --nocapture lets the reliability tests' figures (bad input, injection) reach the log.
 run "browser tests (Chromium)" env -u GECKODRIVER CHROMEDRIVER="$(command -v chromedriver)" \
