@@ -1,24 +1,13 @@
 // The built site's Content-Security-Policy: the whole tutorial runs under it with no violation reported,
 // and script injected into the page (an inline <script>, an inline event handler) is blocked.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launchBrowser, openPage } from './support.mjs';
+import { servedSite, openPage } from './support.mjs';
 
-let site;
-let browser;
-
-before(async () => {
-  site = await serveStatic();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const served = servedSite();
 
 async function openWatched(url) {
-  const opened = await openPage(browser, 'about:blank');
+  const opened = await openPage(served.browser, 'about:blank');
   await opened.page.addInitScript(() => {
     window.__violations = [];
     document.addEventListener('securitypolicyviolation', (e) =>
@@ -32,7 +21,7 @@ async function openWatched(url) {
 test('both tutorials run and clean up under the CSP with no violation; injected script is blocked', async (t) => {
   let runs = 0;
   for (const tutorial of ['access-package-beta', 'access-package-v1']) {
-    const { page, context, errors } = await openWatched(`${site.url}/?tutorial=${tutorial}&latency=0&delivery=100`);
+    const { page, context, errors } = await openWatched(`${served.site.url}/?tutorial=${tutorial}&latency=0&delivery=100`);
     await page.waitForSelector('ol.steps:not([aria-busy]) > li.step');
     const policy = await page.$eval('meta[http-equiv="Content-Security-Policy"]', (m) => m.content);
     assert.match(policy, /script-src 'self'/);

@@ -1,24 +1,13 @@
 // Exporting a run: each format downloads as a file holding the run's requests, with the token a placeholder.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { serveStatic, launchBrowser, openPage } from './support.mjs';
+import { servedSite, openPage } from './support.mjs';
 
-let site;
-let browser;
-
-before(async () => {
-  site = await serveStatic();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const served = servedSite();
 
 test('each export format downloads the run with its captured ids and no token', async () => {
-  const { page, context, errors } = await openPage(browser, `${site.url}/?tutorial=access-package-v1&latency=0&delivery=100`, {
+  const { page, context, errors } = await openPage(served.browser, `${served.site.url}/?tutorial=access-package-v1&latency=0&delivery=100`, {
     acceptDownloads: true,
   });
   await page.waitForSelector('ol.steps:not([aria-busy]) > li.step');

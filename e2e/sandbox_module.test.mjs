@@ -1,28 +1,17 @@
 // The sandbox tenant is a module of its own (crates/page-sandbox): the page asks for it only after its first
 // card is painted, and not at all in live mode. A step run before it arrives waits for it; a module that
 // cannot be loaded is reported in the panel and on the step, and nothing is sent or lost.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launchBrowser } from './support.mjs';
+import { servedSite } from './support.mjs';
 
-let site;
-let browser;
+const served = servedSite();
 const MODULE = /\/page-sandbox-[0-9a-f]+(\.js|_bg\.wasm)$/;
-
-before(async () => {
-  site = await serveStatic();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
 
 // A page whose requests for the tenant's module go through `route` (if given), recording when the first
 // card entered the page and when the module was asked for.
 async function open(url, route) {
-  const context = await browser.newContext();
+  const context = await served.browser.newContext();
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (err) => errors.push(String(err)));
@@ -49,7 +38,7 @@ const moduleRequests = (page) =>
   );
 
 test('the tenant module is asked for only after the first card is in the page, and not in live mode', async () => {
-  const { page, context, errors } = await open(`${site.url}/?latency=0`);
+  const { page, context, errors } = await open(`${served.site.url}/?latency=0`);
   await page.waitForSelector('.sandbox-counts li', { timeout: 15_000 });
   const card = await page.evaluate(() => window.__seen.card);
   const asked = await moduleRequests(page);
@@ -59,7 +48,7 @@ test('the tenant module is asked for only after the first card is in the page, a
   assert.deepEqual(errors, []);
   await context.close();
 
-  const live = await open(`${site.url}/?mode=live`);
+  const live = await open(`${served.site.url}/?mode=live`);
   await live.page.waitForSelector('ol.steps:not([aria-busy]) > li.step');
   await live.page.waitForTimeout(1000);
   assert.deepEqual(await moduleRequests(live.page), [], 'live mode never loads the tenant');
@@ -69,7 +58,7 @@ test('the tenant module is asked for only after the first card is in the page, a
 test('a step run before the tenant has arrived waits for it, then passes', async () => {
   let release;
   const held = new Promise((resolve) => (release = resolve));
-  const { page, context, errors } = await open(`${site.url}/?tutorial=access-package-v1&latency=0`, async (route) => {
+  const { page, context, errors } = await open(`${served.site.url}/?tutorial=access-package-v1&latency=0`, async (route) => {
     await held;
     await route.continue();
   });
@@ -88,7 +77,7 @@ test('a step run before the tenant has arrived waits for it, then passes', async
 });
 
 test('a tenant module that cannot be loaded is reported in the panel and on the step; nothing is sent', async () => {
-  const { page, context } = await open(`${site.url}/?tutorial=access-package-v1&latency=0`, (route) =>
+  const { page, context } = await open(`${served.site.url}/?tutorial=access-package-v1&latency=0`, (route) =>
     route.fulfill({ status: 404, body: 'not here' }),
   );
   await page.evaluate(() => localStorage.clear());

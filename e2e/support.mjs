@@ -1,5 +1,6 @@
 // Shared pieces of the end-to-end tests: a static server for dist/, and Debian's Chromium driven by playwright-core.
 import { createServer } from 'node:http';
+import { before, after } from 'node:test';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +44,21 @@ export async function serveStatic(dir = dist, { headers = {} } = {}) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+// For a test file: serves `dir` and launches the browser before its tests, and closes both after them.
+// The returned object's `site` and `browser` are there once the tests run.
+export function servedSite(dir = dist) {
+  const served = { site: undefined, browser: undefined };
+  before(async () => {
+    served.site = await serveStatic(dir);
+    served.browser = await launchBrowser();
+  });
+  after(async () => {
+    await served.browser?.close();
+    await served.site?.close();
+  });
+  return served;
 }
 
 // Debian's Chromium; never a downloaded browser.
