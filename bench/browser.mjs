@@ -110,7 +110,7 @@ say('## 1. Initial transfer (sandbox mode)');
   const m = sizes(await readFile(msalFile));
   say(`MSAL.js, loaded only in live mode: ${kb(m.raw)} raw, ${kb(m.gzip)} gzip, ${kb(m.brotli)} brotli.`);
   say();
-  say('The sandbox tenant, a module of its own that the page loads after its first card is painted:');
+  say('The sandbox tenant, a module of its own that the page asks for in the frame that paints its first card:');
   say();
   await table(ours.filter((r) => later(r.url())));
   const when = await page.evaluate(() => ({

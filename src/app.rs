@@ -11,7 +11,7 @@ use crate::components::{
     tutorial_intro::TutorialIntro, variables_panel::VariablesPanel,
 };
 use crate::hooks::{use_driver, use_live};
-use crate::services::clock::{after_paint, AfterPaint};
+use crate::services::clock::{next_frame, AfterPaint};
 use crate::services::in_page_sandbox::InPageSandbox;
 use crate::services::live_state::{Live, Mode};
 use crate::services::live_transport::LiveTransport;
@@ -180,14 +180,15 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
 
-    // The tenant's module loads once the first cards are painted, and only when the sandbox is in use.
+    // The tenant's module is asked for in the frame that paints the first cards (the fetch costs that paint
+    // nothing), and only when the sandbox is in use.
     {
         let sandbox = sandbox.0.clone();
         let in_sandbox = *live.mode != Mode::Live;
         let pending = use_mut_ref(|| None::<AfterPaint>);
         use_effect_with(in_sandbox, move |in_sandbox| {
             if *in_sandbox && !sandbox.is_ready() {
-                *pending.borrow_mut() = Some(after_paint(move || {
+                *pending.borrow_mut() = Some(next_frame(move || {
                     wasm_bindgen_futures::spawn_local(async move {
                         // A failure is shown by the sandbox panel and by any step sent to the tenant.
                         let _ = sandbox.ready().await;
