@@ -91,3 +91,13 @@ test('a tenant module that cannot be loaded is reported in the panel and on the 
   assert.notEqual(await page.getAttribute('li.step >> nth=0', 'data-status'), 'passed');
   await context.close();
 });
+
+test('a tenant module that never arrives is given up after 30 s, with a message saying so', async () => {
+  const { page, context } = await open(`${served.site.url}/?tutorial=access-package-v1&latency=0`, () => {
+    // Never answered.
+  });
+  await page.waitForSelector('#sandbox-loading');
+  const failure = await page.waitForSelector('#sandbox-failure', { timeout: 45_000 });
+  assert.match(await failure.textContent(), /did not arrive within 30 s.*reload the page/);
+  await context.close();
+});
