@@ -52,14 +52,21 @@ impl Exchange {
 
     /// Back to an HTTP request; `None` if the method, address or a header is not valid HTTP.
     pub fn to_request(&self) -> Option<http::Request<String>> {
-        let mut builder = http::Request::builder()
-            .method(self.method.as_str())
-            .uri(self.uri.as_str());
-        for (name, value) in &self.headers {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
-        builder.body(self.body.clone()).ok()
+        http_request(&self.method, &self.uri, &self.headers, &self.body)
     }
+}
+
+fn http_request(
+    method: &str,
+    uri: &str,
+    headers: &[(String, String)],
+    body: &str,
+) -> Option<http::Request<String>> {
+    let mut builder = http::Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    builder.body(body.to_string()).ok()
 }
 
 impl Answer {
@@ -259,13 +266,7 @@ fn replay(journal: &Journal) -> Sandbox {
                 body,
                 at_ms,
             } => {
-                let exchange = Exchange {
-                    method: method.clone(),
-                    uri: uri.clone(),
-                    headers: headers.clone(),
-                    body: body.clone(),
-                };
-                if let Some(mut request) = exchange.to_request() {
+                if let Some(mut request) = http_request(method, uri, headers, body) {
                     authorize(&mut request, &tenant, *at_ms);
                     tenant.handle(&request, *at_ms);
                 }
