@@ -88,6 +88,9 @@ test('a tenant module that cannot be loaded is reported in the panel and on the 
   await page.waitForSelector('li.step >> nth=0 >> .error-box');
   const error = await page.textContent('li.step >> nth=0 >> .error-box');
   assert.match(error, /sandbox tenant could not be loaded/);
+  assert.match(error, /Nothing was sent/);
+  assert.match(error, /reload the page \(the run and the tenant are kept\)/, 'the hint fits sandbox mode');
+  assert.doesNotMatch(error, /CORS/, 'no advice about servers and origins for the tenant in the page');
   assert.notEqual(await page.getAttribute('li.step >> nth=0', 'data-status'), 'passed');
   await context.close();
 });

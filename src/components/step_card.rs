@@ -202,6 +202,8 @@ pub struct ErrorBoxProps {
 #[component]
 pub fn ErrorBox(props: &ErrorBoxProps) -> Html {
     let error = &props.error;
+    let in_sandbox = use_context::<Shared>()
+        .is_some_and(|shared| *shared.live.mode != crate::services::live_state::Mode::Live);
     let details = match error {
         StepError::Graph {
             status,
@@ -251,7 +253,7 @@ pub fn ErrorBox(props: &ErrorBoxProps) -> Html {
         <div class="error-box" role="alert">
             <p class="error-title"><strong>{ error_title(error) }</strong></p>
             { details }
-            <p class="hint">{ hint(error) }</p>
+            <p class="hint">{ hint(error, in_sandbox) }</p>
         </div>
     }
 }
@@ -274,8 +276,8 @@ fn error_title(error: &StepError) -> &'static str {
     }
 }
 
-/// What to do next, in plain words.
-pub fn hint(error: &StepError) -> String {
+/// What to do next, in plain words. `in_sandbox`: the request was for the tenant in this page.
+pub fn hint(error: &StepError, in_sandbox: bool) -> String {
     match error {
         StepError::Graph { status: 401, .. } => "The access token is missing or expired: sign in again, then run the step again.".into(),
         StepError::Graph { status: 403, .. } => "The token lacks a permission or the signed-in account lacks a role this request needs. Grant it (admin consent for the scopes listed on this card), sign in again and retry.".into(),
@@ -293,6 +295,7 @@ pub fn hint(error: &StepError) -> String {
         StepError::PollFailed { .. } => "The request reached a final failure state. Read the response for why, fix the cause, and run the step that made the request again.".into(),
         StepError::PollTimeout { .. } => "It is taking longer than usual. Run the step again to keep waiting.".into(),
         StepError::RetriesExhausted { .. } => "Graph kept asking to slow down, or kept failing. Wait a minute and run the step again.".into(),
+        StepError::Network { .. } if in_sandbox => "In sandbox mode nothing leaves this page. If the sandbox tenant could not be loaded, reload the page (the run and the tenant are kept); an address on another host needs live mode.".into(),
         StepError::Network { .. } => "Check your connection and the Graph base URL; a CORS error also looks like this.".into(),
         StepError::Interrupted { .. } => "The page was reloaded while this request was on its way. Run the step again; if it creates something, check the cleanup panel first.".into(),
         StepError::Stopped => "Run the step again when you are ready.".into(),

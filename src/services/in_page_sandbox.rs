@@ -346,16 +346,11 @@ impl Transport for InPageSandbox {
         let latency = (latency > 0).then(|| gloo_timers::future::TimeoutFuture::new(latency));
         Box::pin(async move {
             refused?;
-            let url = request.uri().to_string();
-            let failed = |detail: String| TransportError::Network {
-                url: url.clone(),
-                detail,
-            };
-            sandbox.ready().await.map_err(failed)?;
+            sandbox.ready().await.map_err(TransportError::Sandbox)?;
             if let Some(latency) = latency {
                 latency.await;
             }
-            sandbox.handle(&request).map_err(failed)
+            sandbox.handle(&request).map_err(TransportError::Sandbox)
         })
     }
 }

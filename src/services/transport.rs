@@ -19,6 +19,8 @@ pub enum TransportError {
     Network { url: String, detail: String },
     /// No token could be obtained for the request's scopes.
     Auth(String),
+    /// The sandbox tenant in this page could not take the request (its module did not load).
+    Sandbox(String),
 }
 
 impl fmt::Display for TransportError {
@@ -30,6 +32,7 @@ impl fmt::Display for TransportError {
                  allows this page's origin (CORS)."
             ),
             TransportError::Auth(detail) => write!(f, "Could not get an access token: {detail}"),
+            TransportError::Sandbox(detail) => write!(f, "Nothing was sent: {detail}."),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The in-page sandbox tenant as a WebAssembly module of its own.
 //!
-//! The tenant is a quarter of graphwalk's code, and a visitor needs none of it to see the tutorial, so the
+//! The tenant is about a sixth of graphwalk's wasm, and a visitor needs none of it to see the tutorial, so the
 //! app loads this module after its first paint instead of carrying it. Everything crosses the module
 //! boundary as text: requests, responses, fault settings and listings as JSON, the journal as the text to
 //! save. The app links this same type directly in its browser tests (its `linked-sandbox` feature).
