@@ -8,8 +8,8 @@ import { servedSite } from './support.mjs';
 const served = servedSite();
 const MODULE = /\/page-sandbox-[0-9a-f]+(\.js|_bg\.wasm)$/;
 
-// A page whose requests for the tenant's module go through `route` (if given), recording when the first
-// card entered the page and when the module was asked for.
+// A page whose requests for the tenant's module go through `route` (if given), recording when the app's first
+// card entered the page (not the first render the page carries as HTML, which is there before the app).
 async function open(url, route) {
   const context = await served.browser.newContext();
   const page = await context.newPage();
@@ -19,7 +19,7 @@ async function open(url, route) {
   await page.addInitScript(() => {
     window.__seen = {};
     new MutationObserver((_, observer) => {
-      if (document.querySelector('li.step')) {
+      if (document.querySelector('body > .app li.step')) {
         window.__seen.card = performance.now();
         observer.disconnect();
       }

@@ -21,7 +21,7 @@ after(async () => {
 
 test('the release build renders the app with no console errors', async () => {
   const { page, context, errors } = await openPage(browser, site.url + '/');
-  await page.waitForSelector('header.app-header h1');
+  await page.waitForSelector('body > .app header.app-header h1');
   assert.equal(await page.title(), 'graphwalk');
   assert.equal(await page.textContent('header.app-header h1'), 'graphwalk');
   assert.ok(await page.isVisible('main#tutorial'), 'the tutorial area is shown');
@@ -42,7 +42,7 @@ test('the shell fits a phone-width screen without sideways scrolling', async () 
   const { page, context, errors } = await openPage(browser, site.url + '/', {
     viewport: { width: 375, height: 740 },
   });
-  await page.waitForSelector('header.app-header h1');
+  await page.waitForSelector('body > .app header.app-header h1');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
   assert.deepEqual(errors, []);
@@ -52,7 +52,7 @@ test('the shell fits a phone-width screen without sideways scrolling', async () 
 test('dark color scheme changes the page background', async () => {
   const background = async (colorScheme) => {
     const { page, context } = await openPage(browser, site.url + '/', { colorScheme });
-    await page.waitForSelector('header.app-header h1');
+    await page.waitForSelector('body > .app header.app-header h1');
     const value = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     await context.close();
     return value;

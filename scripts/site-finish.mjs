@@ -1,10 +1,12 @@
-// Trunk post_build hook: puts MSAL.js (from node_modules) into the built site and fills in the
-// Content-Security-Policy of index.html with the hashes of the inline scripts Trunk wrote.
+// Trunk post_build hook: puts MSAL.js (from node_modules) into the built site, fills in the
+// Content-Security-Policy of index.html with the hashes of the inline scripts Trunk wrote, and, in a release
+// build, puts the app's first render into index.html as HTML.
 //
 // Runs on the staging directory, after Trunk has written the final index.html and before it becomes dist/.
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { captureFirstRender, NoBrowser } from './first-render.mjs';
 
 const staging = process.env.TRUNK_STAGING_DIR;
 const source = process.env.TRUNK_SOURCE_DIR ?? process.cwd();
@@ -70,3 +72,28 @@ if (!placeholder.test(html) || !connect.test(html)) {
 html = html.replace(placeholder, hashes.join(' ')).replace(connect, `${extra ? ` ${extra}` : ''}${devSockets}`.trim());
 await writeFile(indexPath, html);
 console.log(`site-finish: MSAL.js copied, sandbox module named ${sandboxName}, ${hashes.length} inline script hash(es) in the Content-Security-Policy`);
+
+// The app's first render, captured from the finished site in headless Chromium, goes where index.html marks
+// it. The page shows it, inert, until the app starts (see index.html). Only release builds carry it: under
+// `trunk serve` it would cost a browser start on every rebuild. GRAPHWALK_FIRST_RENDER=0 leaves it out.
+const marker = '<!-- graphwalk:first-render -->';
+if (process.env.TRUNK_PROFILE === 'release' && process.env.GRAPHWALK_FIRST_RENDER !== '0') {
+  if (!html.includes(marker)) {
+    console.error(`site-finish: index.html has no ${marker} to put the first render at.`);
+    process.exit(1);
+  }
+  try {
+    const first = await captureFirstRender(staging, publicUrl);
+    html = html.replace(marker, `<div id="first-render" inert>${first}</div>`);
+    await writeFile(indexPath, html);
+    console.log(`site-finish: the app's first render is in index.html (${(first.length / 1024).toFixed(1)} KB)`);
+  } catch (error) {
+    if (!(error instanceof NoBrowser)) {
+      console.error(`site-finish: could not capture the app's first render: ${error.message}`);
+      console.error('What to do: run the built site (make serve) and look at the browser console, or build with GRAPHWALK_FIRST_RENDER=0.');
+      process.exit(1);
+    }
+    // The site works without it: the page shows its loading line until the app starts.
+    console.warn(`site-finish: ${error.message}, so the site is built without its first render as HTML; run make setup (or set CHROMIUM) to include it.`);
+  }
+}

@@ -12,9 +12,13 @@ pub use services::params::Params;
 
 /// Mounts the app into the document body.
 pub fn start() {
-    // The page's loading line has done its job once the app is about to render.
-    if let Some(boot) = gloo_utils::document().get_element_by_id("boot") {
-        boot.remove();
+    // The page's loading line, and the first render a release build carries as HTML, have done their job once
+    // the app is about to render. Yew renders in a microtask of this same task, so no frame is painted between.
+    let document = gloo_utils::document();
+    for id in ["boot", "first-render"] {
+        if let Some(element) = document.get_element_by_id(id) {
+            element.remove();
+        }
     }
     yew::Renderer::<App>::new().render();
 }
