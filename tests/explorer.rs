@@ -272,3 +272,45 @@ async fn the_first_cards_come_in_the_first_render_and_the_rest_right_after() {
         "every step of the tutorial has its card"
     );
 }
+
+#[wasm_bindgen_test]
+async fn the_sandbox_panel_follows_the_tenant_with_its_listing_open() {
+    let root = mount_app("?tutorial=access-package-beta", false).await;
+    let count = |root: &web_sys::Element, what: &str| -> u64 {
+        text(&get(
+            root,
+            &format!(".sandbox-counts li[data-collection=\"{what}\"] .count"),
+        ))
+        .parse()
+        .expect("a count")
+    };
+    let requests = |root: &web_sys::Element| -> u64 {
+        text(&get(root, "#fault-stats"))
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("the panel counts requests")
+    };
+    let users = count(&root, "users");
+    let answered = requests(&root);
+    click(&get(&root, ".sandbox-state summary")).await;
+    wait_for("the listing to be built", RUN_TIMEOUT, || {
+        find(&root, ".sandbox-state .json-view").is_some()
+    })
+    .await;
+    let listed = text(&get(&root, ".sandbox-state"));
+    for n in [1, 2] {
+        click(&get(&card(&root, n), "button.run-step")).await;
+        wait_for("the step to pass", RUN_TIMEOUT, || {
+            status_of(&root, n) == "passed"
+        })
+        .await;
+    }
+    yew::scheduler::flush().await;
+    assert_eq!(count(&root, "users"), users + 1, "the new user is counted");
+    assert_eq!(requests(&root), answered + 2, "both requests are counted");
+    wait_for("the open listing to change", RUN_TIMEOUT, || {
+        text(&get(&root, ".sandbox-state")) != listed
+    })
+    .await;
+}

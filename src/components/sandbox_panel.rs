@@ -12,25 +12,30 @@ use crate::app::Shared;
 pub fn SandboxPanel() -> Html {
     let shared = use_context::<Shared>().expect("SandboxPanel is inside the app");
     let sandbox = shared.sandbox.0.clone();
-    // Re-read the tenant whenever the run changes (every request goes through it).
-    let rev = shared.explorer.rev;
     let refresh = use_state(|| 0u32);
-    let counts = {
+    // The tenant is read again only when it has changed: each read crosses into its module as JSON, and the
+    // panel renders on every change to the run.
+    let changes = sandbox.changes();
+    let read = {
         let sandbox = sandbox.clone();
-        use_memo((rev, *refresh, shared.sandbox_settled), move |_| {
-            sandbox.counts()
+        use_memo(changes, move |_| {
+            (sandbox.counts(), sandbox.faults(), sandbox.stats())
         })
     };
+    let (counts, faults, stats) = &*read;
     // The full listing is only built while its section is open: serializing the tenant on every change
     // would slow every step down.
     let open = use_state(|| false);
     let on_toggle = super::track_details_open(&open);
-    let listing = (*open)
-        .then(|| sandbox.listing())
-        .flatten()
-        .map(|body| html! { <JsonView body={std::sync::Arc::<str>::from(body)} /> });
-    let faults = sandbox.faults();
-    let stats = sandbox.stats();
+    let listing = {
+        let sandbox = sandbox.clone();
+        use_memo((changes, *open), move |(_, open)| {
+            open.then(|| sandbox.listing())
+                .flatten()
+                .map(std::sync::Arc::<str>::from)
+        })
+    };
+    let listing = (*listing).clone().map(|body| html! { <JsonView {body} /> });
     let failure = sandbox.failure();
     // Until the tenant is here there is nothing to set faults on or reset.
     let ready = sandbox.is_ready();
@@ -85,7 +90,7 @@ pub fn SandboxPanel() -> Html {
             <p class="hint">{ "An emulated tenant running in this page. Nothing leaves your browser." }</p>
             if let Some(why) = failure {
                 <p class="error-box" role="alert" id="sandbox-failure">{ format!("The sandbox tenant is not available: {why}.") }</p>
-            } else if let Some(counts) = &*counts {
+            } else if let Some(counts) = counts {
                 <ul class="sandbox-counts">
                     { for counts.iter().map(|(name, n)| html! {
                         <li data-collection={name.clone()}><span class="count">{ n }</span>{ format!(" {name}") }</li>

@@ -97,6 +97,8 @@ struct Inner {
     wanted_faults: RefCell<FaultParams>,
     /// Told once the tenant is ready (or has failed to load), so the page can show it.
     on_ready: RefCell<Option<Rc<dyn Fn()>>>,
+    /// Bumped whenever what the tenant holds, its faults or its counts may have changed.
+    changes: Cell<u64>,
 }
 
 #[derive(Clone)]
@@ -123,6 +125,7 @@ impl InPageSandbox {
                 delivery_ms: delivery_ms.unwrap_or(DEFAULT_DELIVERY_MS),
                 wanted_faults: RefCell::new(FaultParams::default()),
                 on_ready: RefCell::new(None),
+                changes: Cell::new(0),
             }),
             latency_ms: Rc::new(Cell::new(latency_ms)),
         };
@@ -142,6 +145,16 @@ impl InPageSandbox {
     /// Whether both handles are the same tenant.
     pub fn same(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// A number that changes whenever the tenant may have: what it holds, its faults, its counts, or whether
+    /// it is here. The page reads the tenant again only when it has moved.
+    pub fn changes(&self) -> u64 {
+        self.inner.changes.get()
+    }
+
+    fn changed(&self) {
+        self.inner.changes.set(self.inner.changes.get() + 1);
     }
 
     /// Whether the tenant is here to answer at once.
@@ -188,6 +201,7 @@ impl InPageSandbox {
                 )),
             };
             *self.inner.start.borrow_mut() = settled;
+            self.changed();
             self.apply_wanted_faults();
             let notify = self.inner.on_ready.borrow().clone();
             if let Some(notify) = notify {
@@ -238,6 +252,7 @@ impl InPageSandbox {
     pub fn set_faults(&self, faults: Faults) {
         if let Ok(text) = serde_json::to_string(&faults) {
             self.with(|t| each!(t, t => t.set_faults(&text)));
+            self.changed();
         }
     }
 
@@ -263,6 +278,7 @@ impl InPageSandbox {
     /// Back to the freshly seeded tenant.
     pub fn reset(&self) {
         self.with(|t| each!(t, t => t.reset()));
+        self.changed();
     }
 
     /// Saves the journal, once the tenant is here (until then the saved one still describes it).
@@ -304,6 +320,7 @@ impl InPageSandbox {
         let answer = self
             .with(|t| each!(t, t => t.handle(&text, at_ms)))
             .ok_or("the sandbox tenant is not ready")?;
+        self.changed();
         serde_json::from_str::<Answer>(&answer)
             .ok()
             .and_then(Answer::into_response)
