@@ -4,7 +4,9 @@
 //! saved and the other not.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 
 use gloo_timers::callback::Timeout;
 use walkthrough::{Action, Event};
@@ -12,7 +14,7 @@ use yew::prelude::*;
 
 use crate::services::clock::now_ms;
 use crate::services::storage;
-use crate::services::transport::Transport;
+use crate::services::transport::{Transport, TransportError};
 use crate::state::{Explorer, Msg};
 
 /// How long to wait after the last change before saving; a page hide saves at once.
@@ -74,63 +76,101 @@ pub fn use_driver(
 ///
 /// A reply is handed to the runner and the runner's next requests are sent in the same task, before the page
 /// renders the reply: the render (at the end of the task) then overlaps the next request instead of delaying
-/// it. The effect that follows each render pumps too, for what the reader's own actions and the wake-up
-/// timer asked for.
+/// it. A reply that is there at once (the in-page tenant with no latency) is handed over in this same loop,
+/// so the whole chain of requests it sets off is done before the page renders, once, what it came to; no
+/// frame could have shown the states in between. The effect that follows each render pumps too, for what the
+/// reader's own actions asked for.
 fn pump(
     state: &UseReducerHandle<Explorer>,
     transport: &Rc<dyn Transport>,
     wake: &Rc<RefCell<Option<Timeout>>>,
 ) {
-    let generation = state.generation;
-    for action in state.take_actions() {
-        match action {
-            Action::Send {
-                request_id,
-                request,
-                ..
-            } => {
-                let reply = transport.send(request);
-                let (state, transport, wake) = (state.clone(), transport.clone(), wake.clone());
-                wasm_bindgen_futures::spawn_local(async move {
-                    let reply = reply.await;
-                    if let Ok(response) = &reply {
-                        if response.body().len() > LARGE_BODY {
-                            // Receiving a large body was one task; parsing it is the next. Between
-                            // them the page can paint and answer input.
-                            gloo_timers::future::TimeoutFuture::new(0).await;
+    let mut at_once = VecDeque::new();
+    loop {
+        let generation = state.generation;
+        for action in state.take_actions() {
+            match action {
+                Action::Send {
+                    request_id,
+                    request,
+                    ..
+                } => {
+                    let mut reply = transport.send(request);
+                    match reply.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+                        Poll::Ready(reply) if !is_large(&reply) => {
+                            at_once.push_back((generation, reply_event(request_id, reply)))
+                        }
+                        polled => {
+                            let (state, transport, wake) =
+                                (state.clone(), transport.clone(), wake.clone());
+                            wasm_bindgen_futures::spawn_local(async move {
+                                let reply = match polled {
+                                    Poll::Ready(reply) => reply,
+                                    Poll::Pending => reply.await,
+                                };
+                                if is_large(&reply) {
+                                    // Receiving a large body was one task; parsing it is the next. Between
+                                    // them the page can paint and answer input.
+                                    gloo_timers::future::TimeoutFuture::new(0).await;
+                                }
+                                // The dispatch updates the state at once; the render waits for the end of
+                                // this task.
+                                let event = reply_event(request_id, reply);
+                                state.dispatch(Msg::Reply { generation, event });
+                                pump(&state, &transport, &wake);
+                            });
                         }
                     }
-                    let event = match reply {
-                        Ok(response) => Event::Response {
-                            request_id,
-                            response,
-                            now_ms: now_ms(),
-                        },
-                        Err(error) => Event::NetworkError {
-                            request_id,
-                            message: error.to_string(),
-                            now_ms: now_ms(),
-                        },
-                    };
-                    // The dispatch updates the state at once; the render waits for the end of this task.
-                    state.dispatch(Msg::Reply { generation, event });
-                    pump(&state, &transport, &wake);
-                });
+                }
+                Action::WakeAt(at_ms) => {
+                    let delay = at_ms.saturating_sub(now_ms()).min(u32::MAX as u64) as u32;
+                    let (state, transport) = (state.clone(), transport.clone());
+                    // The timer's own slot: weak, so a pending timer does not keep itself alive.
+                    let slot = Rc::downgrade(wake);
+                    *wake.borrow_mut() = Some(Timeout::new(delay, move || {
+                        // What the tick asks for is sent from a task queued before the dispatch, so it runs
+                        // before the render the dispatch asks for, and after this callback has returned:
+                        // the pump replaces (and drops) this timer, which it must not do while it runs.
+                        let dispatcher = state.dispatcher();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            if let Some(wake) = slot.upgrade() {
+                                pump(&state, &transport, &wake);
+                            }
+                        });
+                        dispatcher.dispatch(Msg::Reply {
+                            generation,
+                            event: Event::Tick { now_ms: now_ms() },
+                        });
+                    }));
+                }
+                _ => {}
             }
-            Action::WakeAt(at_ms) => {
-                let delay = at_ms.saturating_sub(now_ms()).min(u32::MAX as u64) as u32;
-                // What the tick asks for is sent by the effect after its render: pumping from inside the
-                // timer's own callback would replace (and drop) that timer while it runs.
-                let dispatcher = state.dispatcher();
-                *wake.borrow_mut() = Some(Timeout::new(delay, move || {
-                    dispatcher.dispatch(Msg::Reply {
-                        generation,
-                        event: Event::Tick { now_ms: now_ms() },
-                    });
-                }));
-            }
-            _ => {}
         }
+        let Some((generation, event)) = at_once.pop_front() else {
+            break;
+        };
+        state.dispatch(Msg::Reply { generation, event });
+    }
+}
+
+fn is_large(reply: &Result<http::Response<String>, TransportError>) -> bool {
+    reply
+        .as_ref()
+        .is_ok_and(|response| response.body().len() > LARGE_BODY)
+}
+
+fn reply_event(request_id: u64, reply: Result<http::Response<String>, TransportError>) -> Event {
+    match reply {
+        Ok(response) => Event::Response {
+            request_id,
+            response,
+            now_ms: now_ms(),
+        },
+        Err(error) => Event::NetworkError {
+            request_id,
+            message: error.to_string(),
+            now_ms: now_ms(),
+        },
     }
 }
 
