@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { captureFirstRender, NoBrowser } from './first-render.mjs';
 
 const staging = process.env.TRUNK_STAGING_DIR;
 const source = process.env.TRUNK_SOURCE_DIR ?? process.cwd();
@@ -82,6 +81,11 @@ if (process.env.TRUNK_PROFILE === 'release' && process.env.GRAPHWALK_FIRST_RENDE
     console.error(`site-finish: index.html has no ${marker} to put the first render at.`);
     process.exit(1);
   }
+  // Loaded only here: it needs playwright-core, which a debug build does not.
+  const { captureFirstRender, NoBrowser } = await import('./first-render.mjs').catch((e) => {
+    console.error(`site-finish: cannot load the first-render capture (${e.code ?? e.message}). Run \`npm ci\` (make setup) first.`);
+    process.exit(1);
+  });
   try {
     const first = await captureFirstRender(staging, publicUrl);
     html = html.replace(marker, `<div id="first-render" inert>${first}</div>`);
