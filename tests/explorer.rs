@@ -314,3 +314,46 @@ async fn the_sandbox_panel_follows_the_tenant_with_its_listing_open() {
     })
     .await;
 }
+
+/// The driver's wake-up timer (polling waits on it): never early, whether it is one timer or two, and
+/// dropping it cancels whichever timer is pending.
+#[wasm_bindgen_test]
+async fn a_wake_up_comes_at_its_time_and_dropping_it_cancels_it() {
+    use graphwalk::services::clock::{now_ms, wake_at};
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    for delay in [0, 20, 300] {
+        let fired_at = Rc::new(Cell::new(None::<u64>));
+        let at = now_ms() + delay;
+        let _wake = wake_at(at, {
+            let fired_at = fired_at.clone();
+            move || fired_at.set(Some(now_ms()))
+        });
+        wait_for(
+            &format!("the wake-up {delay} ms away"),
+            Duration::from_secs(5),
+            || fired_at.get().is_some(),
+        )
+        .await;
+        let fired = fired_at.get().unwrap();
+        assert!(fired >= at, "{delay} ms: fired {} ms early", at - fired);
+    }
+
+    // Dropped while its first timer runs, and while its second one does: 6.4 s away, the first timer ends
+    // 200 ms ahead, so dropping it 100 ms before its time leaves 100 ms of slack either side.
+    for drop_after in [50, 6_300] {
+        let fired = Rc::new(Cell::new(false));
+        let wake = wake_at(now_ms() + 6_400, {
+            let fired = fired.clone();
+            move || fired.set(true)
+        });
+        sleep(drop_after).await;
+        drop(wake);
+        sleep(400).await;
+        assert!(
+            !fired.get(),
+            "dropped after {drop_after} ms, it still fired"
+        );
+    }
+}

@@ -12,7 +12,7 @@ use gloo_timers::callback::Timeout;
 use walkthrough::{Action, Event};
 use yew::prelude::*;
 
-use crate::services::clock::now_ms;
+use crate::services::clock::{now_ms, wake_at, Wake};
 use crate::services::storage;
 use crate::services::transport::{Transport, TransportError};
 use crate::state::{Explorer, Msg};
@@ -30,7 +30,7 @@ pub fn use_driver(
     persist: bool,
     then_save: Callback<()>,
 ) {
-    let wake = use_mut_ref(|| None::<Timeout>);
+    let wake = use_mut_ref(|| None::<Wake>);
     let save = use_mut_ref(|| None::<Timeout>);
     let latest = use_mut_ref(|| None::<UseReducerHandle<Explorer>>);
     let mounted = use_mut_ref(|| false);
@@ -83,7 +83,7 @@ pub fn use_driver(
 fn pump(
     state: &UseReducerHandle<Explorer>,
     transport: &Rc<dyn Transport>,
-    wake: &Rc<RefCell<Option<Timeout>>>,
+    wake: &Rc<RefCell<Option<Wake>>>,
 ) {
     let mut at_once = VecDeque::new();
     loop {
@@ -123,11 +123,10 @@ fn pump(
                     }
                 }
                 Action::WakeAt(at_ms) => {
-                    let delay = at_ms.saturating_sub(now_ms()).min(u32::MAX as u64) as u32;
                     let (state, transport) = (state.clone(), transport.clone());
                     // The timer's own slot: weak, so a pending timer does not keep itself alive.
                     let slot = Rc::downgrade(wake);
-                    *wake.borrow_mut() = Some(Timeout::new(delay, move || {
+                    *wake.borrow_mut() = Some(wake_at(at_ms, move || {
                         // What the tick asks for is sent from a task queued before the dispatch, so it runs
                         // before the render the dispatch asks for, and after this callback has returned:
                         // the pump replaces (and drops) this timer, which it must not do while it runs.
