@@ -124,14 +124,15 @@ pub fn App(props: &AppProps) -> Html {
         params.mode.clone(),
         query,
         props.persist,
-        explorer.run.tutorial().scopes.clone(),
+        explorer.run().tutorial().scopes.clone(),
     );
     let transport: Rc<dyn Transport> = if *live.mode == Mode::Live {
         let explorer = explorer.clone();
+        let scopes = explorer.run().tutorial().scopes.clone();
         Rc::new(LiveTransport {
             session: live.session.0.clone(),
             graph_base_url: live.settings().graph_base_url,
-            scopes: explorer.run.tutorial().scopes.clone(),
+            scopes,
             on_notice: Callback::from(move |notice| explorer.dispatch(Msg::Notify(notice))),
         })
     } else {

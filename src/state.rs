@@ -3,7 +3,7 @@
 //! The reducer only feeds events to the runner. What the runner asks for (send a request, wake me later)
 //! is queued in `outbox` and carried out by the driver hook after the render.
 
-use std::cell::RefCell;
+use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 
 use walkthrough::{Action, Event, Run, RunOptions, Step, StepError, StepRecord, Tutorial};
@@ -55,7 +55,9 @@ pub struct Refusal {
 
 #[derive(Clone)]
 pub struct Explorer {
-    pub run: Run,
+    /// The run, shared by every version of this state and changed in place: a change costs what the runner
+    /// does, not a copy of the whole run. Each version differs in `rev`, and in `records` where a step changed.
+    run: Rc<RefCell<Run>>,
     /// The tutorial's steps, shared with the cards.
     pub steps: Vec<Ptr<Step>>,
     /// Each step's record, replaced only when it changed, so unchanged cards are not rendered again.
@@ -95,7 +97,7 @@ pub enum Msg {
 impl Explorer {
     pub fn new(run: Run) -> Self {
         let mut explorer = Explorer {
-            run,
+            run: Rc::new(RefCell::new(run)),
             steps: Vec::new(),
             records: Vec::new(),
             rev: 0,
@@ -108,9 +110,15 @@ impl Explorer {
         explorer
     }
 
+    /// The run as it is now. Hold it only to read: a dispatch changes it, and panics while it is held.
+    pub fn run(&self) -> Ref<'_, Run> {
+        self.run.borrow()
+    }
+
     fn share_tutorial(&mut self) {
         self.steps = self
             .run
+            .borrow()
             .tutorial()
             .steps
             .iter()
@@ -121,10 +129,11 @@ impl Explorer {
     }
 
     fn share_records(&mut self) {
-        let count = self.run.tutorial().steps.len();
+        let run = self.run.borrow();
+        let count = run.tutorial().steps.len();
         self.records.truncate(count);
         for index in 0..count {
-            let record = self.run.step_record(index);
+            let record = run.step_record(index);
             match self.records.get(index) {
                 Some(shared) if **shared == *record => {}
                 Some(_) => self.records[index] = Ptr(Rc::new(record.clone())),
@@ -146,7 +155,7 @@ impl Explorer {
         if is_user_action {
             self.refusal = None;
         }
-        let actions = self.run.handle(event);
+        let actions = self.run.borrow_mut().handle(event);
         for action in &actions {
             match action {
                 Action::Refused { step, error } => {
@@ -192,7 +201,7 @@ impl Reducible for Explorer {
                 next.feed(event)
             }
             Msg::Load(tutorial, options) => {
-                next.run = Run::new(*tutorial, options);
+                next.run = Rc::new(RefCell::new(Run::new(*tutorial, options)));
                 next.refusal = None;
                 next.notice = None;
                 // Whatever the old run still had in flight belongs to it, not to this one.
@@ -200,7 +209,7 @@ impl Reducible for Explorer {
                 next.outbox = Rc::default();
             }
             Msg::Restore(run) => {
-                next.run = *run;
+                next.run = Rc::new(RefCell::new(*run));
                 next.generation += 1;
                 next.outbox = Rc::default();
                 next.feed(Event::Resume {
@@ -210,7 +219,7 @@ impl Reducible for Explorer {
             Msg::Notify(notice) => next.notice = Some(notice),
             Msg::DismissNotice => next.notice = None,
         }
-        if next.run.tutorial().id != self.run.tutorial().id || next.generation != self.generation {
+        if !Rc::ptr_eq(&next.run, &self.run) || next.generation != self.generation {
             next.share_tutorial();
         } else {
             next.share_records();

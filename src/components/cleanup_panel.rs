@@ -11,9 +11,10 @@ use crate::state::Msg;
 pub fn CleanupPanel() -> Html {
     let shared = use_context::<Shared>().expect("CleanupPanel is inside the app");
     let explorer = shared.explorer.clone();
-    let ledger = explorer.run.ledger();
+    let run = explorer.run();
+    let ledger = run.ledger();
     let left = ledger.left().len();
-    let busy = super::is_busy(&explorer.run);
+    let busy = super::is_busy(&run);
     let on_cleanup = {
         let explorer = explorer.clone();
         Callback::from(move |_: MouseEvent| {

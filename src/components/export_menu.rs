@@ -30,14 +30,14 @@ pub fn ExportMenu() -> Html {
     let (key, _, format, extension) = FORMATS[(*chosen).min(FORMATS.len() - 1)];
     let render = {
         let explorer = shared.explorer.clone();
-        move || export(&explorer.run, format)
+        move || export(&*explorer.run(), format)
     };
 
     let on_download = {
         let explorer = shared.explorer.clone();
         let render = render.clone();
         Callback::from(move |_: MouseEvent| {
-            let name = format!("{}.{extension}", explorer.run.tutorial().id);
+            let name = format!("{}.{extension}", explorer.run().tutorial().id);
             if let Err(error) = download::save_text(&name, &render()) {
                 explorer.dispatch(Msg::Notify(Notice {
                     text: error,

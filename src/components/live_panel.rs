@@ -35,7 +35,7 @@ pub fn LivePanel() -> Html {
     let live = shared.live.clone();
     let state = live.state.clone();
     let settings = live.settings();
-    let scopes = shared.explorer.run.tutorial().scopes.clone();
+    let scopes = shared.explorer.run().tutorial().scopes.clone();
     let token_input = use_node_ref();
     let fields = [
         use_node_ref(),

@@ -81,8 +81,8 @@ pub fn StepList() -> Html {
     let titles = Ptr(use_memo(explorer.steps.clone(), |steps| {
         steps.iter().map(|s| s.title.clone()).collect::<Vec<_>>()
     }));
-    let run = &explorer.run;
-    let busy = super::is_busy(run);
+    let run = explorer.run();
+    let busy = super::is_busy(&run);
     let shown = if *all_shown {
         explorer.steps.len()
     } else {

@@ -17,8 +17,8 @@ use crate::state::{Msg, Notice, Tone};
 pub fn Toolbar() -> Html {
     let shared = use_context::<Shared>().expect("Toolbar is inside the app");
     let explorer = shared.explorer.clone();
-    let run = &explorer.run;
-    let busy = is_busy(run);
+    let run = explorer.run();
+    let busy = is_busy(&run);
     let (passed, total) = run.progress();
     let current_id = run.tutorial().id.clone();
     let url_input = use_node_ref();
@@ -26,7 +26,7 @@ pub fn Toolbar() -> Html {
     let load = {
         let explorer = explorer.clone();
         Callback::from(move |tutorial: Tutorial| {
-            let left = explorer.run.ledger().left().len();
+            let left = explorer.run().ledger().left().len();
             if left > 0 {
                 let question = format!(
                     "This run still has {left} object(s) in the tenant that only its cleanup knows about. \
@@ -156,7 +156,7 @@ pub fn Toolbar() -> Html {
             if wanted == *live.mode {
                 return;
             }
-            let left = explorer.run.ledger().left().len();
+            let left = explorer.run().ledger().left().len();
             if left > 0 {
                 let question = format!(
                     "This run still has {left} object(s) that only its cleanup knows about. Switch modes anyway \
@@ -181,7 +181,7 @@ pub fn Toolbar() -> Html {
                 }
             }
             // A run's ids belong to the tenant that made them: start afresh in the other mode.
-            let tutorial = explorer.run.tutorial().clone();
+            let tutorial = explorer.run().tutorial().clone();
             explorer.dispatch(Msg::Load(Box::new(tutorial), fresh_options()));
             live.set_mode(wanted);
         })

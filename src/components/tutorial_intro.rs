@@ -12,7 +12,7 @@ use crate::state::Msg;
 pub fn TutorialIntro() -> Html {
     let shared = use_context::<Shared>().expect("TutorialIntro is inside the app");
     let explorer = shared.explorer.clone();
-    let run = &explorer.run;
+    let run = explorer.run();
     let tutorial = run.tutorial();
     let started = run.progress().0 > 0 || !run.ledger().entries.is_empty();
 

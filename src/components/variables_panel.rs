@@ -14,7 +14,7 @@ use crate::state::Msg;
 pub fn VariablesPanel() -> Html {
     let shared = use_context::<Shared>().expect("VariablesPanel is inside the app");
     let explorer = shared.explorer.clone();
-    let run = &explorer.run;
+    let run = explorer.run();
     let titles: Vec<String> = run
         .tutorial()
         .steps

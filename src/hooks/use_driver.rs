@@ -179,7 +179,7 @@ fn reply_event(request_id: u64, reply: Result<http::Response<String>, TransportE
 fn flush(latest: &Rc<RefCell<Option<UseReducerHandle<Explorer>>>>) {
     let current = latest.borrow().clone();
     if let Some(state) = current {
-        if let Err(error) = storage::save_run(&state.run, now_ms()) {
+        if let Err(error) = storage::save_run(&state.run(), now_ms()) {
             gloo_console_warn(&format!("graphwalk could not save the run: {error}"));
         }
     }

@@ -14,7 +14,8 @@ const LOOK_EVERY_MS: u32 = 25;
 pub fn use_focus_step(step: Option<String>, explorer: &ExplorerHandle) {
     let explorer = explorer.clone();
     use_effect_with(step, move |step| {
-        let tutorial = explorer.run.tutorial();
+        let run = explorer.run();
+        let tutorial = run.tutorial();
         let index = step.as_deref().and_then(|wanted| {
             tutorial
                 .steps
