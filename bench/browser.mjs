@@ -214,17 +214,28 @@ say(`## 2. Cold loads (${LOADS})`);
   const bare = await coldLoads('?latency=300');
   const slowCarried = await coldLoads('', 10);
   const slowBare = await coldLoads('?latency=300', 10);
+  // The embedded layout, at the address embed.js makes for the README's example placeholder.
+  const embedded = `?embed=1&origin=${encodeURIComponent('https://docs.example.com')}&tutorial=access-package-v1&step=3&mode=sandbox`;
+  const embedCarried = await coldLoads(embedded);
+  const embedBare = await coldLoads(`${embedded}&latency=300`);
+  const embedSlowCarried = await coldLoads(embedded, 10);
+  const embedSlowBare = await coldLoads(`${embedded}&latency=300`, 10);
   say('| | carried render: first card painted | app accepts a click | without it: first card painted | app accepts a click |');
   say('|---|---:|---:|---:|---:|');
   for (const [name, withIt, without] of [
     ['loopback', here, bare],
     ['10 Mbit/s, 40 ms', slowCarried, slowBare],
+    ['embedded (v1.0 tutorial, step 3), loopback', embedCarried, embedBare],
+    ['embedded, 10 Mbit/s, 40 ms', embedSlowCarried, embedSlowBare],
   ]) {
     say(
       `| ${name} | ${ms(median(withIt.painted))} | ${ms(median(withIt.ready))} | ${ms(median(without.painted))} | ${ms(median(without.ready))} |`,
     );
   }
   say('(medians; "without it" is the same build at a URL that hides the carried render)');
+  say(
+    `The embedded page, at the address embed.js makes for the README's example, showed its carried render in ${embedCarried.shown + embedSlowCarried.shown} of ${2 * LOADS} loads.`,
+  );
 }
 
 // 3. Run all in the page's sandbox, against the critical-path bound and one request at a time.

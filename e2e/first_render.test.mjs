@@ -35,7 +35,10 @@ async function carried(page) {
 
 test('index.html carries the first cards, painted and inert before the wasm has loaded', async () => {
   const index = await readFile(join(dist, 'index.html'), 'utf8');
-  assert.match(index, /<div id="first-render" inert>/, 'the release build put the first render in');
+  assert.match(index, /<div id="first-render" inert data-first-render="page: page:access-package-beta">/, 'the release build put the first render in');
+  for (const keys of ['page:access-package-v1', 'embed: embed:access-package-beta', 'embed:access-package-v1']) {
+    assert.ok(index.includes(`<template data-first-render="${keys}">`), `and a template for ${keys}`);
+  }
 
   const { page, context, errors } = await open(`${served.site.url}/`);
   await page.waitForSelector('#first-render li.step');
@@ -49,6 +52,7 @@ test('index.html carries the first cards, painted and inert before the wasm has 
   assert.ok(await page.isVisible('#first-render .app-header h1'), 'the header is there too');
   assert.equal(await page.getAttribute('#first-render', 'inert'), '', 'its buttons cannot be used before the app');
   assert.ok(await page.isVisible('#boot'), 'the loading line still says the app is on its way');
+  assert.equal(await page.$$eval('template', (t) => t.length), 0, 'the templates of the other first renders are gone');
   // Inert: its controls take no focus (and no clicks) until the app's own are there.
   const focused = await page.evaluate(() => {
     const button = document.querySelector('#first-render li.step button.run-step');
@@ -156,8 +160,13 @@ test("the carried first card and header look the same as the app's", async () =>
 
 // Loads `url` with the app held back, reads the carried render, then lets the app start and returns both
 // first renders (the run tag made the same) and whether the carried one was shown.
-async function bothRenders(url) {
-  const { page, context, errors, release } = await open(url, { before: (page) => page.addInitScript(recordFirstRender) });
+async function bothRenders(url, before) {
+  const { page, context, errors, release } = await open(url, {
+    before: async (page) => {
+      if (before) await before(page);
+      await page.addInitScript(recordFirstRender);
+    },
+  });
   await page.waitForSelector('#first-render li.step', { state: 'attached' });
   const shown = await page.isVisible('#first-render');
   const html = await carried(page);
@@ -166,27 +175,46 @@ async function bothRenders(url) {
   const own = await (await page.waitForFunction(() => window.__firstRender)).jsonValue();
   const tag = await runTag(page, 'body > .app');
   await context.close();
-  return { shown, carried: html.replaceAll(carriedTag, tag), own, errors };
+  return { shown, carried: html.replaceAll(carriedTag, tag), own, tag, errors };
 }
 
-test('it is shown only where the app renders the same first', async () => {
-  // Parameters that leave the first render as it is.
-  for (const query of ['?step=3', '?seed=7', '?throttle=0.2&unavailable=10&lag=400', '?delivery=100']) {
-    const renders = await bothRenders(`${served.site.url}/${query}`);
-    assert.ok(renders.shown, `shown for ${query}`);
-    assert.equal(renders.carried, renders.own, `the same first render for ${query}`);
-    assert.deepEqual(renders.errors, []);
-  }
-  // What makes the app render something else first: it is not shown, and the loading line is.
+test('it is shown only where the app renders the same first: each tutorial, in the page and embedded', async () => {
   const saved = (key, value) => (page) => page.addInitScript(([k, v]) => localStorage.setItem(k, v), [key, value]);
-  const cases = [
-    ['?embed=1'],
+  // Parameters that leave the first render as it is, and those that pick one of the carried ones: the other
+  // tutorial, the embedded layout (as embed.js opens it, with the README's example), an explicit sandbox mode.
+  const embedded = `?embed=1&origin=${encodeURIComponent('https://docs.example.com')}&tutorial=access-package-v1&step=3&mode=sandbox`;
+  const shown = [
+    ['?step=3'],
+    ['?seed=7'],
+    ['?throttle=0.2&unavailable=10&lag=400'],
+    ['?delivery=100'],
+    ['?tutorial=access-package-beta'],
     ['?tutorial=access-package-v1'],
+    ['?embed=1'],
+    ['?embed=1&tutorial=access-package-beta'],
+    [embedded],
+    ['?mode=sandbox', saved('graphwalk.mode', 'live')],
+  ];
+  const owns = new Set();
+  for (const [query, before] of shown) {
+    const renders = await bothRenders(`${served.site.url}/${query}`, before);
+    const what = `${query}${before ? ' (with live mode saved)' : ''}`;
+    assert.ok(renders.shown, `shown for ${what}`);
+    assert.equal(renders.carried, renders.own, `the same first render for ${what}`);
+    assert.deepEqual(renders.errors, []);
+    owns.add(renders.own.replaceAll(renders.tag, 'TAG'));
+  }
+  assert.equal(owns.size, 4, 'four different first renders among them: each tutorial, in the page and embedded');
+  // What makes the app render something else first: it is not shown, and the loading line is.
+  const cases = [
     ['?mode=live'],
+    ['?embed=1&mode=live'],
     ['?src=tutorial.md'],
     ['?latency=0'],
+    ['?tutorial=no-such-tutorial'],
     ['', saved('graphwalk.mode', 'live')],
     ['', saved('graphwalk.run', '{}')],
+    ['?embed=1', saved('graphwalk.run', '{}')],
   ];
   for (const [query, before] of cases) {
     const { page, context } = await open(`${served.site.url}/${query}`, { before });

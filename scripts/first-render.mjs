@@ -31,8 +31,14 @@ export function recordFirstRender() {
 }
 
 // `dir`: the built site (its index.html already final); `base`: the public URL it was built for.
-// Resolves with the outer HTML of the app's root element.
-export async function captureFirstRender(dir, base = '/') {
+// Resolves with the outer HTML of the app's root element for each layout the page can open in: the full page
+// and the embedded layout, for each built-in tutorial.
+//
+// `first` is the page with no parameters: `{ html, keys }`, where `keys` name the addresses that render the
+// same: `page:` (no tutorial named) and `page:<default tutorial>`. `variants` are the others, each
+// `{ keys, html }`: `page:<tutorial>`, and `embed:<tutorial>` (with `embed:` for the default tutorial). The
+// page's inline script works out the key of its own address (see index.html).
+export async function captureFirstRenders(dir, base = '/') {
   try {
     await access(chromiumPath);
   } catch {
@@ -40,22 +46,45 @@ export async function captureFirstRender(dir, base = '/') {
   }
   const site = await serveStatic(dir, { base });
   const browser = await launchBrowser();
+  const root = `${site.url}${base.replace(/\/?$/, '/')}`;
   try {
-    const page = await (await browser.newContext()).newPage();
+    const first = await capture(browser, root);
+    const [fallback] = first.tutorials;
+    const variants = [];
+    for (const tutorial of first.tutorials) {
+      const query = `tutorial=${encodeURIComponent(tutorial)}`;
+      if (tutorial !== fallback) variants.push({ keys: [`page:${tutorial}`], html: (await capture(browser, `${root}?${query}`)).html });
+      const keys = tutorial === fallback ? ['embed:', `embed:${tutorial}`] : [`embed:${tutorial}`];
+      variants.push({ keys, html: (await capture(browser, `${root}?embed=1&${query}`)).html });
+    }
+    return { first: { html: first.html, keys: ['page:', `page:${fallback}`] }, variants };
+  } finally {
+    await browser.close();
+    await site.close();
+  }
+}
+
+// The app's first render at `url`, in a fresh context, and the built-in tutorials' ids (the default first).
+async function capture(browser, url) {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (error) => errors.push(String(error)));
     // The tenant's module is not part of the first render: it is asked for in the frame after it.
     await page.route(/\/page-sandbox-[0-9a-f]+\.js$/, () => {});
     await page.addInitScript(recordFirstRender);
-    await page.goto(`${site.url}${base.replace(/\/?$/, '/')}`);
+    await page.goto(url);
     const html = await page
       .waitForFunction(() => window.__firstRender, null, { timeout: 30_000 })
       .then((handle) => handle.jsonValue())
       .catch(() => null);
-    if (!html) throw new Error(`the app did not render within 30 s${errors.length ? `: ${errors.join('; ')}` : ''}`);
-    return html;
+    if (!html) throw new Error(`the app did not render ${url} within 30 s${errors.length ? `: ${errors.join('; ')}` : ''}`);
+    const tutorials = await page.$$eval('#tutorial-picker option', (options) =>
+      options.sort((a, b) => b.selected - a.selected).map((o) => o.value),
+    );
+    return { html, tutorials };
   } finally {
-    await browser.close();
-    await site.close();
+    await context.close();
   }
 }

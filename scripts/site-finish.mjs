@@ -1,6 +1,6 @@
 // Trunk post_build hook: puts MSAL.js (from node_modules) into the built site, fills in the
 // Content-Security-Policy of index.html with the hashes of the inline scripts Trunk wrote, and, in a release
-// build, puts the app's first render into index.html as HTML.
+// build, puts the app's first renders into index.html as HTML.
 //
 // Runs on the staging directory, after Trunk has written the final index.html and before it becomes dist/.
 import { createHash } from 'node:crypto';
@@ -72,8 +72,9 @@ html = html.replace(placeholder, hashes.join(' ')).replace(connect, `${extra ? `
 await writeFile(indexPath, html);
 console.log(`site-finish: MSAL.js copied, sandbox module named ${sandboxName}, ${hashes.length} inline script hash(es) in the Content-Security-Policy`);
 
-// The app's first render, captured from the finished site in headless Chromium, goes where index.html marks
-// it. The page shows it, inert, until the app starts (see index.html). Only release builds carry it: under
+// The app's first renders, captured from the finished site in headless Chromium, go where index.html marks:
+// the default page's in #first-render, the other tutorials' and the embedded layout's in templates. The page
+// shows the one for its address, inert, until the app starts (see index.html). Only release builds carry them: under
 // `trunk serve` it would cost a browser start on every rebuild. GRAPHWALK_FIRST_RENDER=0 leaves it out.
 const marker = '<!-- graphwalk:first-render -->';
 if (process.env.TRUNK_PROFILE === 'release' && process.env.GRAPHWALK_FIRST_RENDER !== '0') {
@@ -82,15 +83,21 @@ if (process.env.TRUNK_PROFILE === 'release' && process.env.GRAPHWALK_FIRST_RENDE
     process.exit(1);
   }
   // Loaded only here: it needs playwright-core, which a debug build does not.
-  const { captureFirstRender, NoBrowser } = await import('./first-render.mjs').catch((e) => {
+  const { captureFirstRenders, NoBrowser } = await import('./first-render.mjs').catch((e) => {
     console.error(`site-finish: cannot load the first-render capture (${e.code ?? e.message}). Run \`npm ci\` (make setup) first.`);
     process.exit(1);
   });
   try {
-    const first = await captureFirstRender(staging, publicUrl);
-    html = html.replace(marker, `<div id="first-render" inert>${first}</div>`);
+    const { first, variants } = await captureFirstRenders(staging, publicUrl);
+    const keys = (list) => list.join(' ').replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
+    const carried = [
+      `<div id="first-render" inert data-first-render="${keys(first.keys)}">${first.html}</div>`,
+      ...variants.map((v) => `<template data-first-render="${keys(v.keys)}">${v.html}</template>`),
+    ].join('\n');
+    html = html.replace(marker, carried);
     await writeFile(indexPath, html);
-    console.log(`site-finish: the app's first render is in index.html (${(first.length / 1024).toFixed(1)} KB)`);
+    const kb = (text) => `${(text.length / 1024).toFixed(1)} KB`;
+    console.log(`site-finish: the app's first render is in index.html (${kb(first.html)}), and ${variants.length} more in templates (${kb(variants.map((v) => v.html).join(''))})`);
   } catch (error) {
     if (!(error instanceof NoBrowser)) {
       console.error(`site-finish: could not capture the app's first render: ${error.message}`);
