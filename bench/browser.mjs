@@ -4,7 +4,8 @@
 //   node bench/browser.mjs            (run through `make bench`, which builds the site first)
 //   BENCH_LOADS=20 BENCH_RUNS=20 ...  (more samples)
 import { execFileSync } from 'node:child_process';
-import { readFile, writeFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { serveStatic, launchBrowser, root, dist } from '../e2e/support.mjs';
@@ -91,6 +92,55 @@ async function newPage() {
 say('# graphwalk benchmark');
 say();
 say(`Measured ${new Date().toISOString()} on ${process.platform}, headless Chromium, site served on 127.0.0.1.`);
+say();
+
+// 0. This machine, without graphwalk: what the browser alone takes to paint a page, and how much slower the
+// first work after an idle spell runs. The first-paint and run-overhead figures below sit on top of these.
+say('## 0. This machine, for reference');
+{
+  const dir = await mkdtemp(join(tmpdir(), 'graphwalk-bench-'));
+  await writeFile(join(dir, 'index.html'), '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>baseline</title></head><body><h1>Baseline</h1><p>A page with two lines of text.</p></body></html>');
+  const baseline = await serveStatic(dir);
+  const fcp = [];
+  for (let i = 0; i < LOADS; i++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${baseline.url}/`);
+    fcp.push(await page.evaluate(() => new Promise((resolve) => {
+      new PerformanceObserver((list) => resolve(list.getEntries()[0].startTime)).observe({ type: 'paint', buffered: true });
+    })));
+    await context.close();
+  }
+  await baseline.close();
+  await rm(dir, { recursive: true });
+  say(`A two-line page's first contentful paint: median ${ms(median(fcp))} (min ${ms(Math.min(...fcp))}, max ${ms(Math.max(...fcp))}), ${LOADS} cold loads.`);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const idle = await page.evaluate(async () => {
+    const buffer = new Uint32Array(1 << 21);
+    const touch = () => {
+      const start = performance.now();
+      for (let i = 0; i < buffer.length; i += 16) buffer[i] += i;
+      return performance.now() - start;
+    };
+    for (let i = 0; i < 50; i++) touch();
+    const after = async (ms) => {
+      const times = [];
+      for (let i = 0; i < 5; i++) {
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        times.push(touch());
+      }
+      return times.sort((a, b) => a - b)[2];
+    };
+    return { warm: await after(0), short: await after(500), long: await after(2000) };
+  });
+  await context.close();
+  say(
+    `Touching 8 MB from JavaScript, one write per cache line, median of 5: ${idle.warm.toFixed(2)} ms straight after other work, ` +
+      `${idle.short.toFixed(2)} ms after 500 ms idle, ${idle.long.toFixed(2)} ms after 2 s idle. ` +
+      'A run with no latency has three idle spells (two polls, then the delivery): each wake-up starts cold.',
+  );
+}
 say();
 say('## 1. Initial transfer (sandbox mode)');
 {

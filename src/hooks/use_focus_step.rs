@@ -14,16 +14,20 @@ const LOOK_EVERY_MS: u32 = 25;
 pub fn use_focus_step(step: Option<String>, explorer: &ExplorerHandle) {
     let explorer = explorer.clone();
     use_effect_with(step, move |step| {
-        let run = explorer.run();
-        let tutorial = run.tutorial();
-        let index = step.as_deref().and_then(|wanted| {
-            tutorial
-                .steps
-                .iter()
-                .position(|s| s.id == wanted)
-                .or_else(|| wanted.parse::<usize>().ok().and_then(|n| n.checked_sub(1)))
-        });
-        if let Some(index) = index.filter(|i| *i < tutorial.steps.len()) {
+        // The run is read, and let go, before focusing: a focus can set off handlers that change it.
+        let index = {
+            let run = explorer.run();
+            let steps = &run.tutorial().steps;
+            step.as_deref()
+                .and_then(|wanted| {
+                    steps
+                        .iter()
+                        .position(|s| s.id == wanted)
+                        .or_else(|| wanted.parse::<usize>().ok().and_then(|n| n.checked_sub(1)))
+                })
+                .filter(|i| *i < steps.len())
+        };
+        if let Some(index) = index {
             focus_when_shown(index, FIND_FOR_MS / LOOK_EVERY_MS);
         }
     });
