@@ -106,9 +106,8 @@ say('## 0. This machine, for reference');
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${baseline.url}/`);
-    fcp.push(await page.evaluate(() => new Promise((resolve) => {
-      new PerformanceObserver((list) => resolve(list.getEntries()[0].startTime)).observe({ type: 'paint', buffered: true });
-    })));
+    await page.waitForFunction(() => performance.getEntriesByName('first-contentful-paint').length > 0);
+    fcp.push(await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0].startTime));
     await context.close();
   }
   await baseline.close();

@@ -50,6 +50,7 @@ export async function captureFirstRenders(dir, base = '/') {
   try {
     const first = await capture(browser, root);
     const [fallback] = first.tutorials;
+    if (!fallback) throw new Error(`found no tutorials in the page's #tutorial-picker at ${root}`);
     const variants = [];
     for (const tutorial of first.tutorials) {
       const query = `tutorial=${encodeURIComponent(tutorial)}`;

@@ -1,5 +1,5 @@
 //! The explorer in a real browser: step cards, the variables panel, body validation, stale marking,
-//! persistence, and a whole run with cleanup against the in-page sandbox.
+//! persistence, a whole run with cleanup against the in-page sandbox, and the driver's wake-up timer.
 #![cfg(target_arch = "wasm32")]
 
 mod common;

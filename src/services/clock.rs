@@ -27,8 +27,8 @@ const SHORT_TIMER_MS: u64 = 32;
 pub fn wake_at(at_ms: u64, f: impl FnOnce() + 'static) -> Wake {
     let delay = at_ms.saturating_sub(now_ms());
     let second = Rc::new(RefCell::new(None::<Timeout>));
-    let first = first_timer(delay);
-    if first == delay {
+    let first_ms = first_timer(delay);
+    if first_ms == delay {
         return Wake {
             _first: Timeout::new(millis(delay), f),
             _second: second,
@@ -37,7 +37,7 @@ pub fn wake_at(at_ms: u64, f: impl FnOnce() + 'static) -> Wake {
     // The second timer has a slot of its own: the first timer's callback must not replace (and so drop)
     // the timer that is running it.
     let slot = Rc::downgrade(&second);
-    let first = Timeout::new(millis(first), move || {
+    let first = Timeout::new(millis(first_ms), move || {
         if let Some(slot) = slot.upgrade() {
             let rest = at_ms.saturating_sub(now_ms());
             *slot.borrow_mut() = Some(Timeout::new(millis(rest), f));
