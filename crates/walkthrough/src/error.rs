@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::event::SendFailure;
 use crate::expect::ExpectationResult;
 
 /// Why a step or a cleanup request failed.
@@ -42,8 +43,10 @@ pub enum StepError {
         attempts: u32,
         last_status: Option<u16>,
     },
-    /// The transport failed (offline, CORS, DNS, ...).
+    /// The transport failed (offline, CORS, DNS, ...), and retries ran out.
     Network { message: String },
+    /// The request was not sent, for a reason retrying cannot mend: a sign-in, consent, the sandbox, the host.
+    NotSent { failure: SendFailure },
     /// The page went away while this request was in flight; it may or may not have been applied.
     Interrupted { method: String },
     /// The run was stopped before this step finished.
@@ -110,6 +113,7 @@ impl std::fmt::Display for StepError {
                 None => write!(f, "still failing after {attempts} attempts"),
             },
             StepError::Network { message } => write!(f, "network error: {message}"),
+            StepError::NotSent { failure } => write!(f, "{failure}"),
             StepError::Interrupted { method } => write!(
                 f,
                 "the page closed while this {method} was in flight; it may have been applied: check, then run again"

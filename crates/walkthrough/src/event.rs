@@ -48,10 +48,11 @@ pub enum Event {
         response: http::Response<String>,
         now_ms: u64,
     },
-    /// The transport could not complete an earlier `Action::Send`.
-    NetworkError {
+    /// The driver could not get a response to an earlier `Action::Send`. Only `SendFailure::Network` is
+    /// retried; the others end the step (or cleanup entry) with `StepError::NotSent`.
+    SendFailed {
         request_id: u64,
-        message: String,
+        failure: SendFailure,
         now_ms: u64,
     },
     /// The time asked for by `Action::WakeAt` has come.
@@ -70,6 +71,47 @@ pub enum Event {
     Resume { now_ms: u64 },
     /// Forget the run's progress and variables (the ledger is kept so cleanup still works).
     Reset,
+}
+
+/// Why a request got no HTTP response. A Graph error status (401, 403, …) is a response, not a failure.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SendFailure {
+    /// The server could not be reached, or the browser hid its answer (offline, DNS, CORS). Retried when
+    /// the method is idempotent.
+    Network { message: String },
+    /// No token could be had without the user: nobody is signed in, or the session has run out.
+    NeedsSignIn { message: String },
+    /// The identity provider wants the user or an administrator to consent to the step's permissions.
+    NeedsConsent {
+        scopes: Vec<String>,
+        message: String,
+    },
+    /// The in-page sandbox tenant is not there (its module did not load).
+    SandboxUnavailable { message: String },
+    /// The request's address is not under the Graph base URL the token is for: nothing was sent.
+    HostNotAllowed { url: String, allowed: String },
+}
+
+impl std::fmt::Display for SendFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SendFailure::Network { message } => write!(f, "no response: {message}"),
+            SendFailure::NeedsSignIn { message } => write!(f, "not sent, sign-in needed: {message}"),
+            SendFailure::NeedsConsent { scopes, message } if scopes.is_empty() => {
+                write!(f, "not sent, consent needed: {message}")
+            }
+            SendFailure::NeedsConsent { scopes, message } => {
+                write!(f, "not sent, consent needed for {}: {message}", scopes.join(", "))
+            }
+            SendFailure::SandboxUnavailable { message } => {
+                write!(f, "not sent, the sandbox tenant is unavailable: {message}")
+            }
+            SendFailure::HostNotAllowed { url, allowed } => write!(
+                f,
+                "not sent: {url} is not under the Graph base URL ({allowed}), and the token goes nowhere else"
+            ),
+        }
+    }
 }
 
 /// Replacement parts for a step's request; `None` keeps the current part.

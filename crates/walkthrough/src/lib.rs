@@ -40,6 +40,6 @@ pub use model::{
 pub use retry::RetryPolicy;
 pub use runner::{
     Action, Attempt, AttemptKind, Event, Missing, RenderedRequest, RenderedSegment, RequestEdit,
-    Run, RunOptions, SentRequest, StepRecord, StepStatus,
+    Run, RunOptions, SendFailure, SentRequest, StepRecord, StepStatus,
 };
 pub use template::{Segment, Template};

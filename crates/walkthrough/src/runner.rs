@@ -13,7 +13,7 @@ use crate::request::to_received;
 use crate::retry::{Exec, Rng};
 use crate::template::{Segment, Template};
 
-pub use crate::event::{Action, Event, RequestEdit, RunOptions};
+pub use crate::event::{Action, Event, RequestEdit, RunOptions, SendFailure};
 pub use crate::record::{
     Attempt, AttemptKind, Missing, RenderedRequest, RenderedSegment, SentRequest, StepRecord,
     StepStatus,
@@ -165,14 +165,14 @@ impl Run {
                     }
                 }
             }
-            Event::NetworkError {
+            Event::SendFailed {
                 request_id,
-                message,
+                failure,
                 now_ms,
             } => {
                 self.now_ms = self.now_ms.max(now_ms);
                 if let Some(flight) = self.in_flight.remove(&request_id) {
-                    self.on_network_error(flight, message, &mut out);
+                    self.on_send_failed(flight, failure, &mut out);
                 }
             }
             Event::Tick { now_ms } => {

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::capture::{capture_text, evaluate, ReceivedResponse, VarSource, VarValue};
 use crate::error::StepError;
-use crate::event::Action;
+use crate::event::{Action, SendFailure};
 use crate::expect::{check, ExpectationResult};
 use crate::format::{request_vars, step_inputs};
 use crate::ledger::{CleanupStatus, LedgerEntry};
@@ -435,12 +435,35 @@ impl Run {
         out.push(Action::StepFinished { step: s, passed });
     }
 
-    pub(crate) fn on_network_error(
+    pub(crate) fn on_send_failed(
         &mut self,
         flight: InFlight,
-        message: String,
+        failure: SendFailure,
         out: &mut Vec<Action>,
     ) {
+        // Only a network failure may mend itself; a sign-in, consent or a host rule needs the user.
+        let message = match failure {
+            SendFailure::Network { message } => message,
+            failure => {
+                let error = StepError::NotSent { failure };
+                match flight.cleanup {
+                    None => {
+                        let s = flight.step;
+                        if let Some(a) = self.steps[s].record.attempts.last_mut() {
+                            a.note = error.to_string();
+                        }
+                        self.finish_step(s, Err(error), out);
+                    }
+                    Some(e) => {
+                        if let Some(entry) = self.ledger.entries.get_mut(e) {
+                            entry.exec = None;
+                            entry.status = CleanupStatus::Failed(error);
+                        }
+                    }
+                }
+                return;
+            }
+        };
         // Cleanup stops steps from retrying, but its own requests keep going.
         let halted = match flight.cleanup {
             Some(_) => self.stopped,

@@ -6,7 +6,7 @@ use common::fake::Fake;
 use common::Driver;
 use walkthrough::{
     builtin_tutorials, parse_tutorial, AttemptKind, CleanupStatus, Event, RequestEdit, Run,
-    RunOptions, StepError, StepStatus, Tutorial, VarSource,
+    RunOptions, SendFailure, StepError, StepStatus, Tutorial, VarSource,
 };
 
 fn beta() -> Tutorial {
@@ -449,9 +449,11 @@ fn network_errors_retry_reads_but_not_writes() {
             _ => None,
         })
         .unwrap();
-    let actions = run.handle(Event::NetworkError {
+    let actions = run.handle(Event::SendFailed {
         request_id: id,
-        message: "offline".into(),
+        failure: SendFailure::Network {
+            message: "offline".into(),
+        },
         now_ms: 5,
     });
     assert!(
@@ -479,15 +481,57 @@ fn network_errors_retry_reads_but_not_writes() {
             _ => None,
         })
         .unwrap();
-    run.handle(Event::NetworkError {
+    run.handle(Event::SendFailed {
         request_id: id,
-        message: "connection reset".into(),
+        failure: SendFailure::Network {
+            message: "connection reset".into(),
+        },
         now_ms: d.now_ms,
     });
     assert!(matches!(
         run.step_status(admin),
         StepStatus::Failed(StepError::Network { .. })
     ));
+}
+
+#[test]
+fn a_request_that_needs_the_user_is_not_retried() {
+    let mut fake = Fake::new();
+    let mut run = Run::new(beta(), RunOptions::default());
+    let actions = run.handle(Event::RunStep { step: 0, now_ms: 0 });
+    let id = actions
+        .iter()
+        .find_map(|a| match a {
+            walkthrough::Action::Send { request_id, .. } => Some(*request_id),
+            _ => None,
+        })
+        .unwrap();
+    // A GET, which a network failure would retry: a missing sign-in ends it at once.
+    let actions = run.handle(Event::SendFailed {
+        request_id: id,
+        failure: SendFailure::NeedsSignIn {
+            message: "nobody is signed in".into(),
+        },
+        now_ms: 5,
+    });
+    assert!(
+        !actions.iter().any(|a| matches!(
+            a,
+            walkthrough::Action::WakeAt(_) | walkthrough::Action::Send { .. }
+        )),
+        "{actions:?}"
+    );
+    let StepStatus::Failed(StepError::NotSent { failure }) = run.step_status(0) else {
+        panic!("{:?}", run.step_status(0))
+    };
+    assert!(matches!(failure, SendFailure::NeedsSignIn { .. }));
+    // Once signed in, the same step runs and passes.
+    let mut d = Driver::new(10);
+    d.now_ms = 5;
+    let actions = run.handle(Event::RunStep { step: 0, now_ms: 5 });
+    d.apply(&mut fake, actions);
+    d.settle(&mut fake, &mut run);
+    assert_eq!(run.step_status(0), &StepStatus::Passed);
 }
 
 #[test]
