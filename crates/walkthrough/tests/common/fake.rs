@@ -2,11 +2,13 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::Server;
 
-#[derive(Default)]
+/// Its state serializes (without the injected failures), so a saved run can be kept with the tenant it ran against.
+#[derive(Default, Serialize, Deserialize)]
 pub struct Fake {
     next: u64,
     /// id -> (collection, object)
@@ -17,8 +19,10 @@ pub struct Fake {
     /// Requests end Denied instead of Delivered.
     pub deny: bool,
     /// Answer these paths (substring match) with this status, always.
+    #[serde(skip)]
     pub broken: Vec<(&'static str, u16)>,
     /// Answer the next N requests with this status first.
+    #[serde(skip)]
     pub fail_next: Vec<(u16, Option<&'static str>)>,
     pub calls: usize,
 }
