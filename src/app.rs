@@ -2,18 +2,20 @@
 
 use std::rc::Rc;
 
-use walkthrough::{builtin_catalog, BuiltinTutorial, RunOptions, Tutorial};
+use walkthrough::{builtin_catalog, BuiltinTutorial, Tutorial};
 use yew::prelude::*;
 
+use crate::advice::Situation;
 use crate::components::{
     cleanup_panel::CleanupPanel, live_panel::LivePanel, notice_bar::NoticeBar,
     sandbox_panel::SandboxPanel, step_card::StepList, toolbar::Toolbar,
     tutorial_intro::TutorialIntro, variables_panel::VariablesPanel,
 };
+use crate::context::{fresh_options, SandboxHandle, Shared};
 use crate::hooks::{use_driver, use_live};
 use crate::services::clock::{next_frame, AfterPaint};
 use crate::services::in_page_sandbox::InPageSandbox;
-use crate::services::live_state::{Live, Mode};
+use crate::services::live_state::Mode;
 use crate::services::live_transport::LiveTransport;
 use crate::services::params::Params;
 use crate::services::storage;
@@ -22,32 +24,6 @@ use crate::state::{Explorer, Msg, Notice, Tone};
 
 /// The in-page sandbox answers after this many milliseconds unless `?latency=` says otherwise.
 pub const DEFAULT_LATENCY_MS: u32 = 300;
-
-pub type ExplorerHandle = UseReducerHandle<Explorer>;
-
-/// What every component below the app can reach.
-#[derive(Clone, PartialEq)]
-pub struct Shared {
-    pub explorer: ExplorerHandle,
-    pub sandbox: SandboxHandle,
-    /// Whether the in-page tenant has loaded (or failed to): the sandbox panel shows it once it has.
-    pub sandbox_settled: bool,
-    /// The built-in tutorials by id and title; each is parsed when it is opened.
-    pub tutorials: Rc<Vec<BuiltinTutorial>>,
-    pub embed: bool,
-    /// Live mode: the mode switch, settings, sign-in and the token session.
-    pub live: Live,
-}
-
-/// The in-page sandbox, compared by identity.
-#[derive(Clone)]
-pub struct SandboxHandle(pub InPageSandbox);
-
-impl PartialEq for SandboxHandle {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.same(&other.0)
-    }
-}
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct AppProps {
@@ -66,14 +42,6 @@ impl Default for AppProps {
             params: None,
             persist: true,
         }
-    }
-}
-
-/// A fresh run's options: a random seed (run tag, password, jitter) and the tutorial's default inputs.
-pub fn fresh_options() -> RunOptions {
-    RunOptions {
-        seed: crate::services::random::seed(),
-        ..RunOptions::default()
     }
 }
 
@@ -127,13 +95,9 @@ pub fn App(props: &AppProps) -> Html {
         explorer.run().tutorial().scopes.clone(),
     );
     let transport: Rc<dyn Transport> = if *live.mode == Mode::Live {
-        let explorer = explorer.clone();
-        let scopes = explorer.run().tutorial().scopes.clone();
         Rc::new(LiveTransport {
             session: live.session.0.clone(),
             graph_base_url: live.settings().graph_base_url,
-            scopes,
-            on_notice: Callback::from(move |notice| explorer.dispatch(Msg::Notify(notice))),
         })
     } else {
         Rc::new(sandbox.0.clone())
@@ -210,10 +174,19 @@ pub fn App(props: &AppProps) -> Html {
         embed: params.embed,
         live: live.clone(),
     };
+    let situation = Situation {
+        in_sandbox: *live.mode != Mode::Live,
+        granted: live
+            .state
+            .claims
+            .as_ref()
+            .map(|claims| claims.scopes.clone()),
+    };
     let class = classes!("app", params.embed.then_some("embed"));
 
     html! {
         <ContextProvider<Shared> context={shared}>
+        <ContextProvider<Situation> context={situation}>
             <div {class}>
                 <header class="app-header">
                     if !params.embed {
@@ -241,6 +214,7 @@ pub fn App(props: &AppProps) -> Html {
                     </aside>
                 </div>
             </div>
+        </ContextProvider<Situation>>
         </ContextProvider<Shared>>
     }
 }

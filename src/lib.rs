@@ -1,7 +1,9 @@
 //! graphwalk: run Microsoft Graph tutorials step by step, in the browser.
 
+pub mod advice;
 mod app;
 pub mod components;
+pub mod context;
 pub mod hooks;
 pub mod services;
 pub mod state;

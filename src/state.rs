@@ -150,7 +150,7 @@ impl Explorer {
     fn feed(&mut self, event: Event) {
         let is_user_action = !matches!(
             event,
-            Event::Response { .. } | Event::NetworkError { .. } | Event::Tick { .. }
+            Event::Response { .. } | Event::SendFailed { .. } | Event::Tick { .. }
         );
         if is_user_action {
             self.refusal = None;

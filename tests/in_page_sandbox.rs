@@ -3,18 +3,19 @@
 #![cfg(target_arch = "wasm32")]
 
 use graphwalk::services::in_page_sandbox::InPageSandbox;
-use graphwalk::services::transport::Transport;
+use graphwalk::services::transport::{Outgoing, Transport};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn request(method: &str, uri: &str, body: &str) -> http::Request<String> {
+fn request(method: &str, uri: &str, body: &str) -> Outgoing {
     http::Request::builder()
         .method(method)
         .uri(uri)
         .header("content-type", "application/json")
         .body(body.to_string())
         .expect("a request")
+        .into()
 }
 
 #[wasm_bindgen_test]

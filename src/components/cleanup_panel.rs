@@ -3,7 +3,7 @@
 use walkthrough::{CleanupStatus, Event as RunEvent};
 use yew::prelude::*;
 
-use crate::app::Shared;
+use crate::context::Shared;
 use crate::services::clock::now_ms;
 use crate::state::Msg;
 

@@ -4,7 +4,7 @@ use walkthrough::{export, ExportFormat};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use crate::app::Shared;
+use crate::context::Shared;
 use crate::services::download;
 use crate::state::{Msg, Notice, Tone};
 

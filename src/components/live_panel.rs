@@ -3,7 +3,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::app::Shared;
+use crate::context::Shared;
 use crate::services::auth_claims::Claims;
 use crate::services::auth_msal::in_frame;
 use crate::services::clock::now_ms;

@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use crate::app::Shared;
+use crate::context::Shared;
 use crate::state::{Msg, Tone};
 
 #[component]

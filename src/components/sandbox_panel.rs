@@ -6,7 +6,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::json_view::JsonView;
-use crate::app::Shared;
+use crate::context::Shared;
 
 #[component]
 pub fn SandboxPanel() -> Html {

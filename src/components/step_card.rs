@@ -6,7 +6,8 @@ use yew::prelude::*;
 use super::prose::Prose;
 use super::request_view::RequestView;
 use super::response_view::ResponseView;
-use crate::app::Shared;
+use crate::advice::{self, Situation};
+use crate::context::Shared;
 use crate::services::clock::now_ms;
 use crate::state::{Msg, Ptr};
 
@@ -169,10 +170,10 @@ pub fn StepCard(props: &StepCardProps) -> Html {
                 </button>
             </div>
             if let Some(error) = props.refusal.clone() {
-                <ErrorBox error={error} tutorial_steps={(**titles).clone()} />
+                <ErrorBox error={error} tutorial_steps={(**titles).clone()} scopes={step.scopes.clone()} />
             }
             if let StepStatus::Failed(error) = status {
-                <ErrorBox error={error.clone()} tutorial_steps={(**titles).clone()} />
+                <ErrorBox error={error.clone()} tutorial_steps={(**titles).clone()} scopes={step.scopes.clone()} />
             }
             if let StepStatus::Blocked { missing } = status {
                 <p class="blocked">
@@ -197,14 +198,17 @@ pub fn StepCard(props: &StepCardProps) -> Html {
 pub struct ErrorBoxProps {
     pub error: StepError,
     pub tutorial_steps: Vec<String>,
+    /// The permissions the step needs (for the advice after a 403).
+    #[prop_or_default]
+    pub scopes: Vec<String>,
 }
 
-/// A step's error: what went wrong, Graph's code, message and request-id, and what to do about it.
+/// A step's error: what went wrong, Graph's code, message and request-id, and what to do about it. The
+/// advice depends on the page-wide `Situation` (the mode, what the token grants), given by the app.
 #[component]
 pub fn ErrorBox(props: &ErrorBoxProps) -> Html {
     let error = &props.error;
-    let in_sandbox = use_context::<Shared>()
-        .is_some_and(|shared| *shared.live.mode != crate::services::live_state::Mode::Live);
+    let situation = use_context::<Situation>().unwrap_or_default();
     let details = match error {
         StepError::Graph {
             status,
@@ -252,53 +256,9 @@ pub fn ErrorBox(props: &ErrorBoxProps) -> Html {
     };
     html! {
         <div class="error-box" role="alert">
-            <p class="error-title"><strong>{ error_title(error) }</strong></p>
+            <p class="error-title"><strong>{ advice::title(error) }</strong></p>
             { details }
-            <p class="hint">{ hint(error, in_sandbox) }</p>
+            <p class="hint">{ advice::hint(error, &props.scopes, &situation) }</p>
         </div>
-    }
-}
-
-fn error_title(error: &StepError) -> &'static str {
-    match error {
-        StepError::Graph { .. } => "Graph returned an error",
-        StepError::Expectation { .. } => "The response was not what this step expects",
-        StepError::Template { .. } => "A value this request needs is missing",
-        StepError::HeaderLineBreak { .. } => "A header value would contain a line break",
-        StepError::InvalidJson { .. } => "The request body is not valid JSON",
-        StepError::InvalidRequest { .. } => "The request could not be built",
-        StepError::Capture { .. } => "A value could not be taken from the response",
-        StepError::PollFailed { .. } => "The request ended in a failure state",
-        StepError::PollTimeout { .. } => "Gave up waiting",
-        StepError::RetriesExhausted { .. } => "Gave up retrying",
-        StepError::Network { .. } => "No response",
-        StepError::Interrupted { .. } => "Interrupted by a reload",
-        StepError::Stopped => "Stopped",
-    }
-}
-
-/// What to do next, in plain words. `in_sandbox`: the request was for the tenant in this page.
-pub fn hint(error: &StepError, in_sandbox: bool) -> String {
-    match error {
-        StepError::Graph { status: 401, .. } => "The access token is missing or expired: sign in again, then run the step again.".into(),
-        StepError::Graph { status: 403, .. } => "The token lacks a permission or the signed-in account lacks a role this request needs. Grant it (admin consent for the scopes listed on this card), sign in again and retry.".into(),
-        StepError::Graph { status: 404, .. } => "Graph does not know that object. If an earlier step just created it, wait a few seconds and run this step again; otherwise re-run the step that provides its id.".into(),
-        StepError::Graph { status: 400, .. } => "Graph refused the request as written. Check the body and the values filled in above, edit the request if needed, and run it again.".into(),
-        StepError::Graph { status: 409, .. } => "It conflicts with something that already exists. Clean up, or change the name, and run it again.".into(),
-        StepError::Graph { status, .. } if *status >= 500 => "Graph had a problem on its side. Run the step again in a moment.".into(),
-        StepError::Graph { .. } => "Check the request and run it again.".into(),
-        StepError::Expectation { .. } => "Read the response below to see what came back; the tenant may not be in the state this tutorial assumes.".into(),
-        StepError::Template { .. } => "Run the step that provides the value, or set it by hand in the variables panel.".into(),
-        StepError::HeaderLineBreak { .. } => "Remove the line break from the value in the variables panel.".into(),
-        StepError::InvalidJson { .. } => "Fix the body at that line and column, then run the step again.".into(),
-        StepError::InvalidRequest { .. } => "Check the method and the address in the request editor.".into(),
-        StepError::Capture { .. } => "Read the response below: the field this step takes its value from was not there.".into(),
-        StepError::PollFailed { .. } => "The request reached a final failure state. Read the response for why, fix the cause, and run the step that made the request again.".into(),
-        StepError::PollTimeout { .. } => "It is taking longer than usual. Run the step again to keep waiting.".into(),
-        StepError::RetriesExhausted { .. } => "Graph kept asking to slow down, or kept failing. Wait a minute and run the step again.".into(),
-        StepError::Network { .. } if in_sandbox => "In sandbox mode nothing leaves this page. If the sandbox tenant could not be loaded, reload the page (the run and the tenant are kept); an address on another host needs live mode.".into(),
-        StepError::Network { .. } => "Check your connection and the Graph base URL; a CORS error also looks like this.".into(),
-        StepError::Interrupted { .. } => "The page was reloaded while this request was on its way. Run the step again; if it creates something, check the cleanup panel first.".into(),
-        StepError::Stopped => "Run the step again when you are ready.".into(),
     }
 }

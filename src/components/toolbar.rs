@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use super::export_menu::ExportMenu;
 use super::is_busy;
-use crate::app::{fresh_options, Shared};
+use crate::context::{fresh_options, Shared};
 use crate::services::clock::now_ms;
 use crate::services::fetch::fetch_text;
 use crate::services::live_state::Mode;

@@ -5,7 +5,7 @@ use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 use super::prose::Prose;
-use crate::app::Shared;
+use crate::context::Shared;
 use crate::state::Msg;
 
 #[component]

@@ -7,7 +7,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::step_card::ErrorBox;
-use crate::app::Shared;
+use crate::context::Shared;
 use crate::state::Msg;
 
 #[component]

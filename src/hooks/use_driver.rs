@@ -14,7 +14,7 @@ use yew::prelude::*;
 
 use crate::services::clock::{now_ms, wake_at, Wake};
 use crate::services::storage;
-use crate::services::transport::{Transport, TransportError};
+use crate::services::transport::{Outgoing, Reply, Transport};
 use crate::state::{Explorer, Msg};
 
 /// How long to wait after the last change before saving; a page hide saves at once.
@@ -93,9 +93,15 @@ fn pump(
                 Action::Send {
                     request_id,
                     request,
+                    scopes,
                     ..
                 } => {
-                    let mut reply = transport.send(request);
+                    // The step's own scopes go with its request: the token is asked for exactly those.
+                    let mut reply = transport.send(Outgoing {
+                        request,
+                        scopes,
+                        identity: None,
+                    });
                     match reply.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
                         Poll::Ready(reply) if !is_large(&reply) => {
                             at_once.push_back((generation, reply_event(request_id, reply)))
@@ -152,22 +158,22 @@ fn pump(
     }
 }
 
-fn is_large(reply: &Result<http::Response<String>, TransportError>) -> bool {
+fn is_large(reply: &Reply) -> bool {
     reply
         .as_ref()
         .is_ok_and(|response| response.body().len() > LARGE_BODY)
 }
 
-fn reply_event(request_id: u64, reply: Result<http::Response<String>, TransportError>) -> Event {
+fn reply_event(request_id: u64, reply: Reply) -> Event {
     match reply {
         Ok(response) => Event::Response {
             request_id,
             response,
             now_ms: now_ms(),
         },
-        Err(error) => Event::NetworkError {
+        Err(failure) => Event::SendFailed {
             request_id,
-            message: error.to_string(),
+            failure,
             now_ms: now_ms(),
         },
     }

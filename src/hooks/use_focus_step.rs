@@ -3,7 +3,7 @@
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 
-use crate::app::ExplorerHandle;
+use crate::context::ExplorerHandle;
 
 /// How long to keep looking for a card that is not in the page yet (cards below the first few are added
 /// after the first paint).

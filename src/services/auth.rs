@@ -62,8 +62,10 @@ pub enum AuthError {
     NotConfigured,
     /// MSAL.js could not be loaded or started.
     Unavailable(String),
-    /// Nobody is signed in, or consent or sign-in is needed again: only a click may start that.
+    /// Nobody is signed in, or sign-in is needed again: only a click may start that.
     InteractionRequired,
+    /// The user (or an administrator, for admin-only permissions) must consent to these scopes first.
+    ConsentRequired,
     /// The browser blocked the sign-in popup.
     PopupBlocked,
     /// Inside an iframe a popup was blocked and a redirect is not allowed: sign in from a new tab.
@@ -88,6 +90,9 @@ impl fmt::Display for AuthError {
             AuthError::InteractionRequired => {
                 f.write_str("Sign in (or consent to the tutorial's permissions) with the Sign in button.")
             }
+            AuthError::ConsentRequired => f.write_str(
+                "The app registration has no consent for this step's permissions yet: sign in again to consent, or ask an administrator to grant admin consent.",
+            ),
             AuthError::PopupBlocked => {
                 f.write_str("The browser blocked the sign-in popup. Allow popups for this site, or sign in again to use a redirect.")
             }

@@ -48,7 +48,6 @@ const SCRIPT_ID: &str = "graphwalk-msal";
 const NEEDS_USER: &[&str] = &[
     "no_account_error",
     "interaction_required",
-    "consent_required",
     "login_required",
     "no_tokens_found",
 ];
@@ -156,6 +155,7 @@ fn classify(error: &JsValue) -> AuthError {
     let code = msal_error_code(error);
     match code.as_str() {
         "user_cancelled" => AuthError::Cancelled,
+        "consent_required" => AuthError::ConsentRequired,
         "interaction_in_progress" => AuthError::InProgress,
         "popup_window_error" | "empty_window_error" => AuthError::PopupBlocked,
         c if NEEDS_USER.contains(&c) || msal_interaction_required(error) => {
@@ -194,11 +194,12 @@ impl MsalTokenSource {
             Ok(value) => return token_from(&value),
             Err(error) => classify(&error),
         };
-        if error != AuthError::InteractionRequired {
+        if !matches!(
+            error,
+            AuthError::InteractionRequired | AuthError::ConsentRequired
+        ) || !interactive
+        {
             return Err(error);
-        }
-        if !interactive {
-            return Err(AuthError::InteractionRequired);
         }
         match msal_popup(scopes.clone()).await {
             Ok(value) => token_from(&value),

@@ -19,7 +19,7 @@ use wasm_bindgen::JsCast;
 use super::clock::now_ms;
 use super::params::FaultParams;
 use super::storage;
-use super::transport::{SendFuture, Transport, TransportError};
+use super::transport::{Outgoing, SendFailure, SendFuture, Transport};
 
 const JOURNAL_KEY: &str = "graphwalk.sandbox";
 /// How long the in-page tenant takes to deliver an assignment unless `?delivery=` says otherwise.
@@ -338,16 +338,13 @@ fn js_message(error: &JsValue) -> String {
 
 /// The tenant emulates Microsoft Graph only. A request addressed to any other host (an edited address, or a
 /// loaded tutorial's `base:`) is refused rather than answered as if Graph had, which would hide the mistake.
-pub fn refuse_foreign_host(uri: &http::Uri) -> Result<(), TransportError> {
+pub fn refuse_foreign_host(uri: &http::Uri) -> Result<(), SendFailure> {
     match uri.host() {
         None => Ok(()),
         Some(host) if host.eq_ignore_ascii_case(GRAPH_HOST) => Ok(()),
-        Some(host) => Err(TransportError::Network {
+        Some(_) => Err(SendFailure::HostNotAllowed {
             url: uri.to_string(),
-            detail: format!(
-                "the sandbox in this page only answers Microsoft Graph ({GRAPH_HOST}), not {host}; \
-                 nothing was sent"
-            ),
+            allowed: format!("https://{GRAPH_HOST}"),
         }),
     }
 }
@@ -355,7 +352,9 @@ pub fn refuse_foreign_host(uri: &http::Uri) -> Result<(), TransportError> {
 const GRAPH_HOST: &str = "graph.microsoft.com";
 
 impl Transport for InPageSandbox {
-    fn send(&self, request: http::Request<String>) -> SendFuture {
+    fn send(&self, outgoing: Outgoing) -> SendFuture {
+        // The in-page tenant signs every request as its seeded administrator: scopes are not checked here.
+        let request = outgoing.request;
         let sandbox = self.clone();
         let latency = self.latency_ms.get();
         let refused = refuse_foreign_host(request.uri());
@@ -363,11 +362,12 @@ impl Transport for InPageSandbox {
         let latency = (latency > 0).then(|| gloo_timers::future::TimeoutFuture::new(latency));
         Box::pin(async move {
             refused?;
-            sandbox.ready().await.map_err(TransportError::Sandbox)?;
+            let unavailable = |message| SendFailure::SandboxUnavailable { message };
+            sandbox.ready().await.map_err(unavailable)?;
             if let Some(latency) = latency {
                 latency.await;
             }
-            sandbox.handle(&request).map_err(TransportError::Sandbox)
+            sandbox.handle(&request).map_err(unavailable)
         })
     }
 }

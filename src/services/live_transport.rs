@@ -1,18 +1,16 @@
-//! The live transport: sends the runner's requests to Microsoft Graph (or a local graphwalk-sandbox) with
-//! a bearer token, a `client-request-id` per request, one retry with a fresh token after a 401, and plain
-//! words for 403s and network failures.
+//! The live transport: sends the run's requests to Microsoft Graph (or a local graphwalk-sandbox) with a
+//! bearer token for the step's own scopes, a `client-request-id` per request, and one retry with a fresh
+//! token after a 401. Failures come back typed; what to tell the reader is the card's business.
 
 use std::rc::Rc;
 
 use js_sys::{Array, Reflect};
 use wasm_bindgen::prelude::*;
-use yew::Callback;
 
-use super::auth::Token;
+use super::auth::{AuthError, Token};
 use super::live_session::LiveSession;
 use super::live_settings::DEFAULT_GRAPH_BASE;
-use super::transport::{SendFuture, Transport, TransportError};
-use crate::state::{Notice, Tone};
+use super::transport::{Outgoing, Reply, SendFailure, SendFuture, Transport};
 
 #[wasm_bindgen(module = "/js/fetch.js")]
 extern "C" {
@@ -27,15 +25,24 @@ extern "C" {
 
 pub const CLIENT_REQUEST_ID: &str = "client-request-id";
 
-/// Sends requests to `graph_base_url` with tokens for `scopes` from `session`.
+/// Sends requests to `graph_base_url` with tokens from `session`, each for its own step's scopes.
 #[derive(Clone)]
 pub struct LiveTransport {
     pub session: Rc<LiveSession>,
     pub graph_base_url: String,
-    /// Every scope the tutorial needs: one token covers the whole run.
-    pub scopes: Vec<String>,
-    /// Where explanations of 401s and 403s go (the page's notice bar).
-    pub on_notice: Callback<Notice>,
+}
+
+/// Why no token came back, as the run's typed failure: only a click can mend these, so none is retried.
+pub fn auth_failure(error: AuthError, scopes: &[String]) -> SendFailure {
+    match error {
+        AuthError::ConsentRequired => SendFailure::NeedsConsent {
+            scopes: scopes.to_vec(),
+            message: error.to_string(),
+        },
+        error => SendFailure::NeedsSignIn {
+            message: error.to_string(),
+        },
+    }
 }
 
 /// The request's address with Graph's base replaced by the configured one; `None` when the address is
@@ -72,50 +79,7 @@ pub fn new_request_id() -> String {
     )
 }
 
-/// A scope list for a message: `A, B and C`.
-pub fn list(items: &[&str]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.to_string(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
-/// What to say when Graph answers 403, from what the token holds and what Graph said.
-pub fn explain_forbidden(
-    what: &str,
-    token: &Token,
-    scopes: &[String],
-    graph_message: &str,
-) -> String {
-    let missing = token.claims.missing(scopes);
-    if missing.is_empty() {
-        format!(
-            "Graph refused {what} (403: {graph_message}). The token has the tutorial's permissions, so the signed-in \
-             account lacks a directory role this request needs: for entitlement management, Identity Governance \
-             Administrator; for role assignments, Privileged Role Administrator (or Global Administrator)."
-        )
-    } else {
-        format!(
-            "Graph refused {what} (403). The token lacks the permission{} {}. Grant {} to the app registration \
-             (API permissions, delegated, then Grant admin consent in Microsoft Entra), then sign in again, or paste \
-             a token that has {}.",
-            if missing.len() == 1 { "" } else { "s" },
-            list(&missing),
-            if missing.len() == 1 { "it" } else { "them" },
-            if missing.len() == 1 { "it" } else { "them" },
-        )
-    }
-}
-
-fn graph_error_message(body: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| v.pointer("/error/message")?.as_str().map(str::to_string))
-        .unwrap_or_else(|| "no details".into())
-}
-
-struct Reply {
+struct Answer {
     status: u16,
     headers: Vec<(String, String)>,
     body: String,
@@ -127,7 +91,7 @@ async fn send_once(
     headers: &[(String, String)],
     token: &Token,
     body: Option<String>,
-) -> Result<Reply, TransportError> {
+) -> Result<Answer, SendFailure> {
     let list = Array::new();
     for (name, value) in headers {
         list.push(&Array::of2(&name.into(), &value.into()));
@@ -139,9 +103,11 @@ async fn send_once(
             .ok()
             .and_then(|m| m.as_string())
             .unwrap_or_else(|| "the request failed".into());
-        TransportError::Network {
-            url: url.to_string(),
-            detail: format!("the browser reports \"{detail}\""),
+        SendFailure::Network {
+            message: format!(
+                "{url} did not answer (the browser reports \"{detail}\"); check the Graph base URL, your \
+                 network, and that the server allows this page's origin (CORS)"
+            ),
         }
     })?;
     let status = Reflect::get(&reply, &"status".into())
@@ -165,7 +131,7 @@ async fn send_once(
             }
         }
     }
-    Ok(Reply {
+    Ok(Answer {
         status,
         headers: pairs,
         body,
@@ -173,18 +139,15 @@ async fn send_once(
 }
 
 impl LiveTransport {
-    async fn send_async(
-        self,
-        request: http::Request<String>,
-    ) -> Result<http::Response<String>, TransportError> {
+    async fn send_async(self, outgoing: Outgoing) -> Reply {
+        let Outgoing {
+            request, scopes, ..
+        } = outgoing;
         let original = request.uri().to_string();
         let url = rewrite_base(&original, &self.graph_base_url).ok_or_else(|| {
-            TransportError::Network {
+            SendFailure::HostNotAllowed {
                 url: original.clone(),
-                detail: format!(
-                    "live mode sends requests, and the token, only to the Graph base URL ({})",
-                    self.graph_base_url
-                ),
+                allowed: self.graph_base_url.clone(),
             }
         })?;
         let method = request.method().to_string();
@@ -203,37 +166,20 @@ impl LiveTransport {
             headers.push(("Content-Type".into(), "application/json".into()));
         }
 
-        let auth = |e: super::auth::AuthError| TransportError::Auth(e.to_string());
         let mut token = self
             .session
-            .token(&self.scopes, false, false)
+            .token(&scopes, false, false)
             .await
-            .map_err(auth)?;
+            .map_err(|e| auth_failure(e, &scopes))?;
         let mut reply = send_once(&method, &url, &headers, &token, body.clone()).await?;
         if reply.status == 401 {
             // Once: a token MSAL thought valid may have been revoked, or expired in flight.
-            if let Ok(fresh) = self.session.token(&self.scopes, false, true).await {
+            if let Ok(fresh) = self.session.token(&scopes, false, true).await {
                 if fresh.secret != token.secret {
                     token = fresh;
                     reply = send_once(&method, &url, &headers, &token, body).await?;
                 }
             }
-        }
-        let what = format!("{method} {}", path_of(&url));
-        match reply.status {
-            401 => self.on_notice.emit(Notice {
-                text: format!(
-                    "Graph refused {what} (401: {}). The token is expired or not valid here: sign in again, or \
-                     paste a fresh token, then run the step again.",
-                    graph_error_message(&reply.body)
-                ),
-                tone: Tone::Bad,
-            }),
-            403 => self.on_notice.emit(Notice {
-                text: explain_forbidden(&what, &token, &self.scopes, &graph_error_message(&reply.body)),
-                tone: Tone::Bad,
-            }),
-            _ => {}
         }
 
         let mut builder = http::Response::builder().status(reply.status);
@@ -246,24 +192,15 @@ impl LiveTransport {
             // Graph's CORS may hide the echo: show the id that was sent, for support requests.
             builder = builder.header(CLIENT_REQUEST_ID, request_id.as_str());
         }
-        builder
-            .body(reply.body)
-            .map_err(|e| TransportError::Network {
-                url,
-                detail: format!("the response could not be read ({e})"),
-            })
+        builder.body(reply.body).map_err(|e| SendFailure::Network {
+            message: format!("the response from {url} could not be read ({e})"),
+        })
     }
 }
 
-fn path_of(url: &str) -> &str {
-    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
-    path.split('?').next().unwrap_or(path)
-}
-
 impl Transport for LiveTransport {
-    fn send(&self, request: http::Request<String>) -> SendFuture {
-        Box::pin(self.clone().send_async(request))
+    fn send(&self, outgoing: Outgoing) -> SendFuture {
+        Box::pin(self.clone().send_async(outgoing))
     }
 }
 
@@ -298,29 +235,19 @@ mod tests {
     }
 
     #[test]
-    fn a_403_names_the_missing_permission_or_the_role() {
-        let scopes = vec![
-            "User.Read".to_string(),
-            "EntitlementManagement.ReadWrite.All".into(),
-        ];
-        let mut token = Token::from_text("not-a-jwt".into());
-        token.claims.scopes = vec!["User.Read".into()];
-        let lacking = explain_forbidden("GET /v1.0/x", &token, &scopes, "Insufficient privileges");
-        assert!(
-            lacking.contains("lacks the permission EntitlementManagement.ReadWrite.All"),
-            "{lacking}"
-        );
-        token
-            .claims
-            .scopes
-            .push("EntitlementManagement.ReadWrite.All".into());
-        let role = explain_forbidden("GET /v1.0/x", &token, &scopes, "Insufficient privileges");
-        assert!(role.contains("Identity Governance Administrator"), "{role}");
-    }
-
-    #[test]
-    fn paths_and_lists() {
-        assert_eq!(path_of("https://h/v1.0/users?$top=1"), "/v1.0/users");
-        assert_eq!(list(&["A", "B", "C"]), "A, B and C");
+    fn an_auth_error_becomes_a_failure_that_names_what_the_user_must_do() {
+        let scopes = vec!["User.ReadWrite.All".to_string()];
+        assert!(matches!(
+            auth_failure(AuthError::ConsentRequired, &scopes),
+            SendFailure::NeedsConsent { scopes: named, .. } if named == scopes
+        ));
+        assert!(matches!(
+            auth_failure(AuthError::NotConfigured, &scopes),
+            SendFailure::NeedsSignIn { .. }
+        ));
+        assert!(matches!(
+            auth_failure(AuthError::InteractionRequired, &scopes),
+            SendFailure::NeedsSignIn { .. }
+        ));
     }
 }

@@ -1,38 +1,36 @@
-//! The seam between the runner and the network: one `Transport` for the in-page sandbox, live Graph,
-//! or a local `graphwalk-sandbox` server.
+//! The seam between the run and the network: one `Transport` for the in-page sandbox, live Graph, or a local
+//! `graphwalk-sandbox` server. It answers with a response or a typed failure, and never writes to the page.
 
-use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
-pub type SendFuture = Pin<Box<dyn Future<Output = Result<http::Response<String>, TransportError>>>>;
+pub use walkthrough::SendFailure;
 
-/// Sends one request and resolves with Graph's response, or with why no response came back.
-pub trait Transport {
-    fn send(&self, request: http::Request<String>) -> SendFuture;
+/// A request on its way out, with what it needs besides its text.
+#[derive(Debug)]
+pub struct Outgoing {
+    pub request: http::Request<String>,
+    /// The delegated permissions this request needs (the step's own scopes): the token is asked for these.
+    pub scopes: Vec<String>,
+    /// Whose account the request runs as; `None` is the signed-in user.
+    pub identity: Option<String>,
 }
 
-/// Why a request got no HTTP response at all. A Graph error status is a response, not a `TransportError`.
-#[derive(Clone, Debug, PartialEq)]
-pub enum TransportError {
-    /// The browser could not reach the server, or CORS hid the response.
-    Network { url: String, detail: String },
-    /// No token could be obtained for the request's scopes.
-    Auth(String),
-    /// The sandbox tenant in this page could not take the request (its module did not load).
-    Sandbox(String),
-}
-
-impl fmt::Display for TransportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TransportError::Network { url, detail } => write!(
-                f,
-                "No response from {url}: {detail}. Check the Graph base URL, your network, and that the server \
-                 allows this page's origin (CORS)."
-            ),
-            TransportError::Auth(detail) => write!(f, "Could not get an access token: {detail}"),
-            TransportError::Sandbox(detail) => write!(f, "Nothing was sent: {detail}."),
+impl From<http::Request<String>> for Outgoing {
+    /// A request with no scopes of its own, as the signed-in user.
+    fn from(request: http::Request<String>) -> Self {
+        Outgoing {
+            request,
+            scopes: Vec::new(),
+            identity: None,
         }
     }
+}
+
+pub type Reply = Result<http::Response<String>, SendFailure>;
+pub type SendFuture = Pin<Box<dyn Future<Output = Reply>>>;
+
+/// Sends one request and resolves with the server's response (any status), or with why none came back.
+pub trait Transport {
+    fn send(&self, outgoing: Outgoing) -> SendFuture;
 }
