@@ -1,14 +1,14 @@
 //! Reader controls: stop, edit a request, set a variable, resume after a reload, reset.
 
+use crate::body::check_body;
 use crate::capture::{VarSource, VarValue};
 use crate::error::StepError;
 use crate::event::{Action, RequestEdit};
-use crate::format::json_error;
 use crate::ledger::CleanupStatus;
 use crate::record::{StepRecord, StepStatus};
 use crate::request::is_idempotent;
 use crate::runner::Run;
-use crate::template::{Context, Template};
+use crate::template::Template;
 
 impl Run {
     pub(crate) fn stop(&mut self) {
@@ -99,18 +99,8 @@ impl Run {
                     .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
                     .is_none_or(|(_, v)| v.source().to_ascii_lowercase().contains("json"));
                 if is_json {
-                    let text = parsed
-                        .render(Context::Json, &|_| Some("x".into()))
-                        .unwrap_or_default();
-                    if let Err((line, column, message)) = json_error(&text) {
-                        return refuse(
-                            out,
-                            StepError::InvalidJson {
-                                line,
-                                column,
-                                message,
-                            },
-                        );
+                    if let Err(error) = check_body(&body) {
+                        return refuse(out, error.into());
                     }
                 }
                 t.body = Some(parsed);

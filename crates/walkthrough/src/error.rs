@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::body::BodyError;
 use crate::event::SendFailure;
 use crate::expect::ExpectationResult;
 
@@ -51,6 +52,16 @@ pub enum StepError {
     Interrupted { method: String },
     /// The run was stopped before this step finished.
     Stopped,
+}
+
+impl From<BodyError> for StepError {
+    fn from(e: BodyError) -> Self {
+        StepError::InvalidJson {
+            line: e.line,
+            column: e.column,
+            message: e.message,
+        }
+    }
 }
 
 impl std::fmt::Display for StepError {

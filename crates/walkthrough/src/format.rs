@@ -1,10 +1,9 @@
 //! The Markdown tutorial format: front matter, one `##` section per step, `http` and `walk` blocks.
 
-use serde_json::Value;
-
+use crate::body::{check_body, BodyError};
 use crate::deps::validate;
 use crate::model::{Choice, Input, RequestTemplate, Step, Tutorial};
-use crate::template::{Context, Template};
+use crate::template::Template;
 use crate::walk::parse_walk;
 
 pub(crate) use crate::deps::{request_vars, step_inputs};
@@ -350,7 +349,7 @@ pub(crate) fn parse_request(
             line: first + i + 1,
             message: m,
         })?;
-        // Check the JSON shape now, with every variable standing in as a string.
+        // Check the JSON shape now, with every variable standing in as a value.
         if let Err(e) = check_json_body(&t) {
             let body_first = first
                 + i
@@ -360,8 +359,11 @@ pub(crate) fn parse_request(
                     .take_while(|l| l.trim().is_empty())
                     .count();
             return err(
-                body_first + e.0 - 1,
-                format!("the body is not valid JSON (column {}): {}", e.1, e.2),
+                body_first + e.line - 1,
+                format!(
+                    "the body is not valid JSON (column {}): {}",
+                    e.column, e.message
+                ),
             );
         }
         Some(t)
@@ -374,32 +376,13 @@ pub(crate) fn parse_request(
     })
 }
 
-/// Validates a JSON body template with placeholders; returns (line, column, message) on error.
-pub fn check_json_body(body: &Template) -> Result<(), (usize, usize, String)> {
+/// Bodies that look like JSON (an object or an array) must be JSON once their variables are filled in.
+fn check_json_body(body: &Template) -> Result<(), BodyError> {
     let trimmed = body.source().trim_start();
     if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
         return Ok(());
     }
-    let text = body
-        .render(Context::Json, &|_| Some("x".to_string()))
-        .unwrap_or_default();
-    json_error(&text)
-}
-
-/// Line and column of the first JSON syntax error, if any.
-pub fn json_error(text: &str) -> Result<(), (usize, usize, String)> {
-    match serde_json::from_str::<Value>(text) {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let message = e.to_string();
-            let message = message
-                .split(" at line")
-                .next()
-                .unwrap_or(&message)
-                .to_string();
-            Err((e.line(), e.column(), message))
-        }
-    }
+    check_body(body.source())
 }
 
 #[cfg(test)]
@@ -510,6 +493,10 @@ limit: 1m
         let e = fails(&OK.replace("{\"displayName\"", "{displayName"));
         assert_eq!(e.line, 24);
         assert!(e.message.contains("not valid JSON"), "{e}");
+        // The column is that of the text as written, variables and all.
+        let e = fails(&OK.replace("}}\", \"role\"", "}}\" \"role\""));
+        assert_eq!(e.line, 24);
+        assert!(e.message.contains("(column 33)"), "{e}");
         let e = fails(&OK.replace("```http\nGET", "```json\nGET"));
         assert!(e.message.contains("has no request"), "{e}");
         let e = fails(&OK.replace("after: user", "after: nope"));

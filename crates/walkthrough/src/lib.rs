@@ -3,6 +3,7 @@
 //! Pure Rust with no I/O, clock or OS randomness, so it runs the same natively and in wasm.
 //! See `API.md` for how a driver uses it and `FORMAT.md` for the tutorial format.
 
+mod body;
 mod builtin;
 mod capture;
 mod cleanup;
@@ -26,6 +27,7 @@ mod step;
 mod template;
 mod walk;
 
+pub use body::{check_body, BodyError};
 pub use builtin::{builtin_catalog, builtin_tutorials, BuiltinTutorial};
 pub use capture::{ReceivedResponse, VarSource, VarValue, Variables};
 pub use error::StepError;

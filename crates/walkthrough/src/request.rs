@@ -1,8 +1,8 @@
 //! Building the request to send, and reading Graph's answer back.
 
+use crate::body::check_body;
 use crate::capture::ReceivedResponse;
 use crate::error::StepError;
-use crate::format::json_error;
 use crate::model::RequestTemplate;
 use crate::record::SentRequest;
 use crate::template::{normalize_url, Context, RenderError};
@@ -94,13 +94,7 @@ pub(crate) fn build_request(
                 )
                 .map_err(render_err)?;
             if is_json {
-                if let Err((line, column, message)) = json_error(&text) {
-                    return Err(StepError::InvalidJson {
-                        line,
-                        column,
-                        message,
-                    });
-                }
+                check_body(&text)?;
                 if content_type.is_none() {
                     headers.push(("Content-Type".into(), "application/json".into()));
                 }

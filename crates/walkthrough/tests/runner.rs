@@ -187,6 +187,29 @@ fn an_edited_body_that_is_not_json_is_refused_with_line_and_column_and_nothing_i
         Some(StepError::InvalidJson { line, column, .. }) => assert_eq!((*line, *column), (3, 3)),
         other => panic!("{other:?}"),
     }
+    // The column is that of the text as typed, variables and all.
+    let typed = r#"{"displayName": "{{run.tag}}" "x": 1}"#;
+    assert_eq!(
+        walkthrough::check_body(typed).map_err(|e| e.column),
+        Err(31)
+    );
+    d.event(
+        &mut fake,
+        &mut run,
+        Event::EditRequest {
+            step: admin,
+            edit: RequestEdit {
+                body: Some(typed.into()),
+                ..Default::default()
+            },
+        },
+    );
+    match d.refused.last() {
+        Some(StepError::InvalidJson { line, column, .. }) => {
+            assert_eq!((*line, *column), (1, 31))
+        }
+        other => panic!("{other:?}"),
+    }
     assert_eq!(
         run.render_request(admin),
         before,
