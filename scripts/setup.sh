@@ -36,13 +36,16 @@ else
     fail "rustup could not add the wasm32-unknown-unknown target" "check that rustup works and can reach its dist server"
 fi
 
-step "Browsers: Chromium, ChromeDriver, Firefox (Debian packages)"
+step "Browsers and tools: Chromium, ChromeDriver, Firefox, curl, jq (Debian packages)"
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 command -v firefox >/dev/null || command -v firefox-esr >/dev/null || missing+=(firefox-esr)
+# The curl export's tests run the exported script, which calls curl and jq.
+command -v curl >/dev/null || missing+=(curl)
+command -v jq >/dev/null || missing+=(jq)
 if [ ${#missing[@]} -eq 0 ]; then
-  ok "already installed: $(chromium --version 2>/dev/null | head -1)"
+  ok "already installed: $(chromium --version 2>/dev/null | head -1), $(curl --version | head -1 | cut -d' ' -f1-2), $(jq --version)"
 else
   ok "installing ${missing[*]}"
   { as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}"; } ||

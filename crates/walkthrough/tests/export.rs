@@ -54,19 +54,22 @@ fn curl_export_is_valid_bash() {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join(format!("{}.sh", t.id));
         std::fs::write(&file, &script).unwrap();
-        match std::process::Command::new("bash")
+        let out = std::process::Command::new("bash")
             .arg("-n")
             .arg(&file)
             .output()
-        {
-            Ok(out) => assert!(
-                out.status.success(),
-                "{}: {}",
-                t.id,
-                String::from_utf8_lossy(&out.stderr)
-            ),
-            Err(_) => eprintln!("bash not available; skipped the syntax check"),
-        }
+            .unwrap_or_else(|e| {
+                panic!(
+                    "bash could not be started ({e}); the syntax check needs it: \
+                     install with `sudo apt-get install -y bash`"
+                )
+            });
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            t.id,
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 

@@ -4,15 +4,12 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use common::local_http::{available, serve};
+use common::local_http::{require_tools, serve};
 use walkthrough::{builtin_tutorials, export, ExportFormat};
 
 #[test]
 fn the_curl_export_runs_end_to_end_and_cleans_up() {
-    if !(available("bash") && available("curl") && available("jq")) {
-        eprintln!("bash, curl or jq missing: skipped");
-        return;
-    }
+    require_tools(&["bash", "curl", "jq"]);
     for tutorial in builtin_tutorials() {
         let sandbox = Arc::new(Mutex::new(sandbox::Sandbox::new(sandbox::Config {
             seed: 5,

@@ -20,11 +20,25 @@ pub fn serve(sandbox: &Arc<Mutex<sandbox::Sandbox>>) -> u16 {
 }
 
 /// Whether a command-line tool is installed.
-pub fn available(tool: &str) -> bool {
+fn available(tool: &str) -> bool {
     std::process::Command::new(tool)
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success())
+}
+
+/// Fails the test, naming what is missing and how to install it, unless every tool in `tools` is
+/// installed. A test that cannot run must not pass.
+pub fn require_tools(tools: &[&str]) {
+    let missing: Vec<&str> = tools.iter().copied().filter(|t| !available(t)).collect();
+    assert!(
+        missing.is_empty(),
+        "this test runs the exported script and needs {}, which {} not installed; \
+         install with `sudo apt-get install -y {}` (or run `make setup`)",
+        missing.join(", "),
+        if missing.len() == 1 { "is" } else { "are" },
+        missing.join(" ")
+    );
 }
 
 /// Answers one HTTP/1.1 request from the sandbox, then closes the connection.
