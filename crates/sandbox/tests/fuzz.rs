@@ -1,7 +1,10 @@
 //! Property test: no request, however malformed, makes `handle` panic, and every answer is well formed.
 #![cfg(not(target_arch = "wasm32"))]
 
+use std::cell::Cell;
+
 use proptest::prelude::*;
+use proptest::test_runner::{TestCaseError, TestRunner};
 use sandbox::{Config, Faults, Sandbox};
 
 const SEGMENTS: &[&str] = &[
@@ -133,57 +136,134 @@ fn request() -> impl Strategy<Value = (String, String, String, String, Option<St
         .prop_map(|(m, segs, qs, body, auth)| (m, format!("/{}", segs.join("/")), qs.join("&"), body, auth))
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+type Request = (String, String, String, String, Option<String>);
 
-    #[test]
-    fn handle_never_panics((method, path, query, body, auth) in request(), seed in 0u64..4, lag in 0u64..2) {
-        let faults = Faults { throttle_rate: 0.05, unavailable_rate: 0.05, retry_after_secs: 1, replication_lag_ms: lag * 10 };
-        let mut sb = Sandbox::new(Config { seed, delivery_delay_ms: 0, faults, ..Config::default() });
-        let token = sb.admin_token(1_000_000);
-        let uri = if query.is_empty() { encode(&path) } else { format!("{}?{}", encode(&path), encode(&query)) };
-        let mut b = http::Request::builder().method(method.as_str()).uri(uri.as_str());
-        match auth.as_deref() {
-            Some("good") => b = b.header("authorization", format!("Bearer {token}")),
-            Some(other) => {
-                if let Ok(v) = http::HeaderValue::from_str(&format!("Bearer {other}")) {
-                    b = b.header("authorization", v);
-                }
-            }
-            None => {}
-        }
-        // Requests the http crate cannot even build never reach `handle`.
-        let Ok(req) = b.body(body) else { return Ok(()); };
-        for now in [1_000_000u64, 1_000_005, 1_000_050] {
-            let resp = sb.handle(&req, now);
-            let status = resp.status().as_u16();
-            prop_assert!((200..600).contains(&status));
-            if status == 204 {
-                prop_assert!(resp.body().is_empty());
-            } else {
-                let v: Result<serde_json::Value, _> = serde_json::from_str(resp.body());
-                prop_assert!(v.is_ok(), "not JSON: {}", resp.body());
-            }
-            prop_assert!(resp.headers().contains_key("request-id"));
-        }
+fn uri(path: &str, query: &str) -> String {
+    if query.is_empty() {
+        encode(path)
+    } else {
+        format!("{}?{}", encode(path), encode(query))
     }
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
-
-    /// Sequences on one tenant, so later requests meet what earlier ones created or broke.
-    #[test]
-    fn sequences_never_panic(reqs in proptest::collection::vec(request(), 1..12)) {
-        let mut sb = Sandbox::new(Config { delivery_delay_ms: 3, ..Config::default() });
-        let token = sb.admin_token(1_000_000);
-        for (i, (method, path, query, body, _)) in reqs.into_iter().enumerate() {
-            let uri = if query.is_empty() { encode(&path) } else { format!("{}?{}", encode(&path), encode(&query)) };
-            let b = http::Request::builder().method(method.as_str()).uri(uri.as_str()).header("authorization", format!("Bearer {token}"));
-            let Ok(req) = b.body(body) else { continue; };
-            let resp = sb.handle(&req, 1_000_000 + i as u64 * 2);
-            prop_assert!((200..600).contains(&resp.status().as_u16()));
+/// Runs `test` on `cases` generated values. The figures printed are counted as the cases run: how many
+/// reached `handle` at least once, and how many calls `test` recorded, so a failure shows how far it got.
+fn fuzz<S: Strategy>(
+    what: &str,
+    cases: u32,
+    strategy: S,
+    test: impl Fn(S::Value, &Cell<usize>) -> Result<(), TestCaseError>,
+) {
+    let mut runner = TestRunner::new(ProptestConfig {
+        cases,
+        ..ProptestConfig::default()
+    });
+    let (ran, requests) = (Cell::new(0usize), Cell::new(0usize));
+    let result = runner.run(&strategy, |value| {
+        let before = requests.get();
+        let outcome = test(value, &requests);
+        if requests.get() > before {
+            ran.set(ran.get() + 1);
         }
-        let _ = serde_json::to_string(&sb.snapshot());
+        outcome
+    });
+    println!(
+        "sandbox fuzz ({what}): cases {}, requests handled {}",
+        ran.get(),
+        requests.get()
+    );
+    if let Err(e) = result {
+        panic!("{what}: {e}");
     }
+}
+
+/// One request to a fresh tenant with random faults, at three times; counts each call to `handle` in `sent`.
+fn one_request(
+    ((method, path, query, body, auth), seed, lag): (Request, u64, u64),
+    sent: &Cell<usize>,
+) -> Result<(), TestCaseError> {
+    let faults = Faults {
+        throttle_rate: 0.05,
+        unavailable_rate: 0.05,
+        retry_after_secs: 1,
+        replication_lag_ms: lag * 10,
+    };
+    let mut sb = Sandbox::new(Config {
+        seed,
+        delivery_delay_ms: 0,
+        faults,
+        ..Config::default()
+    });
+    let token = sb.admin_token(1_000_000);
+    let uri = uri(&path, &query);
+    let mut b = http::Request::builder()
+        .method(method.as_str())
+        .uri(uri.as_str());
+    match auth.as_deref() {
+        Some("good") => b = b.header("authorization", format!("Bearer {token}")),
+        Some(other) => {
+            if let Ok(v) = http::HeaderValue::from_str(&format!("Bearer {other}")) {
+                b = b.header("authorization", v);
+            }
+        }
+        None => {}
+    }
+    // Requests the http crate cannot even build never reach `handle`, and are not counted.
+    let Ok(req) = b.body(body) else {
+        return Ok(());
+    };
+    for now in [1_000_000u64, 1_000_005, 1_000_050] {
+        let resp = sb.handle(&req, now);
+        sent.set(sent.get() + 1);
+        let status = resp.status().as_u16();
+        prop_assert!((200..600).contains(&status));
+        if status == 204 {
+            prop_assert!(resp.body().is_empty());
+        } else {
+            let v: Result<serde_json::Value, _> = serde_json::from_str(resp.body());
+            prop_assert!(v.is_ok(), "not JSON: {}", resp.body());
+        }
+        prop_assert!(resp.headers().contains_key("request-id"));
+    }
+    Ok(())
+}
+
+#[test]
+fn handle_never_panics() {
+    fuzz(
+        "random requests",
+        1500,
+        (request(), 0u64..4, 0u64..2),
+        one_request,
+    );
+}
+
+/// Sequences on one tenant, so later requests meet what earlier ones created or broke.
+#[test]
+fn sequences_never_panic() {
+    fuzz(
+        "random sequences",
+        300,
+        proptest::collection::vec(request(), 1..12),
+        |reqs, sent| {
+            let mut sb = Sandbox::new(Config {
+                delivery_delay_ms: 3,
+                ..Config::default()
+            });
+            let token = sb.admin_token(1_000_000);
+            for (i, (method, path, query, body, _)) in reqs.into_iter().enumerate() {
+                let uri = uri(&path, &query);
+                let b = http::Request::builder()
+                    .method(method.as_str())
+                    .uri(uri.as_str())
+                    .header("authorization", format!("Bearer {token}"));
+                let Ok(req) = b.body(body) else { continue };
+                let resp = sb.handle(&req, 1_000_000 + i as u64 * 2);
+                sent.set(sent.get() + 1);
+                prop_assert!((200..600).contains(&resp.status().as_u16()));
+            }
+            let _ = serde_json::to_string(&sb.snapshot());
+            Ok(())
+        },
+    );
 }
