@@ -13,14 +13,14 @@ use crate::components::{
 };
 use crate::context::{fresh_options, SandboxHandle, Shared};
 use crate::hooks::{use_driver, use_live};
-use crate::services::clock::{next_frame, AfterPaint};
+use crate::services::clock::{next_frame, now_ms, AfterPaint};
 use crate::services::in_page_sandbox::InPageSandbox;
 use crate::services::live_state::Mode;
 use crate::services::live_transport::LiveTransport;
 use crate::services::params::Params;
 use crate::services::storage;
 use crate::services::transport::Transport;
-use crate::state::{Explorer, Msg, Notice, Tone};
+use crate::state::{Command, Explorer, Msg, Notice, Tone};
 
 /// The in-page sandbox answers after this many milliseconds unless `?latency=` says otherwise.
 pub const DEFAULT_LATENCY_MS: u32 = 300;
@@ -130,7 +130,7 @@ pub fn App(props: &AppProps) -> Html {
                         let (passed, total) = saved.run.progress();
                         let left = saved.run.ledger().left().len();
                         let unfinished = passed < total;
-                        explorer.dispatch(Msg::Restore(Box::new(saved.run)));
+                        explorer.dispatch(Msg::Restore(Box::new(saved.run), now_ms()));
                         explorer.dispatch(Msg::Notify(Notice {
                             text: format!(
                                 "Picked up your run where it was: {passed} of {total} steps passed, {left} object{} on the cleanup ledger.{}",
@@ -166,7 +166,14 @@ pub fn App(props: &AppProps) -> Html {
     crate::hooks::use_focus_step(params.step.clone(), &explorer);
     crate::hooks::use_embed_height(params.embed, params.origin.clone());
 
+    let on_command = {
+        let dispatcher = explorer.dispatcher();
+        use_callback((), move |command: Command, _| {
+            dispatcher.dispatch(Msg::Engine(command.at(now_ms())))
+        })
+    };
     let shared = Shared {
+        on_command,
         explorer: explorer.clone(),
         sandbox: (*sandbox).clone(),
         sandbox_settled: *sandbox_settled || sandbox.0.is_ready(),

@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use crate::services::in_page_sandbox::InPageSandbox;
 use crate::services::live_state::Live;
-use crate::state::Explorer;
+use crate::state::{Command, Explorer};
 
 pub type ExplorerHandle = UseReducerHandle<Explorer>;
 
@@ -23,6 +23,8 @@ pub struct Shared {
     pub embed: bool,
     /// Live mode: the mode switch, settings, sign-in and the token session.
     pub live: Live,
+    /// Hands the reader's commands to the run, stamped with the clock (components never read it).
+    pub on_command: Callback<Command>,
 }
 
 /// The in-page sandbox, compared by identity.

@@ -6,7 +6,9 @@
 use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 
-use walkthrough::{Action, Event, Run, RunOptions, Step, StepError, StepRecord, Tutorial};
+use walkthrough::{
+    Action, Event, RequestEdit, Run, RunOptions, Step, StepError, StepRecord, Tutorial,
+};
 use yew::prelude::*;
 
 /// An `Rc` compared by identity: cards skip re-rendering when their data is the same allocation.
@@ -78,6 +80,37 @@ impl PartialEq for Explorer {
     }
 }
 
+/// What the reader asks of the run, without the time: the one who dispatches it adds the clock's reading.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    RunAll,
+    RunStep(usize),
+    RunTo(usize),
+    Stop,
+    Cleanup,
+    Reset,
+    EditRequest { step: usize, edit: RequestEdit },
+    ResetRequest(usize),
+    SetVariable { name: String, value: String },
+}
+
+impl Command {
+    /// The engine's event for this command at `now_ms`.
+    pub fn at(self, now_ms: u64) -> Event {
+        match self {
+            Command::RunAll => Event::RunAll { now_ms },
+            Command::RunStep(step) => Event::RunStep { step, now_ms },
+            Command::RunTo(step) => Event::RunTo { step, now_ms },
+            Command::Stop => Event::Stop,
+            Command::Cleanup => Event::Cleanup { now_ms },
+            Command::Reset => Event::Reset,
+            Command::EditRequest { step, edit } => Event::EditRequest { step, edit },
+            Command::ResetRequest(step) => Event::ResetRequest { step },
+            Command::SetVariable { name, value } => Event::SetVariable { name, value },
+        }
+    }
+}
+
 pub enum Msg {
     /// Feed an event from the reader to the runner.
     Engine(Event),
@@ -88,8 +121,8 @@ pub enum Msg {
     },
     /// Start over with this tutorial.
     Load(Box<Tutorial>, RunOptions),
-    /// Continue a run saved before a reload.
-    Restore(Box<Run>),
+    /// Continue a run saved before a reload, at this time.
+    Restore(Box<Run>, u64),
     Notify(Notice),
     DismissNotice,
 }
@@ -208,13 +241,11 @@ impl Reducible for Explorer {
                 next.generation += 1;
                 next.outbox = Rc::default();
             }
-            Msg::Restore(run) => {
+            Msg::Restore(run, now_ms) => {
                 next.run = Rc::new(RefCell::new(*run));
                 next.generation += 1;
                 next.outbox = Rc::default();
-                next.feed(Event::Resume {
-                    now_ms: crate::services::clock::now_ms(),
-                });
+                next.feed(Event::Resume { now_ms });
             }
             Msg::Notify(notice) => next.notice = Some(notice),
             Msg::DismissNotice => next.notice = None,

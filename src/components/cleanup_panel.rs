@@ -1,11 +1,10 @@
 //! The cleanup ledger: everything the run created, what cleanup did to each, and what is left.
 
-use walkthrough::{CleanupStatus, Event as RunEvent};
+use walkthrough::CleanupStatus;
 use yew::prelude::*;
 
 use crate::context::Shared;
-use crate::services::clock::now_ms;
-use crate::state::Msg;
+use crate::state::Command;
 
 #[component]
 pub fn CleanupPanel() -> Html {
@@ -15,12 +14,7 @@ pub fn CleanupPanel() -> Html {
     let ledger = run.ledger();
     let left = ledger.left().len();
     let busy = super::is_busy(&run);
-    let on_cleanup = {
-        let explorer = explorer.clone();
-        Callback::from(move |_: MouseEvent| {
-            explorer.dispatch(Msg::Engine(RunEvent::Cleanup { now_ms: now_ms() }))
-        })
-    };
+    let on_cleanup = shared.on_command.reform(|_: MouseEvent| Command::Cleanup);
 
     html! {
         <section class="panel cleanup" aria-labelledby="cleanup-title">

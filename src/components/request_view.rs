@@ -1,18 +1,18 @@
 //! A step's request: method, address, headers and body, each variable shown with its value and source;
 //! and an editor for the address and body that refuses invalid JSON before anything is sent.
 
-use walkthrough::{Event as RunEvent, RenderedRequest, RenderedSegment, RequestEdit, VarSource};
+use walkthrough::{RenderedRequest, RenderedSegment, RequestEdit, VarSource};
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use crate::state::Ptr;
+use crate::state::{Command, Ptr};
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct RequestViewProps {
     pub index: usize,
     pub rendered: RenderedRequest,
     pub titles: Ptr<Vec<String>>,
-    pub on_event: Callback<RunEvent>,
+    pub on_command: Callback<Command>,
 }
 
 #[component]
@@ -79,7 +79,7 @@ pub fn RequestView(props: &RequestViewProps) -> Html {
     html! {
         <section class="request" aria-label="Request">
             if *editing {
-                <RequestEditor {index} rendered={props.rendered.clone()} on_event={props.on_event.clone()} on_close={ let editing = editing.clone(); Callback::from(move |_| editing.set(false)) } />
+                <RequestEditor {index} rendered={props.rendered.clone()} on_command={props.on_command.clone()} on_close={ let editing = editing.clone(); Callback::from(move |_| editing.set(false)) } />
             } else {
                 { view }
             }
@@ -144,7 +144,7 @@ fn var_chip(
 struct RequestEditorProps {
     index: usize,
     rendered: RenderedRequest,
-    on_event: Callback<RunEvent>,
+    on_command: Callback<Command>,
     on_close: Callback<()>,
 }
 
@@ -186,7 +186,7 @@ fn RequestEditor(props: &RequestEditorProps) -> Html {
         })
     };
     let on_save = {
-        let on_event = props.on_event.clone();
+        let on_command = props.on_command.clone();
         let (method, url, body, problem) =
             (method.clone(), url.clone(), body.clone(), problem.clone());
         let fields = (method_field.clone(), url_field.clone(), body_field.clone());
@@ -217,15 +217,15 @@ fn RequestEditor(props: &RequestEditorProps) -> Html {
                 headers: None,
                 body: Some(body),
             };
-            on_event.emit(RunEvent::EditRequest { step: index, edit });
+            on_command.emit(Command::EditRequest { step: index, edit });
             on_close.emit(());
         })
     };
     let on_revert = {
-        let on_event = props.on_event.clone();
+        let on_command = props.on_command.clone();
         let on_close = props.on_close.clone();
         Callback::from(move |_: MouseEvent| {
-            on_event.emit(RunEvent::ResetRequest { step: index });
+            on_command.emit(Command::ResetRequest(index));
             on_close.emit(());
         })
     };

@@ -1,6 +1,6 @@
 //! One step of the tutorial: what it does, its request, and what came back.
 
-use walkthrough::{Event as RunEvent, RenderedRequest, Step, StepError, StepRecord, StepStatus};
+use walkthrough::{RenderedRequest, Step, StepError, StepRecord, StepStatus};
 use yew::prelude::*;
 
 use super::prose::Prose;
@@ -8,8 +8,7 @@ use super::request_view::RequestView;
 use super::response_view::ResponseView;
 use crate::advice::{self, Situation};
 use crate::context::Shared;
-use crate::services::clock::now_ms;
-use crate::state::{Msg, Ptr};
+use crate::state::{Command, Ptr};
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct StepCardProps {
@@ -23,7 +22,7 @@ pub struct StepCardProps {
     /// The reader's last action on this card was refused, and why.
     pub refusal: Option<StepError>,
     pub titles: Ptr<Vec<String>>,
-    pub on_event: Callback<RunEvent>,
+    pub on_command: Callback<Command>,
 }
 
 /// The id of a step's card element (used by `?step=` and the variables panel's links).
@@ -73,12 +72,7 @@ pub fn StepList() -> Html {
             move || drop(pending)
         });
     }
-    let on_event = {
-        let dispatcher = explorer.dispatcher();
-        use_callback((), move |event: RunEvent, _| {
-            dispatcher.dispatch(Msg::Engine(event))
-        })
-    };
+    let on_command = shared.on_command.clone();
     let titles = Ptr(use_memo(explorer.steps.clone(), |steps| {
         steps.iter().map(|s| s.title.clone()).collect::<Vec<_>>()
     }));
@@ -99,7 +93,7 @@ pub fn StepList() -> Html {
         html! {
             <StepCard key={index} {index} step={step.clone()} status={run.step_status(index).clone()}
                 record={explorer.records[index].clone()} rendered={run.render_request(index)} {busy} {refusal}
-                titles={titles.clone()} on_event={on_event.clone()} />
+                titles={titles.clone()} on_command={on_command.clone()} />
         }
     });
     html! {
@@ -117,24 +111,12 @@ pub fn StepCard(props: &StepCardProps) -> Html {
     let busy = props.busy;
     let titles = &props.titles;
 
-    let on_run = {
-        let on_event = props.on_event.clone();
-        Callback::from(move |_: MouseEvent| {
-            on_event.emit(RunEvent::RunStep {
-                step: index,
-                now_ms: now_ms(),
-            })
-        })
-    };
-    let on_run_to = {
-        let on_event = props.on_event.clone();
-        Callback::from(move |_: MouseEvent| {
-            on_event.emit(RunEvent::RunTo {
-                step: index,
-                now_ms: now_ms(),
-            })
-        })
-    };
+    let on_run = props
+        .on_command
+        .reform(move |_: MouseEvent| Command::RunStep(index));
+    let on_run_to = props
+        .on_command
+        .reform(move |_: MouseEvent| Command::RunTo(index));
     let title_id = format!("step-{}-title", index + 1);
     let status_id = format!("step-{}-status", index + 1);
 
@@ -160,7 +142,7 @@ pub fn StepCard(props: &StepCardProps) -> Html {
                     { for step.scopes.iter().map(|s| html! { <><code class="scope">{ s.clone() }</code>{ " " }</> }) }
                 </p>
             }
-            <RequestView {index} rendered={props.rendered.clone()} titles={titles.clone()} on_event={props.on_event.clone()} />
+            <RequestView {index} rendered={props.rendered.clone()} titles={titles.clone()} on_command={props.on_command.clone()} />
             <div class="step-actions">
                 <button type="button" class="run-step" onclick={on_run} disabled={busy} aria-describedby={title_id.clone()}>
                     { if matches!(status, StepStatus::Idle | StepStatus::Blocked { .. }) { "Run" } else { "Run again" } }

@@ -1,6 +1,6 @@
 //! The header's controls: tutorial picker, mode, Run all with progress, Stop, Reset, Clean up, export.
 
-use walkthrough::{parse_tutorial, Event as RunEvent, Tutorial};
+use walkthrough::{parse_tutorial, Tutorial};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -8,10 +8,9 @@ use yew::prelude::*;
 use super::export_menu::ExportMenu;
 use super::is_busy;
 use crate::context::{fresh_options, Shared};
-use crate::services::clock::now_ms;
 use crate::services::fetch::fetch_text;
 use crate::services::live_state::Mode;
-use crate::state::{Msg, Notice, Tone};
+use crate::state::{Command, Msg, Notice, Tone};
 
 #[component]
 pub fn Toolbar() -> Html {
@@ -114,13 +113,10 @@ pub fn Toolbar() -> Html {
         })
     };
 
-    let send = |make: fn(u64) -> RunEvent| {
-        let explorer = explorer.clone();
-        Callback::from(move |_: MouseEvent| explorer.dispatch(Msg::Engine(make(now_ms()))))
-    };
     let on_run_all = {
         let explorer = explorer.clone();
         let live = shared.live.clone();
+        let on_command = shared.on_command.clone();
         Callback::from(move |_: MouseEvent| {
             // In live mode, say what is missing up front rather than fail the first steps one by one.
             if *live.mode == Mode::Live && !live.session.0.has_source() {
@@ -131,18 +127,12 @@ pub fn Toolbar() -> Html {
                 }));
                 return;
             }
-            explorer.dispatch(Msg::Engine(RunEvent::RunAll { now_ms: now_ms() }))
+            on_command.emit(Command::RunAll)
         })
     };
-    let on_cleanup = send(|now_ms| RunEvent::Cleanup { now_ms });
-    let on_stop = {
-        let explorer = explorer.clone();
-        Callback::from(move |_: MouseEvent| explorer.dispatch(Msg::Engine(RunEvent::Stop)))
-    };
-    let on_reset = {
-        let explorer = explorer.clone();
-        Callback::from(move |_: MouseEvent| explorer.dispatch(Msg::Engine(RunEvent::Reset)))
-    };
+    let on_cleanup = shared.on_command.reform(|_: MouseEvent| Command::Cleanup);
+    let on_stop = shared.on_command.reform(|_: MouseEvent| Command::Stop);
+    let on_reset = shared.on_command.reform(|_: MouseEvent| Command::Reset);
 
     let mode = *shared.live.mode;
     let on_mode = {

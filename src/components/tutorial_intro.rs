@@ -1,12 +1,11 @@
 //! The tutorial's title, introduction, the permissions it needs, and its inputs (such as which role to assign).
 
-use walkthrough::Event as RunEvent;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 use super::prose::Prose;
 use crate::context::Shared;
-use crate::state::Msg;
+use crate::state::Command;
 
 #[component]
 pub fn TutorialIntro() -> Html {
@@ -25,11 +24,11 @@ pub fn TutorialIntro() -> Html {
             .map(|v| v.value.clone())
             .unwrap_or_else(|| input.default.clone());
         let on_change = {
-            let explorer = explorer.clone();
+            let on_command = shared.on_command.clone();
             let name = var.clone();
             Callback::from(move |e: Event| {
                 let select: HtmlSelectElement = e.target_unchecked_into();
-                explorer.dispatch(Msg::Engine(RunEvent::SetVariable { name: name.clone(), value: select.value() }));
+                on_command.emit(Command::SetVariable { name: name.clone(), value: select.value() });
             })
         };
         let id = format!("input-{}", input.name);

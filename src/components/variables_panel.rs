@@ -1,14 +1,14 @@
 //! Every variable of the run: its value, where it came from, and whether it is stale. Values can be edited;
 //! the steps that used an edited value are marked stale.
 
-use walkthrough::{Event as RunEvent, VarSource};
+use walkthrough::VarSource;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::step_card::ErrorBox;
 use crate::context::Shared;
-use crate::state::Msg;
+use crate::state::Command;
 
 #[component]
 pub fn VariablesPanel() -> Html {
@@ -51,7 +51,7 @@ pub fn VariablesPanel() -> Html {
             };
             let on_save = {
                 let editing = editing.clone();
-                let explorer = explorer.clone();
+                let on_command = shared.on_command.clone();
                 let name = name.clone();
                 Callback::from(move |e: SubmitEvent| {
                     e.prevent_default();
@@ -64,7 +64,7 @@ pub fn VariablesPanel() -> Html {
                         .map(|input| input.value());
                     let value = typed.or_else(|| editing.as_ref().map(|(_, v)| v.clone()));
                     if let Some(value) = value {
-                        explorer.dispatch(Msg::Engine(RunEvent::SetVariable { name: name.clone(), value }));
+                        on_command.emit(Command::SetVariable { name: name.clone(), value });
                     }
                     editing.set(None);
                 })
