@@ -39,6 +39,17 @@ pub fn title(error: &StepError) -> &'static str {
     }
 }
 
+/// What the transport said about a request it could not send, without the heading `title` already gives.
+pub fn failure_detail(failure: &SendFailure) -> String {
+    match failure {
+        SendFailure::Network { message }
+        | SendFailure::NeedsSignIn { message }
+        | SendFailure::NeedsConsent { message, .. }
+        | SendFailure::SandboxUnavailable { message } => message.clone(),
+        SendFailure::HostNotAllowed { url, .. } => format!("Nothing was sent to {url}."),
+    }
+}
+
 /// A scope list for a message: `A, B and C`.
 pub fn list(items: &[&str]) -> String {
     match items {

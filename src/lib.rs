@@ -7,7 +7,6 @@ pub mod context;
 pub mod hooks;
 pub mod services;
 pub mod state;
-pub mod validate;
 
 pub use app::{App, AppProps};
 pub use services::params::Params;

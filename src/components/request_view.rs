@@ -207,8 +207,8 @@ fn RequestEditor(props: &RequestEditorProps) -> Html {
                 .2
                 .cast::<HtmlTextAreaElement>()
                 .map_or_else(|| (*body).clone(), |f| f.value());
-            if let Err(error) = crate::validate::json_body(&body) {
-                problem.set(Some(error));
+            if let Err(error) = walkthrough::check_body(&body) {
+                problem.set(Some(error.to_string()));
                 return;
             }
             let edit = RequestEdit {

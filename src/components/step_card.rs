@@ -234,6 +234,7 @@ pub fn ErrorBox(props: &ErrorBoxProps) -> Html {
                 }) }
             </ul>
         },
+        StepError::NotSent { failure } => html! { <p>{ advice::failure_detail(failure) }</p> },
         other => html! { <p>{ other.to_string() }</p> },
     };
     html! {
