@@ -267,7 +267,17 @@ async fn a_live_step_without_a_token_says_to_sign_in() {
     click(&get(&card(&root, 1), ".run-step")).await;
     wait_for("the step to fail", WAIT, || status_of(&root, 1) == "failed").await;
     let error = text(&get(&card(&root, 1), ".error-box"));
-    assert!(error.contains("Could not get an access token"), "{error}");
+    assert!(error.contains("Not sent: sign in first"), "{error}");
+    assert!(
+        error.contains("Sign in, or paste an access token"),
+        "{error}"
+    );
+    // Not mistaken for a network failure: no retry, and no advice about connections or CORS.
+    assert!(!error.contains("CORS"), "{error}");
+    assert!(
+        find(&card(&root, 1), ".timeline").is_none(),
+        "one attempt only: a timeline appears once a request is retried"
+    );
     assert!(
         find(&root, "#sign-in").is_some(),
         "the panel offers to sign in"
