@@ -1,7 +1,7 @@
 //! In the embed layout, tells the parent page the app's height, and only ever the origin it named.
 //!
 //! Messages the app posts: `{ "type": "graphwalk:height", "height": <px> }`.
-//! Messages it accepts, from that origin only: `{ "type": "graphwalk:focus-step", "step": <1-based number or id> }`.
+//! Messages it accepts, from that origin only: `{ "type": "graphwalk:focus-step", "step": <step number from 1> }`.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
