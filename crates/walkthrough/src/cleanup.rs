@@ -2,12 +2,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::attempt::{Attempts, Next, Phase};
 use crate::capture::{capture_text, evaluate, ReceivedResponse};
 use crate::error::StepError;
 use crate::ledger::CleanupStatus;
-use crate::poll::{judge, next_delay, PollOutcome};
-use crate::retry::{looks_missing, verdict, Exec, Verdict};
-use crate::runner::{build_request, graph_error, Action, Attempt, AttemptKind, InFlight, Run};
+use crate::owner::Owner;
+use crate::poll::{judge, PollOutcome};
+use crate::retry::looks_missing;
+use crate::runner::{build_request, Action, AttemptKind, Run};
 
 impl Run {
     /// Starts (or restarts) cleanup: pending and failed entries are tried again.
@@ -72,10 +74,7 @@ impl Run {
                     continue;
                 }
                 self.ledger.entries[e].status = CleanupStatus::Removing;
-                self.ledger.entries[e].exec = Some(Exec {
-                    started_at_ms: self.now_ms,
-                    ..Exec::default()
-                });
+                self.ledger.entries[e].exec = Some(Attempts::start(self.now_ms));
                 self.send_cleanup(e, AttemptKind::First, out);
             }
         }
@@ -101,60 +100,24 @@ impl Run {
             return;
         };
         let step = entry.step;
-        let phase = entry.exec.as_ref().map_or(0, |x| x.phase);
+        let phase = entry.exec.as_ref().map_or(Phase::Request, |a| a.phase());
+        let owner = Owner::Cleanup(e);
         let Some(cleanup) = self.tutorial.steps[step].cleanup.clone() else {
-            self.ledger.entries[e].status = CleanupStatus::Failed(StepError::InvalidRequest {
+            let error = StepError::InvalidRequest {
                 message: "the tutorial no longer says how to remove this".into(),
-            });
-            return;
+            };
+            return self.follow(owner, Next::Failed(error), out);
         };
         let template = match (&cleanup.wait, phase) {
-            (Some(w), 1) => w.request.clone(),
+            (Some(w), Phase::Wait) => w.request.clone(),
             _ => cleanup.request.clone(),
         };
         let built = {
             let lookup = self.entry_lookup(e);
             build_request(&template, &lookup, &|_| Some(step))
         };
-        match built {
-            Err(error) => {
-                let entry = &mut self.ledger.entries[e];
-                entry.exec = None;
-                entry.record.error = Some(error.clone());
-                entry.status = CleanupStatus::Failed(error);
-            }
-            Ok((sent, request)) => {
-                let id = self.next_request_id;
-                self.next_request_id += 1;
-                let now = self.now_ms;
-                let entry = &mut self.ledger.entries[e];
-                entry.record.attempts.push(Attempt {
-                    kind: kind.clone(),
-                    sent_at_ms: now,
-                    status: None,
-                    elapsed_ms: None,
-                    note: String::new(),
-                });
-                entry.record.request = Some(sent.clone());
-                self.in_flight.insert(
-                    id,
-                    InFlight {
-                        step,
-                        cleanup: Some(e),
-                        kind,
-                        sent_at_ms: now,
-                        method: sent.method,
-                    },
-                );
-                out.push(Action::Send {
-                    request_id: id,
-                    step,
-                    cleanup: Some(e),
-                    scopes: self.scopes_for_cleanup(step),
-                    request,
-                });
-            }
-        }
+        let scopes = self.scopes_for_cleanup(step);
+        self.dispatch(owner, kind, built, scopes, out);
     }
 
     /// Removal needs write permissions even where the step only read, so use the tutorial's.
@@ -166,167 +129,105 @@ impl Run {
         &mut self,
         e: usize,
         r: ReceivedResponse,
-        _out: &mut Vec<Action>,
+        out: &mut Vec<Action>,
     ) {
         let Some(entry) = self.ledger.entries.get(e) else {
             return;
         };
-        let step = entry.step;
-        let Some(cleanup) = self.tutorial.steps[step].cleanup.clone() else {
+        let owner = Owner::Cleanup(e);
+        let Some(cleanup) = self.tutorial.steps[entry.step].cleanup.clone() else {
             return;
         };
-        let mut exec = entry.exec.clone().unwrap_or_default();
+        let phase = entry.exec.as_ref().map_or(Phase::Request, |a| a.phase());
         // A 404 for a young object may be replication lag, worth waiting out; but after a removal that a
         // reload interrupted, it means that removal was applied: the object is gone, not late.
         let recent = !entry.removal_interrupted
             && self.now_ms.saturating_sub(entry.created_at_ms)
                 <= self.options.retry.replication_window_ms;
         let body = r.json();
-        let note = |run: &mut Run, text: String| {
-            let entry = &mut run.ledger.entries[e];
-            if let Some(a) = entry.record.attempts.last_mut() {
-                a.status = Some(r.status);
-                a.elapsed_ms = Some(r.elapsed_ms);
-                a.note = text;
+        if !(200..300).contains(&r.status) {
+            let recent = recent || phase == Phase::Wait;
+            let outcome = self.decide(owner, |a, cx| a.on_error_status(cx, &r, recent));
+            if matches!(outcome.next, Next::Failed(_))
+                && phase == Phase::Request
+                && looks_missing(&r)
+            {
+                // Already gone: nothing is left to remove.
+                self.note(owner, Some(&r), "already gone".into());
+                self.settle_entry(e, CleanupStatus::Gone);
+                return;
             }
-            entry.record.response = Some(r.clone());
-        };
-        let success = (200..300).contains(&r.status);
-        if !success {
-            match verdict(
-                &self.options.retry,
-                &exec,
-                &r,
-                recent || exec.phase == 1,
-                &mut self.rng,
-            ) {
-                Verdict::Retry { delay_ms, lag } if !self.stopped => {
-                    let kind = if lag {
-                        exec.lag_retries += 1;
-                        AttemptKind::ReplicationLag
-                    } else {
-                        exec.retries += 1;
-                        AttemptKind::Retry
-                    };
-                    note(self, format!("{}: trying again in {delay_ms} ms", r.status));
-                    exec.wake_at_ms = Some(self.now_ms + delay_ms);
-                    exec.wake_kind = Some(kind);
-                    self.ledger.entries[e].exec = Some(exec);
-                }
-                _ => {
-                    let status = if exec.phase == 0 && looks_missing(&r) {
-                        // Already gone: nothing is left to remove.
-                        note(self, "already gone".into());
-                        CleanupStatus::Gone
-                    } else {
-                        note(self, "failed".into());
-                        let error = if matches!(r.status, 429 | 503) {
-                            StepError::RetriesExhausted {
-                                attempts: exec.retries + 1,
-                                last_status: Some(r.status),
-                            }
-                        } else {
-                            graph_error(&r)
-                        };
-                        self.ledger.entries[e].record.error = Some(error.clone());
-                        CleanupStatus::Failed(error)
-                    };
-                    let entry = &mut self.ledger.entries[e];
-                    entry.exec = None;
-                    entry.status = status;
-                }
-            }
+            self.note(owner, Some(&r), outcome.note);
+            self.follow(owner, outcome.next, out);
             return;
         }
-        if exec.phase == 0 {
-            for c in &cleanup.captures {
-                let found = {
-                    let lookup = self.entry_lookup(e);
-                    evaluate(&c.query, &r, body.as_ref(), &lookup).and_then(|f| capture_text(c, f))
-                };
-                match found {
-                    Ok(v) => {
-                        self.ledger.entries[e]
-                            .cleanup_vars
-                            .insert(c.name.clone(), v);
+        match (phase, cleanup.wait) {
+            (Phase::Request, wait) => {
+                for c in &cleanup.captures {
+                    let found = {
+                        let lookup = self.entry_lookup(e);
+                        evaluate(&c.query, &r, body.as_ref(), &lookup)
+                            .and_then(|f| capture_text(c, f))
+                    };
+                    match found {
+                        Ok(v) => {
+                            self.ledger.entries[e]
+                                .cleanup_vars
+                                .insert(c.name.clone(), v);
+                        }
+                        Err(message) => {
+                            self.note(owner, Some(&r), message.clone());
+                            let error = StepError::Capture {
+                                name: c.name.clone(),
+                                message,
+                            };
+                            self.follow(owner, Next::Failed(error), out);
+                            return;
+                        }
                     }
-                    Err(message) => {
-                        note(self, message.clone());
+                }
+                match wait {
+                    None => {
+                        self.note(owner, Some(&r), "removed".into());
+                        self.settle_entry(e, CleanupStatus::Removed);
+                    }
+                    Some(wait) => {
+                        self.note(owner, Some(&r), "removal accepted".into());
                         let entry = &mut self.ledger.entries[e];
-                        entry.exec = None;
-                        entry.status = CleanupStatus::Failed(StepError::Capture {
-                            name: c.name.clone(),
-                            message,
-                        });
-                        return;
+                        entry.status = CleanupStatus::Waiting;
+                        entry.exec = Some(Attempts::wait(self.now_ms, &wait.poll));
                     }
                 }
             }
-            match &cleanup.wait {
-                None => {
-                    note(self, "removed".into());
-                    let entry = &mut self.ledger.entries[e];
-                    entry.exec = None;
-                    entry.status = CleanupStatus::Removed;
-                }
-                Some(wait) => {
-                    note(self, "removal accepted".into());
-                    let delay = next_delay(&wait.poll, 0);
-                    let entry = &mut self.ledger.entries[e];
-                    entry.status = CleanupStatus::Waiting;
-                    entry.exec = Some(Exec {
-                        phase: 1,
-                        started_at_ms: self.now_ms,
-                        poll_delay_ms: delay,
-                        wake_at_ms: Some(self.now_ms + delay),
-                        wake_kind: Some(AttemptKind::Poll),
-                        ..Exec::default()
-                    });
-                }
-            }
-            return;
-        }
-        let Some(wait) = cleanup.wait else { return };
-        let outcome = {
-            let lookup = self.entry_lookup(e);
-            judge(&wait.poll, &r, body.as_ref(), &lookup)
-        };
-        match outcome {
-            PollOutcome::Done => {
-                note(self, "removal took effect".into());
-                let entry = &mut self.ledger.entries[e];
-                entry.exec = None;
-                entry.status = CleanupStatus::Removed;
-            }
-            PollOutcome::Failed(failure) => {
-                note(self, failure.to_string());
-                let entry = &mut self.ledger.entries[e];
-                entry.exec = None;
-                entry.status = CleanupStatus::Failed(StepError::PollFailed { failure });
-            }
-            PollOutcome::Again { state } => {
-                note(self, state);
-                let elapsed = self.now_ms.saturating_sub(exec.started_at_ms);
-                let delay = next_delay(&wait.poll, exec.poll_delay_ms);
-                if self.stopped || elapsed + delay > wait.poll.limit_ms {
-                    let entry = &mut self.ledger.entries[e];
-                    entry.exec = None;
-                    entry.status = if self.stopped {
-                        CleanupStatus::Pending
-                    } else {
-                        CleanupStatus::Failed(StepError::PollTimeout {
-                            attempts: exec.polls + 1,
-                            elapsed_ms: elapsed,
-                        })
-                    };
-                } else {
-                    exec.polls += 1;
-                    exec.poll_delay_ms = delay;
-                    exec.wake_at_ms = Some(self.now_ms + delay);
-                    exec.wake_kind = Some(AttemptKind::Poll);
-                    self.ledger.entries[e].exec = Some(exec);
+            (Phase::Wait, None) => {}
+            (Phase::Wait, Some(wait)) => {
+                let outcome = {
+                    let lookup = self.entry_lookup(e);
+                    judge(&wait.poll, &r, body.as_ref(), &lookup)
+                };
+                match outcome {
+                    PollOutcome::Done => {
+                        self.note(owner, Some(&r), "removal took effect".into());
+                        self.settle_entry(e, CleanupStatus::Removed);
+                    }
+                    PollOutcome::Failed(failure) => {
+                        self.note(owner, Some(&r), failure.to_string());
+                        let failed = Next::Failed(StepError::PollFailed { failure });
+                        self.follow(owner, failed, out);
+                    }
+                    PollOutcome::Again { state } => {
+                        self.note(owner, Some(&r), state);
+                        let next = self.decide(owner, |a, cx| a.on_poll_again(cx, &wait.poll));
+                        self.follow(owner, next, out);
+                    }
                 }
             }
         }
+    }
+
+    fn settle_entry(&mut self, e: usize, status: CleanupStatus) {
+        let entry = &mut self.ledger.entries[e];
+        entry.exec = None;
+        entry.status = status;
     }
 }

@@ -1,10 +1,12 @@
 //! Reader controls: stop, edit a request, set a variable, resume after a reload, reset.
 
+use crate::attempt::Next;
 use crate::body::check_body;
 use crate::capture::{VarSource, VarValue};
 use crate::error::StepError;
 use crate::event::{Action, RequestEdit};
 use crate::ledger::CleanupStatus;
+use crate::owner::Owner;
 use crate::record::{StepRecord, StepStatus};
 use crate::request::is_idempotent;
 use crate::runner::Run;
@@ -15,7 +17,7 @@ impl Run {
         self.stopped = true;
         for s in std::mem::take(&mut self.plan) {
             let state = &mut self.steps[s];
-            let waiting = state.exec.as_ref().is_some_and(|e| e.wake_at_ms.is_some());
+            let waiting = state.exec.as_ref().is_some_and(|a| a.wake_at().is_some());
             if waiting {
                 state.exec = None;
                 state.record.error = Some(StepError::Stopped);
@@ -28,7 +30,7 @@ impl Run {
             }
         }
         for entry in &mut self.ledger.entries {
-            if entry.exec.as_ref().is_some_and(|e| e.wake_at_ms.is_some()) {
+            if entry.exec.as_ref().is_some_and(|a| a.wake_at().is_some()) {
                 entry.exec = None;
                 entry.status = CleanupStatus::Pending;
             }
@@ -180,35 +182,18 @@ impl Run {
 
     pub(crate) fn resume(&mut self, out: &mut Vec<Action>) {
         for (_, flight) in std::mem::take(&mut self.in_flight) {
-            let idempotent = is_idempotent(&flight.method);
-            match flight.cleanup {
-                None => {
-                    let s = flight.step;
-                    if idempotent {
-                        self.send_step(s, flight.kind, out);
-                    } else {
-                        self.finish_step(
-                            s,
-                            Err(StepError::Interrupted {
-                                method: flight.method,
-                            }),
-                            out,
-                        );
-                    }
+            let owner = Owner::of(&flight);
+            if let Owner::Cleanup(e) = owner {
+                match self.ledger.entries.get_mut(e) {
+                    Some(entry) => entry.removal_interrupted = true,
+                    None => continue,
                 }
-                Some(e) => {
-                    if let Some(entry) = self.ledger.entries.get_mut(e) {
-                        entry.removal_interrupted = true;
-                    }
-                    if idempotent {
-                        self.send_cleanup(e, flight.kind, out);
-                    } else if let Some(entry) = self.ledger.entries.get_mut(e) {
-                        entry.exec = None;
-                        entry.status = CleanupStatus::Failed(StepError::Interrupted {
-                            method: flight.method,
-                        });
-                    }
-                }
+            }
+            if is_idempotent(&flight.method) {
+                self.resend(owner, flight.kind, out);
+            } else {
+                let method = flight.method;
+                self.follow(owner, Next::Failed(StepError::Interrupted { method }), out);
             }
         }
         self.busy = true;

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::attempt::Attempts;
 use crate::error::StepError;
-use crate::retry::Exec;
 use crate::runner::StepRecord;
 
 /// How far cleanup got for one created object.
@@ -49,7 +49,7 @@ pub struct LedgerEntry {
     /// The cleanup requests, responses and attempts.
     pub record: StepRecord,
     #[serde(default)]
-    pub(crate) exec: Option<Exec>,
+    pub(crate) exec: Option<Attempts>,
     /// A removal for it was on its way when the page went away: it may have been applied.
     #[serde(default)]
     pub(crate) removal_interrupted: bool,

@@ -3,6 +3,7 @@
 //! Pure Rust with no I/O, clock or OS randomness, so it runs the same natively and in wasm.
 //! See `API.md` for how a driver uses it and `FORMAT.md` for the tutorial format.
 
+mod attempt;
 mod body;
 mod builtin;
 mod capture;
@@ -16,6 +17,7 @@ mod export;
 mod format;
 mod ledger;
 mod model;
+mod owner;
 mod poll;
 mod reach;
 mod record;

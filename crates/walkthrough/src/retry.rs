@@ -94,25 +94,6 @@ impl Rng {
     }
 }
 
-/// Progress of one request through retries and polling (for a step or a cleanup entry).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Exec {
-    /// When the first attempt of this phase was sent (polling limits count from here).
-    pub started_at_ms: u64,
-    pub retries: u32,
-    pub lag_retries: u32,
-    pub network_retries: u32,
-    pub polls: u32,
-    /// The next poll wait, grown by the poll's backoff.
-    pub poll_delay_ms: u64,
-    /// A timer is set: resend at this time.
-    pub wake_at_ms: Option<u64>,
-    /// Why the timer was set.
-    pub wake_kind: Option<crate::runner::AttemptKind>,
-    /// Cleanup only: 0 = the removal request, 1 = waiting for it to take effect.
-    pub phase: u8,
-}
-
 /// What to do about a response that is not a success.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Verdict {
@@ -145,25 +126,26 @@ pub fn looks_missing(response: &ReceivedResponse) -> bool {
         || (response.status == 400 && response.body.to_ascii_lowercase().contains("not exist"))
 }
 
-/// Decides whether a failed response is retried.
+/// Decides whether a failed response is retried, given the retries so far for throttling and for lag.
 /// `recent` says whether the request names an object this run created moments ago.
 pub fn verdict(
     policy: &RetryPolicy,
-    exec: &Exec,
+    retries: u32,
+    lag_retries: u32,
     response: &ReceivedResponse,
     recent: bool,
     rng: &mut Rng,
 ) -> Verdict {
     match response.status {
-        429 | 503 if exec.retries + 1 < policy.max_attempts => Verdict::Retry {
+        429 | 503 if retries + 1 < policy.max_attempts => Verdict::Retry {
             delay_ms: retry_after_ms(response)
-                .unwrap_or_else(|| backoff_ms(policy, exec.retries, rng))
+                .unwrap_or_else(|| backoff_ms(policy, retries, rng))
                 .min(policy.max_delay_ms * 4),
             lag: false,
         },
-        _ if recent && looks_missing(response) && exec.lag_retries < policy.replication_retries => {
+        _ if recent && looks_missing(response) && lag_retries < policy.replication_retries => {
             Verdict::Retry {
-                delay_ms: backoff_ms(policy, exec.lag_retries, rng),
+                delay_ms: backoff_ms(policy, lag_retries, rng),
                 lag: true,
             }
         }
@@ -208,66 +190,52 @@ mod tests {
     fn throttling_honours_retry_after_else_backs_off() {
         let p = RetryPolicy::default();
         let mut rng = Rng::new(1);
-        let e = Exec::default();
         let r = resp(429, &[("Retry-After", "2.128")], "");
         assert_eq!(
-            verdict(&p, &e, &r, false, &mut rng),
+            verdict(&p, 0, 0, &r, false, &mut rng),
             Verdict::Retry {
                 delay_ms: 2128,
                 lag: false
             }
         );
         let r = resp(503, &[], "");
-        let Verdict::Retry { delay_ms, .. } = verdict(
-            &p,
-            &Exec {
-                retries: 3,
-                ..e.clone()
-            },
-            &r,
-            false,
-            &mut rng,
-        ) else {
+        let Verdict::Retry { delay_ms, .. } = verdict(&p, 3, 0, &r, false, &mut rng) else {
             panic!("expected a retry")
         };
         assert!((4_000..=8_000).contains(&delay_ms), "{delay_ms}");
-        let spent = Exec {
-            retries: p.max_attempts - 1,
-            ..e.clone()
-        };
-        assert_eq!(verdict(&p, &spent, &r, false, &mut rng), Verdict::Fail);
+        let spent = p.max_attempts - 1;
+        assert_eq!(verdict(&p, spent, 0, &r, false, &mut rng), Verdict::Fail);
     }
 
     #[test]
     fn replication_lag_only_for_recent_objects_and_bounded() {
         let p = RetryPolicy::default();
         let mut rng = Rng::new(1);
-        let e = Exec::default();
         let not_found = resp(404, &[], "{}");
         assert!(matches!(
-            verdict(&p, &e, &not_found, true, &mut rng),
+            verdict(&p, 0, 0, &not_found, true, &mut rng),
             Verdict::Retry { lag: true, .. }
         ));
-        assert_eq!(verdict(&p, &e, &not_found, false, &mut rng), Verdict::Fail);
+        assert_eq!(
+            verdict(&p, 0, 0, &not_found, false, &mut rng),
+            Verdict::Fail
+        );
         let bad = resp(
             400,
             &[],
             r#"{"error":{"message":"One of the objects being referenced do not exist."}}"#,
         );
         assert!(matches!(
-            verdict(&p, &e, &bad, true, &mut rng),
+            verdict(&p, 0, 0, &bad, true, &mut rng),
             Verdict::Retry { lag: true, .. }
         ));
-        let spent = Exec {
-            lag_retries: p.replication_retries,
-            ..e
-        };
+        let spent = p.replication_retries;
         assert_eq!(
-            verdict(&p, &spent, &not_found, true, &mut rng),
+            verdict(&p, 0, spent, &not_found, true, &mut rng),
             Verdict::Fail
         );
         assert_eq!(
-            verdict(&p, &Exec::default(), &resp(403, &[], ""), true, &mut rng),
+            verdict(&p, 0, 0, &resp(403, &[], ""), true, &mut rng),
             Verdict::Fail
         );
     }

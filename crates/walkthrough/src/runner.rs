@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::attempt::Attempts;
 use crate::capture::{VarSource, VarValue, Variables};
 use crate::format::step_inputs;
 use crate::ledger::Ledger;
 use crate::model::{RequestTemplate, Tutorial};
 use crate::request::to_received;
-use crate::retry::{Exec, Rng};
+use crate::retry::Rng;
 use crate::template::{Segment, Template};
 
 pub use crate::event::{Action, Event, RequestEdit, RunOptions, SendFailure};
@@ -18,7 +19,7 @@ pub use crate::record::{
     Attempt, AttemptKind, Missing, RenderedRequest, RenderedSegment, SentRequest, StepRecord,
     StepStatus,
 };
-pub(crate) use crate::request::{build_request, graph_error};
+pub(crate) use crate::request::build_request;
 
 /// A whole run: the tutorial, progress, variables, ledger. Serializes without loss, never holds a token.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -47,7 +48,7 @@ pub(crate) struct StepState {
     pub(crate) status: StepStatus,
     pub(crate) record: StepRecord,
     pub(crate) edit: Option<RequestTemplate>,
-    pub(crate) exec: Option<Exec>,
+    pub(crate) exec: Option<Attempts>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,0 +1,239 @@
+//! Requests made for a step or a cleanup entry: sending, timers, send failures and verdicts, once for both.
+
+use crate::attempt::{Attempts, Context, Next};
+use crate::capture::ReceivedResponse;
+use crate::error::StepError;
+use crate::event::{Action, SendFailure};
+use crate::ledger::CleanupStatus;
+use crate::record::{Attempt, AttemptKind, SentRequest, StepRecord, StepStatus};
+use crate::runner::{InFlight, Run};
+
+/// Whose request it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Owner {
+    Step(usize),
+    /// A ledger entry's removal (or its wait).
+    Cleanup(usize),
+}
+
+impl Owner {
+    pub(crate) fn of(flight: &InFlight) -> Owner {
+        match flight.cleanup {
+            Some(e) => Owner::Cleanup(e),
+            None => Owner::Step(flight.step),
+        }
+    }
+}
+
+impl Run {
+    fn owners(&self) -> Vec<Owner> {
+        (0..self.steps.len())
+            .map(Owner::Step)
+            .chain((0..self.ledger.entries.len()).map(Owner::Cleanup))
+            .collect()
+    }
+
+    fn attempts_of(&self, owner: Owner) -> Option<&Attempts> {
+        match owner {
+            Owner::Step(s) => self.steps.get(s)?.exec.as_ref(),
+            Owner::Cleanup(e) => self.ledger.entries.get(e)?.exec.as_ref(),
+        }
+    }
+
+    fn attempts_slot(&mut self, owner: Owner) -> Option<&mut Option<Attempts>> {
+        match owner {
+            Owner::Step(s) => self.steps.get_mut(s).map(|x| &mut x.exec),
+            Owner::Cleanup(e) => self.ledger.entries.get_mut(e).map(|x| &mut x.exec),
+        }
+    }
+
+    fn record_of(&mut self, owner: Owner) -> Option<&mut StepRecord> {
+        match owner {
+            Owner::Step(s) => self.steps.get_mut(s).map(|x| &mut x.record),
+            Owner::Cleanup(e) => self.ledger.entries.get_mut(e).map(|x| &mut x.record),
+        }
+    }
+
+    /// May this owner try again? Steps stop when the reader stops or cleanup begins; cleanup's own
+    /// requests keep going until the reader stops them.
+    fn halted(&self, owner: Owner) -> bool {
+        match owner {
+            Owner::Step(_) => self.stopped || self.cleaning,
+            Owner::Cleanup(_) => self.stopped,
+        }
+    }
+
+    /// Lets the owner's attempt machine decide, with the run's policy, jitter and clock.
+    pub(crate) fn decide<T>(
+        &mut self,
+        owner: Owner,
+        decide: impl FnOnce(&mut Attempts, Context<'_>) -> T,
+    ) -> T {
+        let halted = self.halted(owner);
+        let mut attempts = self
+            .attempts_slot(owner)
+            .and_then(Option::take)
+            .unwrap_or_default();
+        let cx = Context {
+            policy: &self.options.retry,
+            rng: &mut self.rng,
+            now_ms: self.now_ms,
+            halted,
+        };
+        let decided = decide(&mut attempts, cx);
+        if let Some(slot) = self.attempts_slot(owner) {
+            *slot = Some(attempts);
+        }
+        decided
+    }
+
+    /// Writes what became of the owner's last attempt (and the answer, when there was one).
+    pub(crate) fn note(&mut self, owner: Owner, answer: Option<&ReceivedResponse>, note: String) {
+        let Some(record) = self.record_of(owner) else {
+            return;
+        };
+        if let Some(a) = record.attempts.last_mut() {
+            if let Some(r) = answer {
+                a.status = Some(r.status);
+                a.elapsed_ms = Some(r.elapsed_ms);
+            }
+            a.note = note;
+        }
+        if let Some(r) = answer {
+            record.response = Some(r.clone());
+        }
+    }
+
+    /// Carries out the machine's decision for its owner: a card's status, or the entry's.
+    pub(crate) fn follow(&mut self, owner: Owner, next: Next, out: &mut Vec<Action>) {
+        match (owner, next) {
+            (
+                Owner::Step(s),
+                Next::Retry {
+                    at_ms,
+                    attempt,
+                    reason,
+                },
+            ) => {
+                self.steps[s].status = StepStatus::Retrying {
+                    attempt,
+                    next_at_ms: at_ms,
+                    reason,
+                };
+            }
+            (Owner::Step(s), Next::Poll { at_ms, attempt }) => {
+                self.steps[s].status = StepStatus::Polling {
+                    attempt,
+                    next_at_ms: at_ms,
+                };
+            }
+            (Owner::Step(s), Next::Failed(error)) => self.finish_step(s, Err(error), out),
+            (Owner::Step(s), Next::Halted) => self.finish_step(s, Err(StepError::Stopped), out),
+            (Owner::Cleanup(_), Next::Retry { .. } | Next::Poll { .. }) => {}
+            (Owner::Cleanup(e), Next::Failed(error)) => {
+                if let Some(entry) = self.ledger.entries.get_mut(e) {
+                    entry.exec = None;
+                    entry.record.error = Some(error.clone());
+                    entry.status = CleanupStatus::Failed(error);
+                }
+            }
+            (Owner::Cleanup(e), Next::Halted) => {
+                if let Some(entry) = self.ledger.entries.get_mut(e) {
+                    entry.exec = None;
+                    entry.status = CleanupStatus::Pending;
+                }
+            }
+        }
+    }
+
+    /// Sends a built request for its owner, or ends the owner with the error that kept it from being built.
+    pub(crate) fn dispatch(
+        &mut self,
+        owner: Owner,
+        kind: AttemptKind,
+        built: Result<(SentRequest, http::Request<String>), StepError>,
+        scopes: Vec<String>,
+        out: &mut Vec<Action>,
+    ) {
+        let (sent, request) = match built {
+            Ok(built) => built,
+            Err(error) => return self.follow(owner, Next::Failed(error), out),
+        };
+        let (step, cleanup) = match owner {
+            Owner::Step(s) => (s, None),
+            Owner::Cleanup(e) => (self.ledger.entries[e].step, Some(e)),
+        };
+        let id = self.next_request_id;
+        self.next_request_id += 1;
+        let now = self.now_ms;
+        self.in_flight.insert(
+            id,
+            InFlight {
+                step,
+                cleanup,
+                kind: kind.clone(),
+                sent_at_ms: now,
+                method: sent.method.clone(),
+            },
+        );
+        if let Some(record) = self.record_of(owner) {
+            record.attempts.push(Attempt {
+                kind,
+                sent_at_ms: now,
+                status: None,
+                elapsed_ms: None,
+                note: String::new(),
+            });
+            record.request = Some(sent);
+        }
+        out.push(Action::Send {
+            request_id: id,
+            step,
+            cleanup,
+            scopes,
+            request,
+        });
+    }
+
+    /// Sends the owner's request again (after a timer, or a reload).
+    pub(crate) fn resend(&mut self, owner: Owner, kind: AttemptKind, out: &mut Vec<Action>) {
+        match owner {
+            Owner::Step(s) => self.send_step(s, kind, out),
+            Owner::Cleanup(e) => self.send_cleanup(e, kind, out),
+        }
+    }
+
+    pub(crate) fn on_send_failed(
+        &mut self,
+        flight: InFlight,
+        failure: SendFailure,
+        out: &mut Vec<Action>,
+    ) {
+        let owner = Owner::of(&flight);
+        if self.record_of(owner).is_none() {
+            return;
+        }
+        let outcome = self.decide(owner, |a, cx| a.on_send_failed(cx, failure, &flight.method));
+        self.note(owner, None, outcome.note);
+        self.follow(owner, outcome.next, out);
+    }
+
+    pub(crate) fn next_wake(&self) -> Option<u64> {
+        self.owners()
+            .into_iter()
+            .filter_map(|o| self.attempts_of(o)?.wake_at())
+            .min()
+    }
+
+    pub(crate) fn fire_timers(&mut self, out: &mut Vec<Action>) {
+        for owner in self.owners() {
+            let now = self.now_ms;
+            let due = self
+                .attempts_slot(owner)
+                .and_then(|slot| slot.as_mut()?.take_due(now));
+            if let Some(kind) = due {
+                self.resend(owner, kind, out);
+            }
+        }
+    }
+}
