@@ -38,7 +38,7 @@ impl Run {
 
     pub(crate) fn pump_cleanup(&mut self, out: &mut Vec<Action>) {
         // A step response still on its way may add to the ledger: let it land first.
-        if self.in_flight.values().any(|f| f.cleanup.is_none()) {
+        if self.in_flight.any_for_steps() {
             return;
         }
         let active =
@@ -79,7 +79,7 @@ impl Run {
             }
         }
         let busy = self.ledger.entries.iter().any(|x| active(&x.status))
-            || self.in_flight.values().any(|f| f.cleanup.is_some());
+            || self.in_flight.any_for_cleanup();
         let pending = !self.stopped
             && self
                 .ledger

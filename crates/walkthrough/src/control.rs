@@ -181,7 +181,7 @@ impl Run {
     }
 
     pub(crate) fn resume(&mut self, out: &mut Vec<Action>) {
-        for (_, flight) in std::mem::take(&mut self.in_flight) {
+        for flight in self.in_flight.take_all() {
             let owner = Owner::of(&flight);
             if let Owner::Cleanup(e) = owner {
                 match self.ledger.entries.get_mut(e) {

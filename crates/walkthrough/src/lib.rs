@@ -14,6 +14,7 @@ mod error;
 mod event;
 mod expect;
 mod export;
+mod flight;
 mod format;
 mod ledger;
 mod model;

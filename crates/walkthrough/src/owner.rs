@@ -4,9 +4,10 @@ use crate::attempt::{Attempts, Context, Next};
 use crate::capture::ReceivedResponse;
 use crate::error::StepError;
 use crate::event::{Action, SendFailure};
+use crate::flight::InFlight;
 use crate::ledger::CleanupStatus;
 use crate::record::{Attempt, AttemptKind, SentRequest, StepRecord, StepStatus};
-use crate::runner::{InFlight, Run};
+use crate::runner::Run;
 
 /// Whose request it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,13 +32,6 @@ impl Run {
             .map(Owner::Step)
             .chain((0..self.ledger.entries.len()).map(Owner::Cleanup))
             .collect()
-    }
-
-    fn attempts_of(&self, owner: Owner) -> Option<&Attempts> {
-        match owner {
-            Owner::Step(s) => self.steps.get(s)?.exec.as_ref(),
-            Owner::Cleanup(e) => self.ledger.entries.get(e)?.exec.as_ref(),
-        }
     }
 
     fn attempts_slot(&mut self, owner: Owner) -> Option<&mut Option<Attempts>> {
@@ -219,9 +213,11 @@ impl Run {
     }
 
     pub(crate) fn next_wake(&self) -> Option<u64> {
-        self.owners()
-            .into_iter()
-            .filter_map(|o| self.attempts_of(o)?.wake_at())
+        let steps = self.steps.iter().map(|s| &s.exec);
+        let entries = self.ledger.entries.iter().map(|e| &e.exec);
+        steps
+            .chain(entries)
+            .filter_map(|a| a.as_ref()?.wake_at())
             .min()
     }
 

@@ -1,12 +1,13 @@
 //! The sans-IO runner: told what happened (events), it answers with what to do next (actions).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::attempt::Attempts;
 use crate::capture::{VarSource, VarValue, Variables};
+use crate::flight::InFlightTable;
 use crate::format::step_inputs;
 use crate::ledger::Ledger;
 use crate::model::{RequestTemplate, Tutorial};
@@ -31,7 +32,7 @@ pub struct Run {
     pub(crate) vars: Variables,
     pub(crate) steps: Vec<StepState>,
     pub(crate) ledger: Ledger,
-    pub(crate) in_flight: BTreeMap<u64, InFlight>,
+    pub(crate) in_flight: InFlightTable,
     pub(crate) next_request_id: u64,
     /// Steps the current run-all / run-to / run-step wants.
     pub(crate) plan: BTreeSet<usize>,
@@ -49,15 +50,6 @@ pub(crate) struct StepState {
     pub(crate) record: StepRecord,
     pub(crate) edit: Option<RequestTemplate>,
     pub(crate) exec: Option<Attempts>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub(crate) struct InFlight {
-    pub(crate) step: usize,
-    pub(crate) cleanup: Option<usize>,
-    pub(crate) kind: AttemptKind,
-    pub(crate) sent_at_ms: u64,
-    pub(crate) method: String,
 }
 
 impl Run {
@@ -79,7 +71,7 @@ impl Run {
             vars: Variables::default(),
             steps,
             ledger: Ledger::default(),
-            in_flight: BTreeMap::new(),
+            in_flight: InFlightTable::default(),
             next_request_id: 1,
             plan: BTreeSet::new(),
             cleaning: false,
@@ -158,7 +150,7 @@ impl Run {
                 now_ms,
             } => {
                 self.now_ms = self.now_ms.max(now_ms);
-                if let Some(flight) = self.in_flight.remove(&request_id) {
+                if let Some(flight) = self.in_flight.take(request_id) {
                     let received = to_received(response, now_ms.saturating_sub(flight.sent_at_ms));
                     match flight.cleanup {
                         Some(entry) => self.on_cleanup_response(entry, received, &mut out),
@@ -172,7 +164,7 @@ impl Run {
                 now_ms,
             } => {
                 self.now_ms = self.now_ms.max(now_ms);
-                if let Some(flight) = self.in_flight.remove(&request_id) {
+                if let Some(flight) = self.in_flight.take(request_id) {
                     self.on_send_failed(flight, failure, &mut out);
                 }
             }
