@@ -42,11 +42,24 @@ pub fn title(error: &StepError) -> &'static str {
 /// What the transport said about a request it could not send, without the heading `title` already gives.
 pub fn failure_detail(failure: &SendFailure) -> String {
     match failure {
-        SendFailure::Network { message }
-        | SendFailure::NeedsSignIn { message }
+        // The request left the page; whether it reached the server is unknown.
+        SendFailure::Network { message } => message.clone(),
+        SendFailure::NeedsSignIn { message }
         | SendFailure::NeedsConsent { message, .. }
-        | SendFailure::SandboxUnavailable { message } => message.clone(),
+        | SendFailure::SandboxUnavailable { message } => {
+            format!("{}. Nothing was sent.", sentence(message))
+        }
         SendFailure::HostNotAllowed { url, .. } => format!("Nothing was sent to {url}."),
+    }
+}
+
+/// A message as the start of a sentence, without its closing full stop.
+fn sentence(message: &str) -> String {
+    let trimmed = message.trim().trim_end_matches('.');
+    let mut chars = trimmed.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -125,7 +138,7 @@ pub fn hint(error: &StepError, step_scopes: &[String], situation: &Situation) ->
                     list(&scopes)
                 )
             }
-            SendFailure::SandboxUnavailable { .. } => "Reload the page: the run and the sandbox tenant are kept.".into(),
+            SendFailure::SandboxUnavailable { .. } => "To try again, reload the page (the run and the tenant are kept).".into(),
             SendFailure::HostNotAllowed { .. } if in_sandbox => "The sandbox in this page answers Microsoft Graph only (https://graph.microsoft.com). Edit the address back, or use live mode for another server.".into(),
             SendFailure::HostNotAllowed { allowed, .. } => format!(
                 "The token is sent only to the Graph base URL ({allowed}). Edit the address to start with it, or change the Graph base URL in the live panel."

@@ -1,26 +1,30 @@
-//! The top-level component: picks the tutorial, owns the run's state and the transport, lays out the page.
+//! The top-level component: picks the tutorial, sets up the run's owner and the transport, wires the
+//! page's state to the components as props and callbacks, and lays out the page.
 
 use std::rc::Rc;
 
-use walkthrough::{builtin_catalog, BuiltinTutorial, Tutorial};
+use walkthrough::{builtin_catalog, BuiltinTutorial, ExportFormat, Run, Tutorial};
 use yew::prelude::*;
 
 use crate::advice::Situation;
 use crate::components::{
-    cleanup_panel::CleanupPanel, live_panel::LivePanel, notice_bar::NoticeBar,
-    sandbox_panel::SandboxPanel, step_card::StepList, toolbar::Toolbar,
+    cleanup_panel::CleanupPanel, export_menu::ExportTo, live_panel::LivePanel,
+    notice_bar::NoticeBar, sandbox_panel::SandboxPanel, step_card::StepList, toolbar::Toolbar,
     tutorial_intro::TutorialIntro, variables_panel::VariablesPanel,
 };
-use crate::context::{fresh_options, SandboxHandle, Shared};
-use crate::hooks::{use_driver, use_live};
-use crate::services::clock::{next_frame, now_ms, AfterPaint};
+use crate::handles::{fresh_options, SandboxHandle};
+use crate::hooks::use_live::{initial_live, initial_mode};
+use crate::hooks::use_run::Setup;
+use crate::hooks::{use_live, use_run, use_switch};
+use crate::services::clock::{next_frame, AfterPaint};
+use crate::services::download;
 use crate::services::in_page_sandbox::InPageSandbox;
 use crate::services::live_state::Mode;
 use crate::services::live_transport::LiveTransport;
 use crate::services::params::Params;
 use crate::services::storage;
 use crate::services::transport::Transport;
-use crate::state::{Command, Explorer, Msg, Notice, Tone};
+use crate::state::{Command, Notice, Page, PageMsg, Tone};
 
 /// The in-page sandbox answers after this many milliseconds unless `?latency=` says otherwise.
 pub const DEFAULT_LATENCY_MS: u32 = 300;
@@ -58,43 +62,59 @@ pub fn App(props: &AppProps) -> Html {
     let params = use_memo(props.params.clone(), |given| {
         given.as_deref().cloned().unwrap_or_else(Params::from_page)
     });
+    let persist = props.persist;
     let tutorials = use_memo((), |_| builtin_catalog());
-    let sandbox_settled = use_state(|| false);
     let sandbox = use_memo((), {
         let latency = params.latency_ms.unwrap_or(DEFAULT_LATENCY_MS);
         let delivery = params.delivery_ms;
-        let persist = props.persist;
         let (seed, faults) = (params.seed, params.faults.clone());
-        let settled = sandbox_settled.setter();
         move |_| {
             let sandbox = InPageSandbox::load_or_new(persist, latency, delivery, seed);
             sandbox.apply_fault_params(&faults);
-            sandbox.on_ready(move || settled.set(true));
             SandboxHandle(sandbox)
         }
     });
-    let explorer = use_reducer({
-        // Only the first render builds the run: the tutorial is parsed here, inside the initializer.
-        let (tutorials, wanted) = (tutorials.clone(), params.tutorial.clone());
-        move || {
-            let tutorial = pick_tutorial(&tutorials, wanted.as_deref());
-            Explorer::new(walkthrough::Run::new(tutorial, fresh_options()))
-        }
+    // The mode is known before the first render, so the first transport is the right one.
+    let first_mode = *use_memo((), {
+        let wanted = params.mode.clone();
+        move |_| initial_mode(wanted.as_deref(), persist)
     });
-
-    // Settings may come from the page's own URL; tests that pass their own parameters set them in the form.
-    let query = props.params.is_none().then(|| {
-        web_sys::window()
-            .and_then(|w| w.location().search().ok())
-            .unwrap_or_default()
-    });
-    let live = use_live(
-        params.mode.clone(),
-        query,
-        props.persist,
-        explorer.run().tutorial().scopes.clone(),
+    let (run, page) = use_run(
+        {
+            // Only the first render builds the run: the tutorial is parsed here, inside the initializer.
+            let (tutorials, wanted) = (tutorials.clone(), params.tutorial.clone());
+            move || {
+                Run::new(
+                    pick_tutorial(&tutorials, wanted.as_deref()),
+                    fresh_options(),
+                )
+            }
+        },
+        {
+            let sandbox = sandbox.0.clone();
+            move || Setup {
+                transport: Rc::new(sandbox.clone()),
+                persist,
+                // The tenant is saved right after the run, in the same task: a run saved without the tenant
+                // it describes only costs a 404 at cleanup, but a tenant saved without its run would hide
+                // objects from it.
+                then_save: Rc::new(move || sandbox.save()),
+            }
+        },
+        {
+            // Settings may come from the page's own URL; tests that pass their own parameters set them in
+            // the form.
+            let query = props.params.is_none().then(|| {
+                web_sys::window()
+                    .and_then(|w| w.location().search().ok())
+                    .unwrap_or_default()
+            });
+            move |view| Page::new(view, first_mode, initial_live(query.as_deref(), persist))
+        },
     );
-    let transport: Rc<dyn Transport> = if *live.mode == Mode::Live {
+    let live = use_live(&page, persist, page.run.tutorial.scopes.clone());
+    // Requests go where the page's mode says, from this render on (before any effect can send).
+    let transport: Rc<dyn Transport> = if page.mode == Mode::Live {
         Rc::new(LiveTransport {
             session: live.session.0.clone(),
             graph_base_url: live.settings().graph_base_url,
@@ -102,23 +122,20 @@ pub fn App(props: &AppProps) -> Html {
     } else {
         Rc::new(sandbox.0.clone())
     };
-    // The tenant is saved right after the run, in the same task: a run saved without the tenant it
-    // describes only costs a 404 at cleanup, but a tenant saved without its run would hide objects from it.
-    let save_sandbox = {
+    run.set_transport(transport);
+
+    // The sandbox panel shows the tenant once it has loaded or failed to.
+    {
         let sandbox = sandbox.0.clone();
-        let persist = props.persist;
-        Callback::from(move |()| {
-            if persist {
-                sandbox.save();
-            }
-        })
-    };
-    use_driver(&explorer, transport, props.persist, save_sandbox);
+        let dispatcher = page.dispatcher();
+        use_effect_with((), move |_| {
+            sandbox.on_ready(move || dispatcher.dispatch(PageMsg::SandboxSettled))
+        });
+    }
 
     // After a reload: pick the saved run back up.
     {
-        let explorer = explorer.clone();
-        let persist = props.persist;
+        let (run, dispatcher) = (run.clone(), page.dispatcher());
         let wanted = params.tutorial.clone();
         use_effect_with((), move |_| {
             if persist {
@@ -130,8 +147,8 @@ pub fn App(props: &AppProps) -> Html {
                         let (passed, total) = saved.run.progress();
                         let left = saved.run.ledger().left().len();
                         let unfinished = passed < total;
-                        explorer.dispatch(Msg::Restore(Box::new(saved.run), now_ms()));
-                        explorer.dispatch(Msg::Notify(Notice {
+                        run.restore(saved.run);
+                        dispatcher.dispatch(PageMsg::Notify(Notice {
                             text: format!(
                                 "Picked up your run where it was: {passed} of {total} steps passed, {left} object{} on the cleanup ledger.{}",
                                 if left == 1 { "" } else { "s" },
@@ -149,7 +166,7 @@ pub fn App(props: &AppProps) -> Html {
     // nothing), and only when the sandbox is in use.
     {
         let sandbox = sandbox.0.clone();
-        let in_sandbox = *live.mode != Mode::Live;
+        let in_sandbox = page.mode != Mode::Live;
         let pending = use_mut_ref(|| None::<AfterPaint>);
         use_effect_with(in_sandbox, move |in_sandbox| {
             if *in_sandbox && !sandbox.is_ready() {
@@ -163,65 +180,112 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
 
-    crate::hooks::use_focus_step(params.step.clone(), &explorer);
+    let step_ids: Vec<String> = page.run.steps.iter().map(|s| s.id.clone()).collect();
+    crate::hooks::use_focus_step(params.step.clone(), step_ids);
     crate::hooks::use_embed_height(params.embed, params.origin.clone());
+    let switch = use_switch(&run, &page, tutorials.clone(), &live);
 
     let on_command = {
-        let dispatcher = explorer.dispatcher();
-        use_callback((), move |command: Command, _| {
-            dispatcher.dispatch(Msg::Engine(command.at(now_ms())))
+        let run = run.clone();
+        Callback::from(move |command: Command| run.command(command))
+    };
+    let on_run_all = {
+        let (on_command, live, dispatcher) = (on_command.clone(), live.clone(), page.dispatcher());
+        Callback::from(move |()| {
+            // In live mode, say what is missing up front rather than fail the first steps one by one.
+            if live.mode == Mode::Live && !live.session.0.has_source() {
+                dispatcher.dispatch(PageMsg::Notify(Notice {
+                    text: "Live mode needs a token first: sign in, or paste an access token, in the live panel."
+                        .into(),
+                    tone: Tone::Bad,
+                }));
+                return;
+            }
+            on_command.emit(Command::RunAll)
         })
     };
-    let shared = Shared {
-        on_command,
-        explorer: explorer.clone(),
-        sandbox: (*sandbox).clone(),
-        sandbox_settled: *sandbox_settled || sandbox.0.is_ready(),
-        tutorials: tutorials.clone(),
-        embed: params.embed,
-        live: live.clone(),
+    let on_export = {
+        let (run, dispatcher) = (run.clone(), page.dispatcher());
+        Callback::from(move |(format, to): (ExportFormat, ExportTo)| {
+            let (id, text) = run.export(format);
+            let notice = match to {
+                ExportTo::File(extension) => {
+                    download::save_text(&format!("{id}.{extension}"), &text)
+                        .err()
+                        .map(|error| Notice {
+                            text: error,
+                            tone: Tone::Bad,
+                        })
+                }
+                ExportTo::Clipboard(name) => {
+                    download::copy_text(&text);
+                    Some(Notice {
+                        text: format!("Copied the run as {name} to the clipboard. The access token is a placeholder."),
+                        tone: Tone::Info,
+                    })
+                }
+            };
+            if let Some(notice) = notice {
+                dispatcher.dispatch(PageMsg::Notify(notice));
+            }
+        })
     };
+    let on_dismiss = {
+        let dispatcher = page.dispatcher();
+        Callback::from(move |()| dispatcher.dispatch(PageMsg::DismissNotice))
+    };
+
     let situation = Situation {
-        in_sandbox: *live.mode != Mode::Live,
-        granted: live
-            .state
+        in_sandbox: page.mode != Mode::Live,
+        granted: page
+            .live
             .claims
             .as_ref()
             .map(|claims| claims.scopes.clone()),
     };
+    let view = &page.run;
     let class = classes!("app", params.embed.then_some("embed"));
+    let variables_refusal = view
+        .refusal
+        .as_ref()
+        .filter(|r| r.step.is_none())
+        .map(|r| r.error.clone());
 
     html! {
-        <ContextProvider<Shared> context={shared}>
-        <ContextProvider<Situation> context={situation}>
-            <div {class}>
-                <header class="app-header">
-                    if !params.embed {
-                        <div class="brand-row">
-                            <h1 class="brand">{ "graphwalk" }</h1>
-                            <p class="tagline">{ "Microsoft Graph tutorials, one request at a time" }</p>
-                        </div>
+        <div {class}>
+            <header class="app-header">
+                if !params.embed {
+                    <div class="brand-row">
+                        <h1 class="brand">{ "graphwalk" }</h1>
+                        <p class="tagline">{ "Microsoft Graph tutorials, one request at a time" }</p>
+                    </div>
+                }
+                <Toolbar tutorials={tutorials.clone()} current_id={view.tutorial.id.clone()}
+                    current_title={view.tutorial.title.clone()} busy={view.busy} progress={view.progress}
+                    left={view.left()} mode={page.mode} embed={params.embed}
+                    on_open={switch.on_open} on_mode={switch.on_mode} on_run_all={on_run_all}
+                    on_command={on_command.clone()} {on_export} />
+            </header>
+            <NoticeBar notice={page.notice.clone()} {on_dismiss} />
+            <div class="layout">
+                <main id="tutorial" class="tutorial" aria-label="Tutorial">
+                    <TutorialIntro tutorial={view.tutorial.clone()} variables={view.variables.clone()}
+                        started={view.progress.0 > 0 || !view.ledger.entries.is_empty()}
+                        on_command={on_command.clone()} />
+                    <StepList view={view.clone()} situation={situation.clone()} on_command={on_command.clone()} />
+                </main>
+                <aside class="side" aria-label="Run details">
+                    <VariablesPanel variables={view.variables.clone()} titles={view.titles.clone()}
+                        refusal={variables_refusal} situation={situation.clone()} on_command={on_command.clone()} />
+                    <CleanupPanel ledger={view.ledger.clone()} busy={view.busy} on_command={on_command.clone()} />
+                    if page.mode == Mode::Live {
+                        <LivePanel live={live.clone()} scopes={view.tutorial.scopes.clone()} />
+                    } else {
+                        <SandboxPanel sandbox={(*sandbox).clone()}
+                            settled={page.sandbox_settled || sandbox.0.is_ready()} />
                     }
-                    <Toolbar />
-                </header>
-                <NoticeBar />
-                <div class="layout">
-                    <main id="tutorial" class="tutorial" aria-label="Tutorial">
-                        <TutorialIntro />
-                        <StepList />
-                    </main>
-                    <aside class="side" aria-label="Run details">
-                        <VariablesPanel />
-                        <CleanupPanel />
-                        if *live.mode == Mode::Live {
-                            <LivePanel />
-                        } else {
-                            <SandboxPanel />
-                        }
-                    </aside>
-                </div>
+                </aside>
             </div>
-        </ContextProvider<Situation>>
-        </ContextProvider<Shared>>
+        </div>
     }
 }

@@ -3,7 +3,7 @@
 pub mod advice;
 mod app;
 pub mod components;
-pub mod context;
+pub mod handles;
 pub mod hooks;
 pub mod services;
 pub mod state;

@@ -1,19 +1,26 @@
-//! The explorer's state: one reducer over the walkthrough runner, plus what the page shows about it.
-//!
-//! The reducer only feeds events to the runner. What the runner asks for (send a request, wake me later)
-//! is queued in `outbox` and carried out by the driver hook after the render.
+//! The page's state: one reducer over plain data. The run's part is a snapshot published by the run's
+//! owner (`hooks::use_run`), which alone holds the engine's `Run`; beside it sit the mode, live mode's
+//! sign-in state, the sandbox's status and the page's notice. Nothing here reads the clock or sends.
 
-use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 
 use walkthrough::{
-    Action, Event, RequestEdit, Run, RunOptions, Step, StepError, StepRecord, Tutorial,
+    CleanupStatus, Event, Ledger, RenderedRequest, RequestEdit, Run, Step, StepError, StepRecord,
+    StepStatus, Tutorial, Variables,
 };
 use yew::prelude::*;
+
+use crate::services::live_state::{LiveMsg, LiveState, Mode};
 
 /// An `Rc` compared by identity: cards skip re-rendering when their data is the same allocation.
 #[derive(Debug)]
 pub struct Ptr<T>(pub Rc<T>);
+
+impl<T> Ptr<T> {
+    pub fn new(value: T) -> Self {
+        Ptr(Rc::new(value))
+    }
+}
 
 impl<T> Clone for Ptr<T> {
     fn clone(&self) -> Self {
@@ -55,32 +62,7 @@ pub struct Refusal {
     pub error: StepError,
 }
 
-#[derive(Clone)]
-pub struct Explorer {
-    /// The run, shared by every version of this state and changed in place: a change costs what the runner
-    /// does, not a copy of the whole run. Each version differs in `rev`, and in `records` where a step changed.
-    run: Rc<RefCell<Run>>,
-    /// The tutorial's steps, shared with the cards.
-    pub steps: Vec<Ptr<Step>>,
-    /// Each step's record, replaced only when it changed, so unchanged cards are not rendered again.
-    pub records: Vec<Ptr<StepRecord>>,
-    /// Bumped on every change: effects and saves key on it.
-    pub rev: u64,
-    pub notice: Option<Notice>,
-    pub refusal: Option<Refusal>,
-    /// Which run this is: replies to requests sent by an earlier run are dropped.
-    pub generation: u64,
-    /// Shared with every clone of this state: actions wait here until the driver takes them.
-    outbox: Rc<RefCell<Vec<Action>>>,
-}
-
-impl PartialEq for Explorer {
-    fn eq(&self, other: &Self) -> bool {
-        self.rev == other.rev && Rc::ptr_eq(&self.outbox, &other.outbox)
-    }
-}
-
-/// What the reader asks of the run, without the time: the one who dispatches it adds the clock's reading.
+/// What the reader asks of the run, without the time: the run's owner adds the clock's reading.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
     RunAll,
@@ -111,149 +93,146 @@ impl Command {
     }
 }
 
-pub enum Msg {
-    /// Feed an event from the reader to the runner.
-    Engine(Event),
-    /// A response, network failure or timer for the run `generation` (ignored if that run is gone).
-    Reply {
-        generation: u64,
-        event: Event,
-    },
-    /// Start over with this tutorial.
-    Load(Box<Tutorial>, RunOptions),
-    /// Continue a run saved before a reload, at this time.
-    Restore(Box<Run>, u64),
+/// What the page shows of the run: plain values, with the parts that rarely change shared by identity so a
+/// new snapshot re-renders only what changed in it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunView {
+    pub tutorial: Ptr<Tutorial>,
+    pub steps: Vec<Ptr<Step>>,
+    pub titles: Ptr<Vec<String>>,
+    pub statuses: Vec<StepStatus>,
+    pub records: Vec<Ptr<StepRecord>>,
+    /// Each step's request with the run's values filled in, for its card.
+    pub rendered: Vec<RenderedRequest>,
+    pub variables: Ptr<Variables>,
+    pub ledger: Ptr<Ledger>,
+    /// Steps passed, of all steps.
+    pub progress: (usize, usize),
+    /// Requests in flight, polls or retries waiting, or a cleanup going on: the buttons wait.
+    pub busy: bool,
+    /// The reader's last action that the run refused, and where.
+    pub refusal: Option<Refusal>,
+}
+
+impl RunView {
+    /// A snapshot of `run`, sharing whatever has not changed since `before`.
+    pub fn of(run: &Run, refusal: Option<Refusal>, before: Option<&RunView>) -> RunView {
+        let tutorial = run.tutorial();
+        let count = tutorial.steps.len();
+        let same_tutorial = before.filter(|b| *b.tutorial == *tutorial);
+        let (tutorial_ptr, steps, titles) = match same_tutorial {
+            Some(b) => (b.tutorial.clone(), b.steps.clone(), b.titles.clone()),
+            None => (
+                Ptr::new(tutorial.clone()),
+                tutorial.steps.iter().cloned().map(Ptr::new).collect(),
+                Ptr::new(tutorial.steps.iter().map(|s| s.title.clone()).collect()),
+            ),
+        };
+        let records = (0..count)
+            .map(|i| {
+                let record = run.step_record(i);
+                match same_tutorial.and_then(|b| b.records.get(i)) {
+                    Some(shared) if **shared == *record => shared.clone(),
+                    _ => Ptr::new(record.clone()),
+                }
+            })
+            .collect();
+        let variables = match same_tutorial {
+            Some(b) if *b.variables == *run.variables() => b.variables.clone(),
+            _ => Ptr::new(run.variables().clone()),
+        };
+        let ledger = match same_tutorial {
+            Some(b) if *b.ledger == *run.ledger() => b.ledger.clone(),
+            _ => Ptr::new(run.ledger().clone()),
+        };
+        RunView {
+            tutorial: tutorial_ptr,
+            steps,
+            titles,
+            statuses: (0..count).map(|i| run.step_status(i).clone()).collect(),
+            records,
+            rendered: (0..count).map(|i| run.render_request(i)).collect(),
+            variables,
+            ledger,
+            progress: run.progress(),
+            busy: is_busy(run),
+            refusal,
+        }
+    }
+
+    /// Objects still in the tenant that only this run's cleanup knows about.
+    pub fn left(&self) -> usize {
+        self.ledger.left().len()
+    }
+}
+
+/// True while the run has work going on: requests in flight, polls or retries waiting.
+fn is_busy(run: &Run) -> bool {
+    let steps = run.tutorial().steps.len();
+    let stepping = (0..steps).any(|i| {
+        matches!(
+            run.step_status(i),
+            StepStatus::Queued
+                | StepStatus::Running
+                | StepStatus::Polling { .. }
+                | StepStatus::Retrying { .. }
+        )
+    });
+    let cleaning = run
+        .ledger()
+        .entries
+        .iter()
+        .any(|e| matches!(e.status, CleanupStatus::Removing | CleanupStatus::Waiting));
+    stepping || cleaning || !run.is_idle()
+}
+
+/// Everything the page shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page {
+    pub run: RunView,
+    pub notice: Option<Notice>,
+    /// Where requests go: the tenant in this page, or Graph (or a graphwalk-sandbox) with a token.
+    pub mode: Mode,
+    /// Live mode's settings, sign-in and token claims (never the token).
+    pub live: LiveState,
+    /// The in-page tenant has loaded, or failed to: the sandbox panel shows it from then on.
+    pub sandbox_settled: bool,
+}
+
+pub enum PageMsg {
+    /// The run's owner publishes what the run is now.
+    Run(RunView),
     Notify(Notice),
     DismissNotice,
+    Mode(Mode),
+    Live(LiveMsg),
+    SandboxSettled,
 }
 
-impl Explorer {
-    pub fn new(run: Run) -> Self {
-        let mut explorer = Explorer {
-            run: Rc::new(RefCell::new(run)),
-            steps: Vec::new(),
-            records: Vec::new(),
-            rev: 0,
+impl Page {
+    pub fn new(run: RunView, mode: Mode, live: LiveState) -> Page {
+        Page {
+            run,
             notice: None,
-            refusal: None,
-            generation: 0,
-            outbox: Rc::default(),
-        };
-        explorer.share_tutorial();
-        explorer
-    }
-
-    /// The run as it is now. Hold it only to read: a dispatch changes it, and panics while it is held.
-    pub fn run(&self) -> Ref<'_, Run> {
-        self.run.borrow()
-    }
-
-    fn share_tutorial(&mut self) {
-        self.steps = self
-            .run
-            .borrow()
-            .tutorial()
-            .steps
-            .iter()
-            .map(|s| Ptr(Rc::new(s.clone())))
-            .collect();
-        self.records.clear();
-        self.share_records();
-    }
-
-    fn share_records(&mut self) {
-        let run = self.run.borrow();
-        let count = run.tutorial().steps.len();
-        self.records.truncate(count);
-        for index in 0..count {
-            let record = run.step_record(index);
-            match self.records.get(index) {
-                Some(shared) if **shared == *record => {}
-                Some(_) => self.records[index] = Ptr(Rc::new(record.clone())),
-                None => self.records.push(Ptr(Rc::new(record.clone()))),
-            }
+            mode,
+            live,
+            sandbox_settled: false,
         }
-    }
-
-    /// Takes what the runner asked for since the driver last looked.
-    pub fn take_actions(&self) -> Vec<Action> {
-        std::mem::take(&mut *self.outbox.borrow_mut())
-    }
-
-    fn feed(&mut self, event: Event) {
-        let is_user_action = !matches!(
-            event,
-            Event::Response { .. } | Event::SendFailed { .. } | Event::Tick { .. }
-        );
-        if is_user_action {
-            self.refusal = None;
-        }
-        let actions = self.run.borrow_mut().handle(event);
-        for action in &actions {
-            match action {
-                Action::Refused { step, error } => {
-                    self.refusal = Some(Refusal {
-                        step: *step,
-                        error: error.clone(),
-                    })
-                }
-                Action::CleanupFinished { left: 0 } => {
-                    self.notice = Some(Notice {
-                        text: "Cleanup finished: everything this run created has been removed.".into(),
-                        tone: Tone::Good,
-                    })
-                }
-                Action::CleanupFinished { left } => {
-                    self.notice = Some(Notice {
-                        text: format!(
-                            "Cleanup finished with {left} object{} left. See the cleanup panel for why, then try Clean up again.",
-                            if *left == 1 { "" } else { "s" }
-                        ),
-                        tone: Tone::Bad,
-                    })
-                }
-                _ => {}
-            }
-        }
-        self.outbox.borrow_mut().extend(actions);
     }
 }
 
-impl Reducible for Explorer {
-    type Action = Msg;
+impl Reducible for Page {
+    type Action = PageMsg;
 
-    fn reduce(self: Rc<Self>, msg: Msg) -> Rc<Self> {
+    fn reduce(self: Rc<Self>, msg: PageMsg) -> Rc<Self> {
         let mut next = (*self).clone();
-        next.rev += 1;
         match msg {
-            Msg::Engine(event) => next.feed(event),
-            Msg::Reply { generation, event } => {
-                if generation != next.generation {
-                    return self;
-                }
-                next.feed(event)
-            }
-            Msg::Load(tutorial, options) => {
-                next.run = Rc::new(RefCell::new(Run::new(*tutorial, options)));
-                next.refusal = None;
-                next.notice = None;
-                // Whatever the old run still had in flight belongs to it, not to this one.
-                next.generation += 1;
-                next.outbox = Rc::default();
-            }
-            Msg::Restore(run, now_ms) => {
-                next.run = Rc::new(RefCell::new(*run));
-                next.generation += 1;
-                next.outbox = Rc::default();
-                next.feed(Event::Resume { now_ms });
-            }
-            Msg::Notify(notice) => next.notice = Some(notice),
-            Msg::DismissNotice => next.notice = None,
-        }
-        if !Rc::ptr_eq(&next.run, &self.run) || next.generation != self.generation {
-            next.share_tutorial();
-        } else {
-            next.share_records();
+            PageMsg::Run(view) => next.run = view,
+            PageMsg::Notify(notice) => next.notice = Some(notice),
+            PageMsg::DismissNotice => next.notice = None,
+            PageMsg::Mode(mode) => next.mode = mode,
+            PageMsg::Live(msg) => next.live = next.live.apply(msg),
+            PageMsg::SandboxSettled => next.sandbox_settled = true,
         }
         Rc::new(next)
     }

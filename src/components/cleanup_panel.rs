@@ -1,20 +1,23 @@
 //! The cleanup ledger: everything the run created, what cleanup did to each, and what is left.
 
-use walkthrough::CleanupStatus;
+use walkthrough::{CleanupStatus, Ledger};
 use yew::prelude::*;
 
-use crate::context::Shared;
-use crate::state::Command;
+use crate::state::{Command, Ptr};
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct CleanupPanelProps {
+    pub ledger: Ptr<Ledger>,
+    pub busy: bool,
+    pub on_command: Callback<Command>,
+}
 
 #[component]
-pub fn CleanupPanel() -> Html {
-    let shared = use_context::<Shared>().expect("CleanupPanel is inside the app");
-    let explorer = shared.explorer.clone();
-    let run = explorer.run();
-    let ledger = run.ledger();
+pub fn CleanupPanel(props: &CleanupPanelProps) -> Html {
+    let ledger = &props.ledger;
     let left = ledger.left().len();
-    let busy = super::is_busy(&run);
-    let on_cleanup = shared.on_command.reform(|_: MouseEvent| Command::Cleanup);
+    let busy = props.busy;
+    let on_cleanup = props.on_command.reform(|_: MouseEvent| Command::Cleanup);
 
     html! {
         <section class="panel cleanup" aria-labelledby="cleanup-title">

@@ -1,12 +1,20 @@
 //! Export the run as `.http`, curl, PowerShell or Hurl: download it, or copy it to the clipboard.
 
-use walkthrough::{export, ExportFormat};
+use walkthrough::ExportFormat;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use crate::context::Shared;
-use crate::services::download;
-use crate::state::{Msg, Notice, Tone};
+/// Where an export goes: a file with this extension, or the clipboard (the format's name for the notice).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ExportTo {
+    File(&'static str),
+    Clipboard(&'static str),
+}
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct ExportMenuProps {
+    pub on_export: Callback<(ExportFormat, ExportTo)>,
+}
 
 const FORMATS: [(&str, &str, ExportFormat, &str); 4] = [
     ("http", "REST Client (.http)", ExportFormat::Http, "http"),
@@ -16,8 +24,7 @@ const FORMATS: [(&str, &str, ExportFormat, &str); 4] = [
 ];
 
 #[component]
-pub fn ExportMenu() -> Html {
-    let shared = use_context::<Shared>().expect("ExportMenu is inside the app");
+pub fn ExportMenu(props: &ExportMenuProps) -> Html {
     let chosen = use_state(|| 0usize);
 
     let on_choose = {
@@ -28,36 +35,12 @@ pub fn ExportMenu() -> Html {
         })
     };
     let (key, _, format, extension) = FORMATS[(*chosen).min(FORMATS.len() - 1)];
-    let render = {
-        let explorer = shared.explorer.clone();
-        move || export(&*explorer.run(), format)
-    };
-
-    let on_download = {
-        let explorer = shared.explorer.clone();
-        let render = render.clone();
-        Callback::from(move |_: MouseEvent| {
-            let name = format!("{}.{extension}", explorer.run().tutorial().id);
-            if let Err(error) = download::save_text(&name, &render()) {
-                explorer.dispatch(Msg::Notify(Notice {
-                    text: error,
-                    tone: Tone::Bad,
-                }));
-            }
-        })
-    };
-    let on_copy = {
-        let explorer = shared.explorer.clone();
-        Callback::from(move |_: MouseEvent| {
-            download::copy_text(&render());
-            explorer.dispatch(Msg::Notify(Notice {
-                text: format!(
-                    "Copied the run as {key} to the clipboard. The access token is a placeholder."
-                ),
-                tone: Tone::Info,
-            }));
-        })
-    };
+    let on_download = props
+        .on_export
+        .reform(move |_: MouseEvent| (format, ExportTo::File(extension)));
+    let on_copy = props
+        .on_export
+        .reform(move |_: MouseEvent| (format, ExportTo::Clipboard(key)));
 
     html! {
         <div class="export" role="group" aria-label="Export the run">

@@ -3,12 +3,12 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::context::Shared;
 use crate::services::auth_claims::Claims;
 use crate::services::auth_msal::in_frame;
 use crate::services::clock::now_ms;
 use crate::services::live_settings::{SettingsLayer, DEFAULT_GRAPH_BASE, DEFAULT_TENANT};
 use crate::services::live_state::Credential;
+use crate::services::live_state::Live;
 use crate::state::Tone;
 
 /// How long until `exp`, in words.
@@ -29,13 +29,19 @@ fn value_of(node: &NodeRef) -> Option<String> {
     node.cast::<HtmlInputElement>().map(|input| input.value())
 }
 
+#[derive(Properties, PartialEq, Clone)]
+pub struct LivePanelProps {
+    pub live: Live,
+    /// What signing in asks for: the tutorial's permissions.
+    pub scopes: Vec<String>,
+}
+
 #[component]
-pub fn LivePanel() -> Html {
-    let shared = use_context::<Shared>().expect("LivePanel is inside the app");
-    let live = shared.live.clone();
+pub fn LivePanel(props: &LivePanelProps) -> Html {
+    let live = props.live.clone();
     let state = live.state.clone();
     let settings = live.settings();
-    let scopes = shared.explorer.run().tutorial().scopes.clone();
+    let scopes = props.scopes.clone();
     let token_input = use_node_ref();
     let fields = [
         use_node_ref(),

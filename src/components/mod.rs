@@ -14,7 +14,6 @@ pub mod toolbar;
 pub mod tutorial_intro;
 pub mod variables_panel;
 
-use walkthrough::{CleanupStatus, Run, StepStatus};
 use yew::prelude::*;
 
 /// A `<details>` element's `ontoggle`: keeps `open` in step with it, so its contents can be built only
@@ -25,24 +24,4 @@ pub fn track_details_open(open: &UseStateHandle<bool>) -> Callback<Event> {
         let details: web_sys::HtmlDetailsElement = e.target_unchecked_into();
         open.set(details.open());
     })
-}
-
-/// True while the run has work going on: requests in flight, polls or retries waiting.
-pub fn is_busy(run: &Run) -> bool {
-    let steps = run.tutorial().steps.len();
-    let stepping = (0..steps).any(|i| {
-        matches!(
-            run.step_status(i),
-            StepStatus::Queued
-                | StepStatus::Running
-                | StepStatus::Polling { .. }
-                | StepStatus::Retrying { .. }
-        )
-    });
-    let cleaning = run
-        .ledger()
-        .entries
-        .iter()
-        .any(|e| matches!(e.status, CleanupStatus::Removing | CleanupStatus::Waiting));
-    stepping || cleaning || !run.is_idle()
 }

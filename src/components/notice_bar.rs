@@ -2,15 +2,18 @@
 
 use yew::prelude::*;
 
-use crate::context::Shared;
-use crate::state::{Msg, Tone};
+use crate::state::{Notice, Tone};
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct NoticeBarProps {
+    pub notice: Option<Notice>,
+    pub on_dismiss: Callback<()>,
+}
 
 #[component]
-pub fn NoticeBar() -> Html {
-    let shared = use_context::<Shared>().expect("NoticeBar is inside the app");
-    let explorer = shared.explorer.clone();
-    let notice = explorer.notice.clone();
-    let on_dismiss = Callback::from(move |_: MouseEvent| explorer.dispatch(Msg::DismissNotice));
+pub fn NoticeBar(props: &NoticeBarProps) -> Html {
+    let notice = props.notice.clone();
+    let on_dismiss = props.on_dismiss.reform(|_: MouseEvent| ());
     html! {
         <div class="notice-area" role="status" aria-live="polite">
             if let Some(notice) = notice {

@@ -6,12 +6,18 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::json_view::JsonView;
-use crate::context::Shared;
+use crate::handles::SandboxHandle;
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct SandboxPanelProps {
+    pub sandbox: SandboxHandle,
+    /// The tenant has loaded, or failed to.
+    pub settled: bool,
+}
 
 #[component]
-pub fn SandboxPanel() -> Html {
-    let shared = use_context::<Shared>().expect("SandboxPanel is inside the app");
-    let sandbox = shared.sandbox.0.clone();
+pub fn SandboxPanel(props: &SandboxPanelProps) -> Html {
+    let sandbox = props.sandbox.0.clone();
     let refresh = use_state(|| 0u32);
     // The tenant is read again only when it has changed: each read crosses into its module as JSON, and the
     // panel renders on every change to the run.
@@ -89,7 +95,7 @@ pub fn SandboxPanel() -> Html {
             <h2 id="sandbox-title">{ "Sandbox tenant" }</h2>
             <p class="hint">{ "An emulated tenant running in this page. Nothing leaves your browser." }</p>
             if let Some(why) = failure {
-                <p class="error-box" role="alert" id="sandbox-failure">{ format!("The sandbox tenant is not available: {why}.") }</p>
+                <p class="error-box" role="alert" id="sandbox-failure">{ format!("The sandbox tenant is not available: {why}. Reload the page to try again; the run is kept.") }</p>
             } else if let Some(counts) = counts {
                 <ul class="sandbox-counts">
                     { for counts.iter().map(|(name, n)| html! {

@@ -7,8 +7,7 @@ use super::prose::Prose;
 use super::request_view::RequestView;
 use super::response_view::ResponseView;
 use crate::advice::{self, Situation};
-use crate::context::Shared;
-use crate::state::{Command, Ptr};
+use crate::state::{Command, Ptr, RunView};
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct StepCardProps {
@@ -22,6 +21,14 @@ pub struct StepCardProps {
     /// The reader's last action on this card was refused, and why.
     pub refusal: Option<StepError>,
     pub titles: Ptr<Vec<String>>,
+    pub situation: Situation,
+    pub on_command: Callback<Command>,
+}
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct StepListProps {
+    pub view: RunView,
+    pub situation: Situation,
     pub on_command: Callback<Command>,
 }
 
@@ -61,9 +68,8 @@ const FIRST_CARDS: usize = 3;
 /// re-renders that card alone. While the list is still filling in after the first paint it says so
 /// with `aria-busy`.
 #[component]
-pub fn StepList() -> Html {
-    let shared = use_context::<Shared>().expect("StepList is inside the app");
-    let explorer = shared.explorer.clone();
+pub fn StepList(props: &StepListProps) -> Html {
+    let view = &props.view;
     let all_shown = use_state(|| false);
     {
         let all_shown = all_shown.clone();
@@ -72,28 +78,25 @@ pub fn StepList() -> Html {
             move || drop(pending)
         });
     }
-    let on_command = shared.on_command.clone();
-    let titles = Ptr(use_memo(explorer.steps.clone(), |steps| {
-        steps.iter().map(|s| s.title.clone()).collect::<Vec<_>>()
-    }));
-    let run = explorer.run();
-    let busy = super::is_busy(&run);
+    let on_command = props.on_command.clone();
+    let titles = &view.titles;
+    let busy = view.busy;
     let shown = if *all_shown {
-        explorer.steps.len()
+        view.steps.len()
     } else {
         FIRST_CARDS
     };
-    let filling = shown < explorer.steps.len();
-    let cards = explorer.steps.iter().take(shown).enumerate().map(|(index, step)| {
-        let refusal = explorer
+    let filling = shown < view.steps.len();
+    let cards = view.steps.iter().take(shown).enumerate().map(|(index, step)| {
+        let refusal = view
             .refusal
             .as_ref()
             .filter(|r| r.step == Some(index))
             .map(|r| r.error.clone());
         html! {
-            <StepCard key={index} {index} step={step.clone()} status={run.step_status(index).clone()}
-                record={explorer.records[index].clone()} rendered={run.render_request(index)} {busy} {refusal}
-                titles={titles.clone()} on_command={on_command.clone()} />
+            <StepCard key={index} {index} step={step.clone()} status={view.statuses[index].clone()}
+                record={view.records[index].clone()} rendered={view.rendered[index].clone()} {busy} {refusal}
+                titles={titles.clone()} situation={props.situation.clone()} on_command={on_command.clone()} />
         }
     });
     html! {
@@ -152,10 +155,10 @@ pub fn StepCard(props: &StepCardProps) -> Html {
                 </button>
             </div>
             if let Some(error) = props.refusal.clone() {
-                <ErrorBox error={error} tutorial_steps={(**titles).clone()} scopes={step.scopes.clone()} />
+                <ErrorBox error={error} tutorial_steps={(**titles).clone()} scopes={step.scopes.clone()} situation={props.situation.clone()} />
             }
             if let StepStatus::Failed(error) = status {
-                <ErrorBox error={error.clone()} tutorial_steps={(**titles).clone()} scopes={step.scopes.clone()} />
+                <ErrorBox error={error.clone()} tutorial_steps={(**titles).clone()} scopes={step.scopes.clone()} situation={props.situation.clone()} />
             }
             if let StepStatus::Blocked { missing } = status {
                 <p class="blocked">
@@ -183,14 +186,16 @@ pub struct ErrorBoxProps {
     /// The permissions the step needs (for the advice after a 403).
     #[prop_or_default]
     pub scopes: Vec<String>,
+    /// The mode and what the token grants: the advice depends on them.
+    pub situation: Situation,
 }
 
 /// A step's error: what went wrong, Graph's code, message and request-id, and what to do about it. The
-/// advice depends on the page-wide `Situation` (the mode, what the token grants), given by the app.
+/// advice depends on the `Situation` (the mode, what the token grants).
 #[component]
 pub fn ErrorBox(props: &ErrorBoxProps) -> Html {
     let error = &props.error;
-    let situation = use_context::<Situation>().unwrap_or_default();
+    let situation = &props.situation;
     let details = match error {
         StepError::Graph {
             status,
@@ -241,7 +246,7 @@ pub fn ErrorBox(props: &ErrorBoxProps) -> Html {
         <div class="error-box" role="alert">
             <p class="error-title"><strong>{ advice::title(error) }</strong></p>
             { details }
-            <p class="hint">{ advice::hint(error, &props.scopes, &situation) }</p>
+            <p class="hint">{ advice::hint(error, &props.scopes, situation) }</p>
         </div>
     }
 }

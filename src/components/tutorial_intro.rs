@@ -1,30 +1,36 @@
 //! The tutorial's title, introduction, the permissions it needs, and its inputs (such as which role to assign).
 
+use walkthrough::{Tutorial, Variables};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 use super::prose::Prose;
-use crate::context::Shared;
-use crate::state::Command;
+use crate::state::{Command, Ptr};
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct TutorialIntroProps {
+    pub tutorial: Ptr<Tutorial>,
+    pub variables: Ptr<Variables>,
+    /// A step has passed or something was created: the inputs are fixed for this run.
+    pub started: bool,
+    pub on_command: Callback<Command>,
+}
 
 #[component]
-pub fn TutorialIntro() -> Html {
-    let shared = use_context::<Shared>().expect("TutorialIntro is inside the app");
-    let explorer = shared.explorer.clone();
-    let run = explorer.run();
-    let tutorial = run.tutorial();
-    let started = run.progress().0 > 0 || !run.ledger().entries.is_empty();
+pub fn TutorialIntro(props: &TutorialIntroProps) -> Html {
+    let tutorial = &props.tutorial;
+    let started = props.started;
 
     let inputs = tutorial.inputs.iter().map(|input| {
         // Inputs live among the run's variables as `input.<name>`, which is how requests refer to them.
         let var = format!("input.{}", input.name);
-        let current = run
-            .variables()
+        let current = props
+            .variables
             .get(&var)
             .map(|v| v.value.clone())
             .unwrap_or_else(|| input.default.clone());
         let on_change = {
-            let on_command = shared.on_command.clone();
+            let on_command = props.on_command.clone();
             let name = var.clone();
             Callback::from(move |e: Event| {
                 let select: HtmlSelectElement = e.target_unchecked_into();

@@ -1,30 +1,33 @@
 //! Every variable of the run: its value, where it came from, and whether it is stale. Values can be edited;
 //! the steps that used an edited value are marked stale.
 
-use walkthrough::VarSource;
+use walkthrough::{StepError, VarSource, Variables};
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::step_card::ErrorBox;
-use crate::context::Shared;
-use crate::state::Command;
+use crate::advice::Situation;
+use crate::state::{Command, Ptr};
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct VariablesPanelProps {
+    pub variables: Ptr<Variables>,
+    pub titles: Ptr<Vec<String>>,
+    /// A value typed in here that the run refused: it belongs to no card, so it is shown here.
+    pub refusal: Option<StepError>,
+    pub situation: Situation,
+    pub on_command: Callback<Command>,
+}
 
 #[component]
-pub fn VariablesPanel() -> Html {
-    let shared = use_context::<Shared>().expect("VariablesPanel is inside the app");
-    let explorer = shared.explorer.clone();
-    let run = explorer.run();
-    let titles: Vec<String> = run
-        .tutorial()
-        .steps
-        .iter()
-        .map(|s| s.title.clone())
-        .collect();
+pub fn VariablesPanel(props: &VariablesPanelProps) -> Html {
+    let titles = &props.titles;
+    let variables = &props.variables;
     let editing = use_state(|| None::<(String, String)>);
     let revealed = use_state(|| false);
 
-    let rows = run.variables().iter().map(|(name, var)| {
+    let rows = variables.iter().map(|(name, var)| {
         let source = match &var.source {
             VarSource::Capture { step, path } => html! {
                 <>
@@ -51,7 +54,7 @@ pub fn VariablesPanel() -> Html {
             };
             let on_save = {
                 let editing = editing.clone();
-                let on_command = shared.on_command.clone();
+                let on_command = props.on_command.clone();
                 let name = name.clone();
                 Callback::from(move |e: SubmitEvent| {
                     e.prevent_default();
@@ -110,20 +113,15 @@ pub fn VariablesPanel() -> Html {
         Callback::from(move |_: MouseEvent| revealed.set(!*revealed))
     };
 
-    // A value typed in here that the run refused belongs to no card: say why here, where it was typed.
-    let refusal = explorer
-        .refusal
-        .as_ref()
-        .filter(|r| r.step.is_none())
-        .map(|r| r.error.clone());
+    let refusal = props.refusal.clone();
 
     html! {
         <section class="panel variables" aria-labelledby="variables-title">
             <h2 id="variables-title">{ "Variables" }</h2>
             if let Some(error) = refusal {
-                <ErrorBox {error} tutorial_steps={titles.clone()} />
+                <ErrorBox {error} tutorial_steps={(**titles).clone()} situation={props.situation.clone()} />
             }
-            if run.variables().is_empty() {
+            if variables.is_empty() {
                 <p class="empty">{ "Values captured from responses appear here." }</p>
             } else {
                 <div class="table-scroll">
@@ -132,7 +130,7 @@ pub fn VariablesPanel() -> Html {
                         <tbody>{ for rows }</tbody>
                     </table>
                 </div>
-                if run.variables().get("run.password").is_some() {
+                if variables.get("run.password").is_some() {
                     <button type="button" class="link" onclick={on_reveal} aria-pressed={revealed.to_string()}>
                         { if *revealed { "Hide the test users' password" } else { "Show the test users' password" } }
                     </button>

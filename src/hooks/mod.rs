@@ -1,11 +1,14 @@
-//! Hooks that reach outside the component tree: the runner's actions, saving, the page and its parent.
+//! Hooks that reach outside the component tree: the run's owner, switching tutorials and modes, live
+//! mode's setup, the page and its parent.
 
-mod use_driver;
 mod use_embed;
 mod use_focus_step;
-mod use_live;
+pub mod use_live;
+pub mod use_run;
+pub mod use_switch;
 
-pub use use_driver::use_driver;
 pub use use_embed::use_embed_height;
 pub use use_focus_step::use_focus_step;
 pub use use_live::use_live;
+pub use use_run::use_run;
+pub use use_switch::use_switch;

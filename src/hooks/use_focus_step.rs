@@ -3,30 +3,23 @@
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 
-use crate::context::ExplorerHandle;
-
 /// How long to keep looking for a card that is not in the page yet (cards below the first few are added
 /// after the first paint).
 const FIND_FOR_MS: u32 = 2_000;
 const LOOK_EVERY_MS: u32 = 25;
 
+/// `step`: the URL's `step=`, a step's id or its number from 1; `ids`: the tutorial's step ids.
 #[hook]
-pub fn use_focus_step(step: Option<String>, explorer: &ExplorerHandle) {
-    let explorer = explorer.clone();
+pub fn use_focus_step(step: Option<String>, ids: Vec<String>) {
     use_effect_with(step, move |step| {
-        // The run is read, and let go, before focusing: a focus can set off handlers that change it.
-        let index = {
-            let run = explorer.run();
-            let steps = &run.tutorial().steps;
-            step.as_deref()
-                .and_then(|wanted| {
-                    steps
-                        .iter()
-                        .position(|s| s.id == wanted)
-                        .or_else(|| wanted.parse::<usize>().ok().and_then(|n| n.checked_sub(1)))
-                })
-                .filter(|i| *i < steps.len())
-        };
+        let index = step
+            .as_deref()
+            .and_then(|wanted| {
+                ids.iter()
+                    .position(|id| *id == wanted)
+                    .or_else(|| wanted.parse::<usize>().ok().and_then(|n| n.checked_sub(1)))
+            })
+            .filter(|i| *i < ids.len());
         if let Some(index) = index {
             focus_when_shown(index, FIND_FOR_MS / LOOK_EVERY_MS);
         }

@@ -1,5 +1,5 @@
-//! Sets up live mode: the mode from the URL or the last visit, the settings layers, and, on entering live
-//! mode, `config.json` and a silent pick-up of an earlier MSAL sign-in. Sandbox mode loads none of it.
+//! Sets up live mode: on entering it, `config.json` and a silent pick-up of an earlier MSAL sign-in.
+//! Sandbox mode loads none of it. The mode and live state themselves are in the page's reducer.
 
 use yew::prelude::*;
 
@@ -8,51 +8,52 @@ use crate::services::fetch::fetch_text;
 use crate::services::live_session::SessionHandle;
 use crate::services::live_settings::{self, SettingsLayer};
 use crate::services::live_state::{Live, LiveMsg, LiveState, Mode};
+use crate::state::{Page, PageMsg};
 
-/// `mode`: the URL's `mode=`; `query`: the URL's query (for the settings), when the page's own URL is used.
-#[hook]
-pub fn use_live(
-    mode: Option<String>,
-    query: Option<String>,
-    persist: bool,
-    scopes: Vec<String>,
-) -> Live {
-    let mode = use_state(move || {
-        mode.as_deref()
-            .and_then(Mode::parse)
-            .or_else(|| {
-                persist
-                    .then(live_settings::load_mode)
-                    .flatten()
-                    .as_deref()
-                    .and_then(Mode::parse)
-            })
-            .unwrap_or(Mode::Sandbox)
-    });
-    let state = use_reducer(move || LiveState {
-        url: query
-            .as_deref()
-            .map(SettingsLayer::from_query)
-            .unwrap_or_default(),
+/// The mode to start in: the URL's `mode=`, else the last visit's (when the page persists), else sandbox.
+pub fn initial_mode(from_url: Option<&str>, persist: bool) -> Mode {
+    from_url
+        .and_then(Mode::parse)
+        .or_else(|| {
+            persist
+                .then(live_settings::load_mode)
+                .flatten()
+                .as_deref()
+                .and_then(Mode::parse)
+        })
+        .unwrap_or(Mode::Sandbox)
+}
+
+/// Live mode's first state: the settings from the URL's `query` (when the page's own URL is used) and
+/// from the saved form.
+pub fn initial_live(query: Option<&str>, persist: bool) -> LiveState {
+    LiveState {
+        url: query.map(SettingsLayer::from_query).unwrap_or_default(),
         form: if persist {
             live_settings::load_form()
         } else {
             SettingsLayer::default()
         },
         ..LiveState::default()
-    });
+    }
+}
+
+/// `scopes`: what a silent pick-up of an earlier sign-in asks for (the tutorial's permissions).
+#[hook]
+pub fn use_live(page: &UseReducerHandle<Page>, persist: bool, scopes: Vec<String>) -> Live {
     let session = use_memo((), |_| SessionHandle::default());
     let live = Live {
-        mode: mode.clone(),
-        state: state.clone(),
+        mode: page.mode,
+        state: page.live.clone(),
         session: (*session).clone(),
         persist,
+        page: page.dispatcher(),
     };
 
     // config.json is only looked for once live mode is chosen, so sandbox visitors never ask for it.
     {
-        let state = state.clone();
-        let wanted = *mode == Mode::Live && !state.config_loaded;
+        let dispatcher = page.dispatcher();
+        let wanted = page.mode == Mode::Live && !page.live.config_loaded;
         use_effect_with(wanted, move |wanted| {
             if *wanted {
                 wasm_bindgen_futures::spawn_local(async move {
@@ -64,7 +65,7 @@ pub fn use_live(
                         // No config.json is the normal case: settings come from the URL or the form.
                         Err(_) => (SettingsLayer::default(), None),
                     };
-                    state.dispatch(LiveMsg::Config(layer, problem));
+                    dispatcher.dispatch(PageMsg::Live(LiveMsg::Config(layer, problem)));
                 });
             }
         });
@@ -73,7 +74,7 @@ pub fn use_live(
     // Once the settings are known, start MSAL.js if configured and pick up an earlier sign-in.
     {
         let live = live.clone();
-        let ready = *mode == Mode::Live && state.config_loaded;
+        let ready = page.mode == Mode::Live && page.live.config_loaded;
         let client_id = live.settings().client_id;
         use_effect_with((ready, client_id), move |(ready, client_id)| {
             if *ready && !client_id.is_empty() {

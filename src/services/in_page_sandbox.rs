@@ -196,7 +196,7 @@ impl InPageSandbox {
             let settled = match loaded {
                 Ok(tenant) => Start::Ready(Tenant::Module(tenant.unchecked_into())),
                 Err(e) => Start::Failed(format!(
-                    "the sandbox tenant could not be loaded ({}); reload the page to try again",
+                    "the sandbox tenant could not be loaded ({})",
                     js_message(&e)
                 )),
             };

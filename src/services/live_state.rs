@@ -10,7 +10,7 @@ use super::auth_claims::{self, Claims};
 use super::auth_msal::{self, MsalTokenSource, MSAL_SCRIPT};
 use super::live_session::SessionHandle;
 use super::live_settings::{self, LiveSettings, SettingsLayer, REDIRECT_PAGE};
-use crate::state::{Notice, Tone};
+use crate::state::{Notice, Page, PageMsg, Tone};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -75,11 +75,10 @@ pub enum LiveMsg {
     Message(Option<Notice>),
 }
 
-impl Reducible for LiveState {
-    type Action = LiveMsg;
-
-    fn reduce(self: Rc<Self>, msg: LiveMsg) -> Rc<Self> {
-        let mut next = (*self).clone();
+impl LiveState {
+    /// This state after `msg`.
+    pub fn apply(self, msg: LiveMsg) -> LiveState {
+        let mut next = self;
         match msg {
             LiveMsg::Config(layer, problem) => {
                 next.config = layer;
@@ -114,24 +113,32 @@ impl Reducible for LiveState {
                 next.busy = false;
             }
         }
-        Rc::new(next)
+        next
     }
 }
 
-/// Everything live mode needs, shared through the app's context.
+/// Live mode as the page has it now, and the actions behind the live panel's buttons. What the actions
+/// learn goes to the page's reducer.
 #[derive(Clone, PartialEq)]
 pub struct Live {
-    pub mode: UseStateHandle<Mode>,
-    pub state: UseReducerHandle<LiveState>,
+    pub mode: Mode,
+    pub state: LiveState,
     pub session: SessionHandle,
     pub persist: bool,
+    pub page: UseReducerDispatcher<Page>,
 }
 
-fn say(state: &UseReducerHandle<LiveState>, tone: Tone, text: impl Into<String>) {
-    state.dispatch(LiveMsg::Message(Some(Notice {
-        text: text.into(),
-        tone,
-    })));
+impl Live {
+    fn dispatch(&self, msg: LiveMsg) {
+        self.page.dispatch(PageMsg::Live(msg));
+    }
+
+    fn say(&self, tone: Tone, text: impl Into<String>) {
+        self.dispatch(LiveMsg::Message(Some(Notice {
+            text: text.into(),
+            tone,
+        })));
+    }
 }
 
 thread_local! {
@@ -143,7 +150,7 @@ thread_local! {
 impl Live {
     /// The settings in force: config.json < URL < form, then the defaults.
     pub fn settings(&self) -> LiveSettings {
-        let state = &*self.state;
+        let state = &self.state;
         REDIRECT_URL.with(|redirect| {
             live_settings::precedence(&state.config, &state.url, &state.form).resolve(redirect)
         })
@@ -153,14 +160,14 @@ impl Live {
         if self.persist {
             live_settings::save_mode(mode.as_str());
         }
-        self.mode.set(mode);
+        self.page.dispatch(PageMsg::Mode(mode));
     }
 
     pub fn save_form(&self, form: SettingsLayer) {
         if self.persist {
             live_settings::save_form(&form);
         }
-        self.state.dispatch(LiveMsg::Form(form));
+        self.dispatch(LiveMsg::Form(form));
     }
 
     /// Loads and starts MSAL.js for the current settings, unless already started with them.
@@ -178,7 +185,7 @@ impl Live {
         }
         auth_msal::load_script(&auth_msal::resolve_url(MSAL_SCRIPT)).await?;
         auth_msal::start(&key.0, &key.1, &key.2).await?;
-        self.state.dispatch(LiveMsg::MsalStarted(key));
+        self.dispatch(LiveMsg::MsalStarted(key));
         Ok(())
     }
 
@@ -188,13 +195,13 @@ impl Live {
         if settings.client_id.is_empty() || self.state.credential == Credential::Pasted {
             return;
         }
-        self.state.dispatch(LiveMsg::Busy(true));
+        self.dispatch(LiveMsg::Busy(true));
         if let Err(error) = self.ensure_msal(&settings).await {
-            say(&self.state, Tone::Bad, error.to_string());
+            self.say(Tone::Bad, error.to_string());
             return;
         }
         let Some(account) = auth_msal::current_account() else {
-            self.state.dispatch(LiveMsg::Busy(false));
+            self.dispatch(LiveMsg::Busy(false));
             return;
         };
         let source = MsalTokenSource::for_page();
@@ -203,19 +210,19 @@ impl Live {
             Ok(token) => Some(token.claims),
             Err(_) => None,
         };
-        self.state.dispatch(LiveMsg::SignedIn(account, claims));
+        self.dispatch(LiveMsg::SignedIn(account, claims));
     }
 
     /// From a click: silent first, then a popup (or a redirect when popups are blocked, never in a frame).
     pub async fn sign_in(self, scopes: Vec<String>) {
         let settings = self.settings();
         if let Some(problem) = settings.problems().into_iter().next() {
-            say(&self.state, Tone::Bad, problem);
+            self.say(Tone::Bad, problem);
             return;
         }
-        self.state.dispatch(LiveMsg::Busy(true));
+        self.dispatch(LiveMsg::Busy(true));
         if let Err(error) = self.ensure_msal(&settings).await {
-            say(&self.state, Tone::Bad, error.to_string());
+            self.say(Tone::Bad, error.to_string());
             return;
         }
         let source = MsalTokenSource::for_page();
@@ -228,25 +235,22 @@ impl Live {
                 });
                 let claims = token.claims.clone();
                 self.session.0.remember(token);
-                self.state.dispatch(LiveMsg::Message(None));
-                self.state
-                    .dispatch(LiveMsg::SignedIn(account, Some(claims)));
+                self.dispatch(LiveMsg::Message(None));
+                self.dispatch(LiveMsg::SignedIn(account, Some(claims)));
             }
-            Err(AuthError::Redirecting) => {
-                say(&self.state, Tone::Info, AuthError::Redirecting.to_string())
-            }
-            Err(error) => say(&self.state, Tone::Bad, error.to_string()),
+            Err(AuthError::Redirecting) => self.say(Tone::Info, AuthError::Redirecting.to_string()),
+            Err(error) => self.say(Tone::Bad, error.to_string()),
         }
     }
 
     pub async fn sign_out(self) {
         let was_msal = matches!(self.state.credential, Credential::Msal(_));
         self.session.0.set_source(None);
-        self.state.dispatch(LiveMsg::SignedOut);
+        self.dispatch(LiveMsg::SignedOut);
         if was_msal {
             // Outside a frame also end the Microsoft session in a popup; inside one only forget it here.
             if let Err(error) = auth_msal::sign_out(!auth_msal::in_frame()).await {
-                say(&self.state, Tone::Bad, error.to_string());
+                self.say(Tone::Bad, error.to_string());
             }
         }
     }
@@ -264,11 +268,11 @@ impl Live {
                     .0
                     .set_source(Some(Rc::new(PastedToken(token.clone()))));
                 self.session.0.remember(token);
-                self.state.dispatch(LiveMsg::Pasted(claims));
+                self.dispatch(LiveMsg::Pasted(claims));
                 true
             }
             Err(error) => {
-                say(&self.state, Tone::Bad, error.to_string());
+                self.say(Tone::Bad, error.to_string());
                 false
             }
         }

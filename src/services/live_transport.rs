@@ -104,10 +104,7 @@ async fn send_once(
             .and_then(|m| m.as_string())
             .unwrap_or_else(|| "the request failed".into());
         SendFailure::Network {
-            message: format!(
-                "{url} did not answer (the browser reports \"{detail}\"); check the Graph base URL, your \
-                 network, and that the server allows this page's origin (CORS)"
-            ),
+            message: format!("No response from {url} (the browser reports \"{detail}\")."),
         }
     })?;
     let status = Reflect::get(&reply, &"status".into())

@@ -28,18 +28,21 @@ pub fn check_body(body: &str) -> Result<(), BodyError> {
     if body.trim().is_empty() {
         return Ok(());
     }
-    serde_json::from_str::<serde::de::IgnoredAny>(&blank_variables(body))
+    // Parsed into a `Value`, not ignored: serde_json then stops at 128 levels of nesting, so a body that
+    // would exhaust the stack of whatever reads it later is refused here, with its place.
+    serde_json::from_str::<serde_json::Value>(&blank_variables(body))
         .map(|_| ())
         .map_err(|e| {
             let message = e.to_string();
+            let reason = message.split(" at line ").next().unwrap_or(&message);
             BodyError {
                 line: e.line(),
                 column: e.column(),
-                message: message
-                    .split(" at line ")
-                    .next()
-                    .unwrap_or(&message)
-                    .to_string(),
+                message: if reason == "recursion limit exceeded" {
+                    "it nests more than 128 arrays or objects inside each other".to_string()
+                } else {
+                    reason.to_string()
+                },
             }
         })
 }
@@ -72,6 +75,15 @@ mod tests {
             Ok(())
         );
         assert_eq!(check_body("   "), Ok(()));
+    }
+
+    #[test]
+    fn refuses_nesting_deeper_than_any_reader_allows() {
+        let deep = format!("{}{}", "[".repeat(5_000), "]".repeat(5_000));
+        let error = check_body(&deep).unwrap_err();
+        assert!(error.message.contains("128"), "{error}");
+        let fine = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        assert_eq!(check_body(&fine), Ok(()));
     }
 
     #[test]
