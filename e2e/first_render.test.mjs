@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { servedSite, dist, artifacts } from './support.mjs';
+import { servedSite, openPage, dist, artifacts } from './support.mjs';
 import { recordFirstRender } from '../scripts/first-render.mjs';
 
 const served = servedSite();
@@ -178,8 +178,23 @@ async function bothRenders(url, before) {
   return { shown, carried: html.replaceAll(carriedTag, tag), own, tag, errors };
 }
 
+// A run as the app itself saves it: step 1 run in a page of its own, then read back from that page's storage.
+async function runSavedByTheApp() {
+  const { page, context } = await openPage(served.browser, `${served.site.url}/?latency=0&delivery=50`);
+  await page.click('#step-1 button.run-step');
+  const saved = await page.waitForFunction(
+    () => document.querySelector('#step-1')?.dataset.status === 'passed' && localStorage.getItem('graphwalk.run'),
+    null,
+    { timeout: 30_000 },
+  );
+  const value = await saved.jsonValue();
+  await context.close();
+  return value;
+}
+
 test('it is shown only where the app renders the same first: each tutorial, in the page and embedded', async () => {
   const saved = (key, value) => (page) => page.addInitScript(([k, v]) => localStorage.setItem(k, v), [key, value]);
+  const run = await runSavedByTheApp();
   // Parameters that leave the first render as it is, and those that pick one of the carried ones: the other
   // tutorial, the embedded layout (as embed.js opens it, with the README's example), an explicit sandbox mode.
   const embedded = `?embed=1&origin=${encodeURIComponent('https://docs.example.com')}&tutorial=access-package-v1&step=3&mode=sandbox`;
@@ -213,8 +228,8 @@ test('it is shown only where the app renders the same first: each tutorial, in t
     ['?latency=0'],
     ['?tutorial=no-such-tutorial'],
     ['', saved('graphwalk.mode', 'live')],
-    ['', saved('graphwalk.run', '{}')],
-    ['?embed=1', saved('graphwalk.run', '{}')],
+    ['', saved('graphwalk.run', run)],
+    ['?embed=1', saved('graphwalk.run', run)],
   ];
   for (const [query, before] of cases) {
     const { page, context } = await open(`${served.site.url}/${query}`, { before });

@@ -185,15 +185,18 @@ pub fn App(props: &AppProps) -> Html {
     crate::hooks::use_embed_height(params.embed, params.origin.clone());
     let switch = use_switch(&run, &page, tutorials.clone(), &live);
 
-    let on_command = {
-        let run = run.clone();
-        Callback::from(move |command: Command| run.command(command))
-    };
-    let on_run_all = {
-        let (on_command, live, dispatcher) = (on_command.clone(), live.clone(), page.dispatcher());
-        Callback::from(move |()| {
+    // Callbacks keep their identity across renders, so a card whose data did not change is not rendered.
+    let on_command = use_callback(run.clone(), |command: Command, run| run.command(command));
+    let on_run_all = use_callback(
+        (
+            run.clone(),
+            page.mode,
+            live.session.clone(),
+            page.dispatcher(),
+        ),
+        |(), (run, mode, session, dispatcher)| {
             // In live mode, say what is missing up front rather than fail the first steps one by one.
-            if live.mode == Mode::Live && !live.session.0.has_source() {
+            if *mode == Mode::Live && !session.0.has_source() {
                 dispatcher.dispatch(PageMsg::Notify(Notice {
                     text: "Live mode needs a token first: sign in, or paste an access token, in the live panel."
                         .into(),
@@ -201,12 +204,12 @@ pub fn App(props: &AppProps) -> Html {
                 }));
                 return;
             }
-            on_command.emit(Command::RunAll)
-        })
-    };
-    let on_export = {
-        let (run, dispatcher) = (run.clone(), page.dispatcher());
-        Callback::from(move |(format, to): (ExportFormat, ExportTo)| {
+            run.command(Command::RunAll)
+        },
+    );
+    let on_export = use_callback(
+        (run.clone(), page.dispatcher()),
+        |(format, to): (ExportFormat, ExportTo), (run, dispatcher)| {
             let (id, text) = run.export(format);
             let notice = match to {
                 ExportTo::File(extension) => {
@@ -228,12 +231,11 @@ pub fn App(props: &AppProps) -> Html {
             if let Some(notice) = notice {
                 dispatcher.dispatch(PageMsg::Notify(notice));
             }
-        })
-    };
-    let on_dismiss = {
-        let dispatcher = page.dispatcher();
-        Callback::from(move |()| dispatcher.dispatch(PageMsg::DismissNotice))
-    };
+        },
+    );
+    let on_dismiss = use_callback(page.dispatcher(), |(), dispatcher| {
+        dispatcher.dispatch(PageMsg::DismissNotice)
+    });
 
     let situation = Situation {
         in_sandbox: page.mode != Mode::Live,

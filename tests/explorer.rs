@@ -197,10 +197,8 @@ async fn a_saved_run_is_picked_up_after_a_remount() {
     })
     .await;
     wait_for("the run to be saved", Duration::from_secs(3), || {
-        web_sys::window()
-            .and_then(|w| w.local_storage().ok().flatten())
-            .and_then(|s| s.get_item("graphwalk.run").ok().flatten())
-            .is_some_and(|saved| saved.contains("\"Passed\""))
+        graphwalk::services::storage::load_run()
+            .is_some_and(|saved| *saved.run.step_status(0) == walkthrough::StepStatus::Passed)
     })
     .await;
     root.remove();

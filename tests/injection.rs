@@ -1,10 +1,11 @@
 //! HTML and script in tutorials and responses render as text everywhere: cards, prose, notes, headers, the
 //! JSON view, captured values, the variables, cleanup and sandbox panels, and Graph error boxes. None runs:
-//! a global flag stays unset and no element the payloads describe exists in the page.
+//! each payload's own global flag stays unset and no element a payload describes exists in the page.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use common::*;
@@ -22,29 +23,29 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 /// an address whose id Graph echoes back in its error message.
 const INJECTED: &str = r#"---
 id: injected
-title: Injected <img id=inj-title src=x onerror="window.__pwned=1">
+title: Injected <img id=inj-title src=x onerror="window.__pwned_title=1">
 api: v1.0
 base: https://graph.microsoft.com/v1.0
 scopes: Group.ReadWrite.All
 ---
 
-Intro <script id=inj-intro>window.__pwned=1</script>, [a link](javascript:window.__pwned=1) and
-<a id=inj-a href="javascript:window.__pwned=1">an anchor</a>.
+Intro <script id=inj-intro>window.__pwned_intro=1</script>, [a link](javascript:window.__pwned_link=1) and
+<a id=inj-anchor href="javascript:window.__pwned_anchor=1">an anchor</a>.
 
-## Create <svg id=inj-step onload="window.__pwned=1"></svg> {#group}
+## Create <svg id=inj-step onload="window.__pwned_step=1"></svg> {#group}
 
-Prose with <img id=inj-prose src=x onerror="window.__pwned=1"> and **<b id=inj-bold>bold</b>**.
+Prose with <img id=inj-prose src=x onerror="window.__pwned_prose=1"> and **<b id=inj-bold>bold</b>**.
 
-> **Note:** <iframe id=inj-note srcdoc="<script>parent.__pwned=1</script>"></iframe>
+> **Note:** <iframe id=inj-note srcdoc="<script>parent.__pwned_note=1</script>"></iframe>
 
 ```http
 POST {{base}}/groups
 Content-Type: application/json
-X-Note: <img id=inj-header src=x onerror="window.__pwned=1">
+X-Note: <img id=inj-header src=x onerror="window.__pwned_header=1">
 
 {
-  "displayName": "<img id=inj-name src=x onerror=\"window.__pwned=1\"> {{run.tag}}",
-  "description": "<script id=inj-desc>window.__pwned=1</script>",
+  "displayName": "<img id=inj-name src=x onerror=\"window.__pwned_name=1\"> {{run.tag}}",
+  "description": "<script id=inj-desc>window.__pwned_desc=1</script>",
   "mailEnabled": false,
   "mailNickname": "inj-{{run.tag}}",
   "securityEnabled": true
@@ -61,10 +62,10 @@ status == 201
 DELETE {{base}}/groups/{{group_id}}
 ```
 
-## Read a group that is not there <img id=inj-step2 src=x onerror="window.__pwned=1"> {#missing}
+## Read a group that is not there <img id=inj-step2 src=x onerror="window.__pwned_step2=1"> {#missing}
 
 ```http
-GET {{base}}/groups/%3Cimg%20id%3Dinj-err%20src%3Dx%20onerror%3Dwindow.__pwned%3D1%3E
+GET {{base}}/groups/%3Cimg%20id%3Dinj-err%20src%3Dx%20onerror%3Dwindow.__pwned_err%3D1%3E
 ```
 
 ```walk
@@ -75,33 +76,51 @@ status == 200
 ```
 "#;
 
-/// The distinct places a payload was put in the tutorial (a hostile response carries 6 more).
-const TUTORIAL_PAYLOADS: usize = 13;
-
-fn pwned() -> bool {
-    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("__pwned"))
-        .map(|v| !v.is_undefined())
-        .unwrap_or(true)
+/// The payloads in `text`, by name: each is marked `inj-NAME` (the id of the element it would create) and,
+/// when it carries script, `__pwned_NAME` (the global it would set if it ran).
+fn payload_names(text: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for marker in ["inj-", "__pwned_"] {
+        for rest in text.split(marker).skip(1) {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            if !name.is_empty() {
+                names.insert(name);
+            }
+        }
+    }
+    names
 }
 
-/// Elements a payload describes (`id="inj-…"`), and any active element the app itself never renders.
-fn injected_elements(root: &Element) -> Vec<String> {
-    let mut found: Vec<String> = all(
-        &gloo_utils::document().document_element().expect("html"),
-        "[id^=inj-]",
+/// The payloads among `names` that ran (set their global) or became markup (their element is in the page).
+fn executed(names: &BTreeSet<String>) -> Vec<String> {
+    let document = gloo_utils::document();
+    names
+        .iter()
+        .filter(|name| {
+            let flag = js_sys::Reflect::get(
+                &js_sys::global(),
+                &JsValue::from_str(&format!("__pwned_{name}")),
+            )
+            .map(|v| !v.is_undefined())
+            .unwrap_or(true);
+            flag || document.get_element_by_id(&format!("inj-{name}")).is_some()
+        })
+        .cloned()
+        .collect()
+}
+
+/// Active elements the app itself never renders: any of them in the page means markup got through.
+fn active_elements(root: &Element) -> Vec<String> {
+    all(
+        root,
+        "script, img, iframe, object, embed, style, a[href^=javascript]",
     )
     .iter()
     .map(|e| e.outer_html())
-    .collect();
-    found.extend(
-        all(
-            root,
-            "script, img, iframe, object, embed, style, a[href^=javascript]",
-        )
-        .iter()
-        .map(|e| e.outer_html()),
-    );
-    found
+    .collect()
 }
 
 /// Opens every collapsed part of the page so its text is in the DOM: details (some build their content only
@@ -124,10 +143,27 @@ async fn open_everything(root: &Element) {
     }
 }
 
-fn report(what: &str, tried: usize, root: &Element) {
-    let executed = usize::from(pwned()) + injected_elements(root).len();
+/// Prints how many payloads went in and how many ran or became markup, then fails naming any that did, and
+/// any active element in the page.
+fn report(what: &str, names: &BTreeSet<String>, root: &Element) {
+    let ran = executed(names);
     web_sys::console::log_1(
-        &format!("injection ({what}): payloads tried {tried}, executed {executed}").into(),
+        &format!(
+            "injection ({what}): payloads tried {}, executed {}",
+            names.len(),
+            ran.len()
+        )
+        .into(),
+    );
+    assert_eq!(
+        ran,
+        Vec::<String>::new(),
+        "{what}: payloads that ran or became markup"
+    );
+    assert_eq!(
+        active_elements(root),
+        Vec::<String>::new(),
+        "{what}: active elements in the page"
     );
 }
 
@@ -198,9 +234,11 @@ async fn payloads_in_a_tutorial_and_its_responses_render_as_text() {
     .await;
     open_everything(&root).await;
 
-    report("tutorial and sandbox responses", TUTORIAL_PAYLOADS, &root);
-    assert!(!pwned(), "no payload ran");
-    assert_eq!(injected_elements(&root), Vec::<String>::new());
+    report(
+        "tutorial and sandbox responses",
+        &payload_names(INJECTED),
+        &root,
+    );
 }
 
 #[wasm_bindgen_test]
@@ -209,9 +247,9 @@ async fn a_hostile_graph_error_renders_as_text_and_stays_out_of_the_exports_as_m
     let now = js_sys::Date::now() as u64;
     let body = serde_json::json!({
         "error": {
-            "code": "<img id=inj-code src=x onerror=\"window.__pwned=1\">",
-            "message": "<script id=inj-message>window.__pwned=1</script>",
-            "innerError": { "request-id": "<svg id=inj-inner onload=\"window.__pwned=1\"></svg>" }
+            "code": "<img id=inj-code src=x onerror=\"window.__pwned_code=1\">",
+            "message": "<script id=inj-message>window.__pwned_message=1</script>",
+            "innerError": { "request-id": "<svg id=inj-inner onload=\"window.__pwned_inner=1\"></svg>" }
         }
     });
     let response = http::Response::builder()
@@ -219,15 +257,24 @@ async fn a_hostile_graph_error_renders_as_text_and_stays_out_of_the_exports_as_m
         .header("content-type", "application/json")
         .header(
             "request-id",
-            "<img id=inj-request-id src=x onerror=\"window.__pwned=1\">",
+            "<img id=inj-requestid src=x onerror=\"window.__pwned_requestid=1\">",
         )
         .header(
             "x-note",
-            "<iframe id=inj-x-note srcdoc=\"<script>parent.__pwned=1</script>\"></iframe>",
+            "<iframe id=inj-xnote srcdoc=\"<script>parent.__pwned_xnote=1</script>\"></iframe>",
         )
-        .header("location", "javascript:window.__pwned=1")
+        .header("location", "javascript:window.__pwned_location=1")
         .body(body.to_string())
         .expect("a response");
+    // The payloads as the response carries them, in its headers and body.
+    let carried: String = response
+        .headers()
+        .values()
+        .filter_map(|v| v.to_str().ok())
+        .chain([response.body().as_str()])
+        .collect::<Vec<_>>()
+        .join("\n");
+    let names = payload_names(&carried);
     let run = beta_run_with_first_answer(response, now);
     let (root, handle) = mount_over_saved_run(&run, now, "?tutorial=access-package-beta").await;
     wait_for("the failed step to show", TIMEOUT, || {
@@ -239,9 +286,9 @@ async fn a_hostile_graph_error_renders_as_text_and_stays_out_of_the_exports_as_m
     for payload in [
         "<img id=inj-code",
         "<script id=inj-message>",
-        "<img id=inj-request-id",
-        "<iframe id=inj-x-note",
-        "javascript:window.__pwned=1",
+        "<img id=inj-requestid",
+        "<iframe id=inj-xnote",
+        "javascript:window.__pwned_location=1",
     ] {
         assert!(shown.contains(payload), "shown as text: {payload}");
     }
@@ -260,9 +307,7 @@ async fn a_hostile_graph_error_renders_as_text_and_stays_out_of_the_exports_as_m
         );
     }
 
-    report("hostile Graph error", 6, &root);
-    assert!(!pwned(), "no payload ran");
-    assert_eq!(injected_elements(&root), Vec::<String>::new());
+    report("hostile Graph error", &names, &root);
     handle.destroy();
     clear_storage();
 }

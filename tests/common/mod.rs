@@ -49,15 +49,23 @@ pub async fn sleep(ms: u32) {
 }
 
 /// Waits until `check` holds, polling the DOM; panics with `what` after `timeout`.
-pub async fn wait_for(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
+pub async fn wait_for(what: &str, timeout: Duration, check: impl FnMut() -> bool) {
+    if !became(timeout, check).await {
+        panic!("timed out after {timeout:?} waiting for {what}");
+    }
+}
+
+/// Polls the DOM until `check` holds (true) or `timeout` passes (false), for tests that tally outcomes
+/// instead of stopping at the first one that fails.
+pub async fn became(timeout: Duration, mut check: impl FnMut() -> bool) -> bool {
     let start = js_sys::Date::now();
     loop {
         yew::scheduler::flush().await;
         if check() {
-            return;
+            return true;
         }
         if js_sys::Date::now() - start > timeout.as_millis() as f64 {
-            panic!("timed out after {timeout:?} waiting for {what}");
+            return false;
         }
         sleep(10).await;
     }
@@ -162,14 +170,9 @@ pub async fn mount_over_saved_run(
     saved_at_ms: u64,
     query: &str,
 ) -> (Element, yew::AppHandle<App>) {
-    let saved = serde_json::json!({ "format": 1, "saved_at_ms": saved_at_ms, "run": run });
-    gloo_utils::window()
-        .local_storage()
-        .ok()
-        .flatten()
-        .expect("localStorage")
-        .set_item("graphwalk.run", &saved.to_string())
-        .expect("save the run");
+    // Saved the way the app saves, so a change to the saved format changes these tests' input too.
+    graphwalk::services::storage::save_run(run, saved_at_ms)
+        .unwrap_or_else(|e| panic!("the run could not be saved: {e}"));
     let root = fresh_root();
     let mut params = Params::parse(query);
     params.latency_ms = Some(0);
