@@ -7,7 +7,6 @@ use crate::error::StepError;
 use crate::event::{Action, RequestEdit};
 use crate::ledger::CleanupStatus;
 use crate::owner::Owner;
-use crate::record::{StepRecord, StepStatus};
 use crate::request::is_idempotent;
 use crate::runner::Run;
 use crate::template::Template;
@@ -16,15 +15,7 @@ impl Run {
     pub(crate) fn stop(&mut self) {
         self.stopped = true;
         for s in std::mem::take(&mut self.plan) {
-            let state = &mut self.steps[s];
-            let waiting = state.exec.as_ref().is_some_and(|a| a.wake_at().is_some());
-            if waiting {
-                state.exec = None;
-                state.record.error = Some(StepError::Stopped);
-                state.status = StepStatus::Failed(StepError::Stopped);
-            } else if state.status == StepStatus::Queued {
-                state.status = StepStatus::Idle;
-            } else {
+            if self.steps.stop(s) {
                 // In flight: keep it planned so its response is still recorded.
                 self.plan.insert(s);
             }
@@ -108,7 +99,7 @@ impl Run {
                 t.body = Some(parsed);
             }
         }
-        self.steps[step].edit = Some(t);
+        self.steps.set_edit(step, Some(t));
     }
 
     pub(crate) fn set_variable(&mut self, name: &str, value: String, out: &mut Vec<Action>) {
@@ -171,12 +162,7 @@ impl Run {
             .filter(|&i| self.needs(i).iter().any(|v| v == name))
             .collect();
         for u in users {
-            if matches!(
-                self.steps[u].status,
-                StepStatus::Passed | StepStatus::Failed(_)
-            ) {
-                self.steps[u].status = StepStatus::Stale;
-            }
+            self.steps.outdate(u);
         }
     }
 
@@ -204,11 +190,7 @@ impl Run {
         self.plan.clear();
         self.cleaning = false;
         self.stopped = false;
-        for s in &mut self.steps {
-            s.status = StepStatus::Idle;
-            s.record = StepRecord::default();
-            s.exec = None;
-        }
+        self.steps.reset();
         // What cleanup already removed is done with; keeping it would only make the run grow with every
         // reset. What is still in the tenant stays, so a later Clean up can remove it.
         self.ledger.entries.retain(|entry| !entry.status.is_clean());

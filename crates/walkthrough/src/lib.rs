@@ -27,6 +27,7 @@ mod retry;
 mod runner;
 mod schedule;
 mod step;
+mod step_state;
 mod template;
 mod walk;
 

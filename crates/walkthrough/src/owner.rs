@@ -36,14 +36,14 @@ impl Run {
 
     fn attempts_slot(&mut self, owner: Owner) -> Option<&mut Option<Attempts>> {
         match owner {
-            Owner::Step(s) => self.steps.get_mut(s).map(|x| &mut x.exec),
+            Owner::Step(s) => self.steps.attempts_mut(s),
             Owner::Cleanup(e) => self.ledger.entries.get_mut(e).map(|x| &mut x.exec),
         }
     }
 
     fn record_of(&mut self, owner: Owner) -> Option<&mut StepRecord> {
         match owner {
-            Owner::Step(s) => self.steps.get_mut(s).map(|x| &mut x.record),
+            Owner::Step(s) => self.steps.record_mut(s),
             Owner::Cleanup(e) => self.ledger.entries.get_mut(e).map(|x| &mut x.record),
         }
     }
@@ -109,17 +109,19 @@ impl Run {
                     reason,
                 },
             ) => {
-                self.steps[s].status = StepStatus::Retrying {
+                let retrying = StepStatus::Retrying {
                     attempt,
                     next_at_ms: at_ms,
                     reason,
                 };
+                self.steps.set_status(s, retrying);
             }
             (Owner::Step(s), Next::Poll { at_ms, attempt }) => {
-                self.steps[s].status = StepStatus::Polling {
+                let polling = StepStatus::Polling {
                     attempt,
                     next_at_ms: at_ms,
                 };
+                self.steps.set_status(s, polling);
             }
             (Owner::Step(s), Next::Failed(error)) => self.finish_step(s, Err(error), out),
             (Owner::Step(s), Next::Halted) => self.finish_step(s, Err(StepError::Stopped), out),
@@ -213,12 +215,9 @@ impl Run {
     }
 
     pub(crate) fn next_wake(&self) -> Option<u64> {
-        let steps = self.steps.iter().map(|s| &s.exec);
         let entries = self.ledger.entries.iter().map(|e| &e.exec);
-        steps
-            .chain(entries)
-            .filter_map(|a| a.as_ref()?.wake_at())
-            .min()
+        let entries = entries.filter_map(|a| a.as_ref()?.wake_at()).min();
+        self.steps.next_wake().into_iter().chain(entries).min()
     }
 
     pub(crate) fn fire_timers(&mut self, out: &mut Vec<Action>) {

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::attempt::Attempts;
 use crate::capture::{VarSource, VarValue, Variables};
 use crate::flight::InFlightTable;
 use crate::format::step_inputs;
@@ -13,6 +12,7 @@ use crate::ledger::Ledger;
 use crate::model::{RequestTemplate, Tutorial};
 use crate::request::to_received;
 use crate::retry::Rng;
+use crate::step_state::Steps;
 use crate::template::{Segment, Template};
 
 pub use crate::event::{Action, Event, RequestEdit, RunOptions, SendFailure};
@@ -30,7 +30,7 @@ pub struct Run {
     pub(crate) options: RunOptions,
     pub(crate) rng: Rng,
     pub(crate) vars: Variables,
-    pub(crate) steps: Vec<StepState>,
+    pub(crate) steps: Steps,
     pub(crate) ledger: Ledger,
     pub(crate) in_flight: InFlightTable,
     pub(crate) next_request_id: u64,
@@ -44,26 +44,10 @@ pub struct Run {
     pub(crate) now_ms: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub(crate) struct StepState {
-    pub(crate) status: StepStatus,
-    pub(crate) record: StepRecord,
-    pub(crate) edit: Option<RequestTemplate>,
-    pub(crate) exec: Option<Attempts>,
-}
-
 impl Run {
     /// Starts a run: generates the run tag and password from the seed, fills inputs and built-ins.
     pub fn new(tutorial: Tutorial, options: RunOptions) -> Run {
-        let steps = vec![
-            StepState {
-                status: StepStatus::Idle,
-                record: StepRecord::default(),
-                edit: None,
-                exec: None,
-            };
-            tutorial.steps.len()
-        ];
+        let steps = Steps::new(tutorial.steps.len());
         let mut run = Run {
             rng: Rng::new(options.seed),
             tutorial: Arc::new(tutorial),
@@ -125,7 +109,7 @@ impl Run {
             Event::RunAll { now_ms } => {
                 self.now_ms = self.now_ms.max(now_ms);
                 let all: Vec<usize> = (0..self.steps.len())
-                    .filter(|&i| self.steps[i].status != StepStatus::Passed)
+                    .filter(|&i| !self.steps.is_passed(i))
                     .collect();
                 self.start_plan(all, &mut out);
             }
@@ -133,7 +117,7 @@ impl Run {
                 self.now_ms = self.now_ms.max(now_ms);
                 if step < self.steps.len() {
                     let mut want: BTreeSet<usize> = self.ancestors(step);
-                    want.retain(|&i| self.steps[i].status != StepStatus::Passed);
+                    want.retain(|&i| !self.steps.is_passed(i));
                     want.insert(step);
                     self.start_plan(want.into_iter().collect(), &mut out);
                 }
@@ -174,11 +158,7 @@ impl Run {
             }
             Event::Stop => self.stop(),
             Event::EditRequest { step, edit } => self.edit(step, edit, &mut out),
-            Event::ResetRequest { step } => {
-                if let Some(s) = self.steps.get_mut(step) {
-                    s.edit = None;
-                }
-            }
+            Event::ResetRequest { step } => self.steps.set_edit(step, None),
             Event::SetVariable { name, value } => self.set_variable(&name, value, &mut out),
             Event::Cleanup { now_ms } => {
                 self.now_ms = self.now_ms.max(now_ms);
@@ -212,23 +192,12 @@ impl Run {
 
     /// The status of a step (`Idle` for an index out of range).
     pub fn step_status(&self, step: usize) -> &StepStatus {
-        const IDLE: StepStatus = StepStatus::Idle;
-        self.steps.get(step).map_or(&IDLE, |s| &s.status)
+        self.steps.status(step)
     }
 
     /// The last run of a step (empty for an index out of range).
     pub fn step_record(&self, step: usize) -> &StepRecord {
-        static EMPTY: StepRecord = StepRecord {
-            request: None,
-            response: None,
-            captured: Vec::new(),
-            expectations: Vec::new(),
-            attempts: Vec::new(),
-            error: None,
-            started_at_ms: None,
-            finished_at_ms: None,
-        };
-        self.steps.get(step).map_or(&EMPTY, |s| &s.record)
+        self.steps.record(step)
     }
 
     pub fn variables(&self) -> &Variables {
@@ -241,9 +210,11 @@ impl Run {
 
     /// The request a step will send: the reader's edit if any, else the tutorial's.
     pub fn effective_request(&self, step: usize) -> Option<&RequestTemplate> {
-        let s = self.steps.get(step)?;
-        s.edit
-            .as_ref()
+        if step >= self.steps.len() {
+            return None;
+        }
+        self.steps
+            .edit(step)
             .or_else(|| self.tutorial.steps.get(step).map(|t| &t.request))
     }
 
@@ -285,7 +256,7 @@ impl Run {
                 .map(|(k, v)| (k.clone(), segs(v)))
                 .collect(),
             body: template.body.as_ref().map(segs),
-            edited: self.steps[step].edit.is_some(),
+            edited: self.steps.edit(step).is_some(),
         }
     }
 
@@ -299,12 +270,7 @@ impl Run {
 
     /// (passed steps, all steps)
     pub fn progress(&self) -> (usize, usize) {
-        let done = self
-            .steps
-            .iter()
-            .filter(|s| s.status == StepStatus::Passed)
-            .count();
-        (done, self.steps.len())
+        (self.steps.passed_count(), self.steps.len())
     }
 
     // ----- dependencies -------------------------------------------------------------------
@@ -320,7 +286,7 @@ impl Run {
 
     /// Variables a step needs (from its effective request, expectations, poll and cleanup).
     pub(crate) fn needs(&self, step: usize) -> Vec<String> {
-        match &self.steps[step].edit {
+        match self.steps.edit(step) {
             None => step_inputs(&self.tutorial.steps[step]),
             Some(edit) => {
                 let mut t = self.tutorial.steps[step].clone();

@@ -14,13 +14,6 @@ impl Run {
         }
     }
 
-    pub(crate) fn is_active(status: &StepStatus) -> bool {
-        matches!(
-            status,
-            StepStatus::Running | StepStatus::Polling { .. } | StepStatus::Retrying { .. }
-        )
-    }
-
     pub(crate) fn start_plan(&mut self, steps: Vec<usize>, out: &mut Vec<Action>) {
         if self.cleaning {
             out.push(Action::Refused {
@@ -34,11 +27,11 @@ impl Run {
         self.stopped = false;
         self.busy = true;
         for s in steps {
-            if Self::is_active(&self.steps[s].status) {
+            if self.steps.is_active(s) {
                 continue;
             }
             self.plan.insert(s);
-            self.steps[s].status = StepStatus::Queued;
+            self.steps.set_status(s, StepStatus::Queued);
         }
     }
 
@@ -52,27 +45,22 @@ impl Run {
             let mut started = false;
             let planned: Vec<usize> = self.plan.iter().copied().collect();
             for s in planned {
-                if Self::is_active(&self.steps[s].status) {
+                if self.steps.is_active(s) {
                     continue;
                 }
                 match self.readiness(s) {
-                    Ready::Wait => self.steps[s].status = StepStatus::Queued,
+                    Ready::Wait => self.steps.set_status(s, StepStatus::Queued),
                     Ready::Blocked(missing) => {
                         self.plan.remove(&s);
-                        self.steps[s].status = StepStatus::Blocked { missing };
+                        self.steps.set_status(s, StepStatus::Blocked { missing });
                     }
                     Ready::Skip => {
                         self.plan.remove(&s);
-                        self.steps[s].status = StepStatus::Skipped;
+                        self.steps.set_status(s, StepStatus::Skipped);
                     }
                     Ready::Go => {
-                        let active = self
-                            .steps
-                            .iter()
-                            .filter(|x| Self::is_active(&x.status))
-                            .count();
-                        if active >= self.limit() {
-                            self.steps[s].status = StepStatus::Queued;
+                        if self.steps.active_count() >= self.limit() {
+                            self.steps.set_status(s, StepStatus::Queued);
                             continue;
                         }
                         self.start_step(s, out);
@@ -96,13 +84,8 @@ impl Run {
                 let _ = p;
                 wait = true;
             } else if self.vars.fresh(&var).is_none() {
-                if let Some(p) = provider {
-                    if matches!(
-                        self.steps[p].status,
-                        StepStatus::Failed(_) | StepStatus::Skipped
-                    ) {
-                        skip = true;
-                    }
+                if provider.is_some_and(|p| self.steps.gave_up(p)) {
+                    skip = true;
                 }
                 missing.push(Missing {
                     var: Some(var),
@@ -116,11 +99,8 @@ impl Run {
             };
             if self.plan.contains(&a) {
                 wait = true;
-            } else if self.steps[a].status != StepStatus::Passed {
-                if matches!(
-                    self.steps[a].status,
-                    StepStatus::Failed(_) | StepStatus::Skipped
-                ) {
+            } else if !self.steps.is_passed(a) {
+                if self.steps.gave_up(a) {
                     skip = true;
                 }
                 missing.push(Missing {

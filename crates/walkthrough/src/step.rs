@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::attempt::{Attempts, Next};
+use crate::attempt::Next;
 use crate::capture::{capture_text, evaluate, ReceivedResponse, VarSource, VarValue};
 use crate::error::StepError;
 use crate::event::Action;
@@ -19,14 +19,10 @@ use crate::runner::Run;
 impl Run {
     pub(crate) fn start_step(&mut self, s: usize, out: &mut Vec<Action>) {
         // Re-running: what this step captured before, and everything built on it, may no longer hold.
-        if !self.steps[s].record.captured.is_empty() || self.steps[s].record.response.is_some() {
+        if self.steps.has_results(s) {
             self.invalidate(s);
         }
-        self.steps[s].record = StepRecord {
-            started_at_ms: Some(self.now_ms),
-            ..StepRecord::default()
-        };
-        self.steps[s].exec = Some(Attempts::start(self.now_ms));
+        self.steps.begin(s, self.now_ms);
         self.send_step(s, AttemptKind::First, out);
     }
 
@@ -43,15 +39,7 @@ impl Run {
         };
         mark(self, s);
         for d in self.descendants(s) {
-            if matches!(
-                self.steps[d].status,
-                StepStatus::Passed
-                    | StepStatus::Failed(_)
-                    | StepStatus::Skipped
-                    | StepStatus::Blocked { .. }
-            ) {
-                self.steps[d].status = StepStatus::Stale;
-            }
+            self.steps.outdate_settled(d);
             mark(self, d);
         }
     }
@@ -66,14 +54,14 @@ impl Run {
             build_request(&template, &lookup, &provider)
         };
         if built.is_ok() {
-            let attempt = self.steps[s].exec.as_ref().map_or(0, |a| a.polls());
-            self.steps[s].status = match kind {
+            let status = match kind {
                 AttemptKind::Poll => StepStatus::Polling {
-                    attempt,
+                    attempt: self.steps.polls(s),
                     next_at_ms: self.now_ms,
                 },
                 _ => StepStatus::Running,
             };
+            self.steps.set_status(s, status);
         }
         let scopes = self.scopes_for(s);
         self.dispatch(Owner::Step(s), kind, built, scopes, out);
@@ -110,7 +98,7 @@ impl Run {
     ) {
         let step = self.tutorial.steps[s].clone();
         let body = r.json_for(step.queries());
-        self.steps[s].record.response = Some(r.clone());
+        self.steps.record_response(s, r.clone());
         let success = (200..300).contains(&r.status);
         let expected_status = step
             .expectations
@@ -200,7 +188,7 @@ impl Run {
                 },
             );
         }
-        self.steps[s].record.captured = captured.clone();
+        self.steps.record_captured(s, captured.clone());
         // The ledger: whatever this response created, recorded before expectations are judged.
         if let Some(cleanup) = &step.cleanup {
             self.record_created(s, &step, cleanup, &captured);
@@ -214,7 +202,7 @@ impl Run {
         };
         let failures: Vec<ExpectationResult> =
             results.iter().filter(|x| !x.passed).cloned().collect();
-        self.steps[s].record.expectations = results;
+        self.steps.record_expectations(s, results);
         if failures.is_empty() {
             self.finish_step(s, Ok(()), out);
         } else {
@@ -289,20 +277,8 @@ impl Run {
         out: &mut Vec<Action>,
     ) {
         self.plan.remove(&s);
-        let state = &mut self.steps[s];
-        state.exec = None;
-        state.record.finished_at_ms = Some(self.now_ms);
         let passed = result.is_ok();
-        match result {
-            Ok(()) => {
-                state.record.error = None;
-                state.status = StepStatus::Passed;
-            }
-            Err(e) => {
-                state.record.error = Some(e.clone());
-                state.status = StepStatus::Failed(e);
-            }
-        }
+        self.steps.finish(s, result, self.now_ms);
         out.push(Action::StepFinished { step: s, passed });
     }
 }
