@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::attempt::{Attempts, Next, Phase};
+use crate::attempt::{Next, Phase};
 use crate::capture::{capture_text, evaluate, ReceivedResponse};
 use crate::error::StepError;
 use crate::ledger::CleanupStatus;
@@ -19,21 +19,7 @@ impl Run {
         self.stopped = false;
         self.cleaning = true;
         self.busy = true;
-        for entry in &mut self.ledger.entries {
-            if matches!(entry.status, CleanupStatus::Failed(_)) {
-                entry.status = CleanupStatus::Pending;
-            }
-        }
-    }
-
-    fn entry_lookup(&self, e: usize) -> impl Fn(&str) -> Option<String> + '_ {
-        move |name: &str| {
-            let entry = &self.ledger.entries[e];
-            match name.strip_prefix("cleanup.") {
-                Some(local) => entry.cleanup_vars.get(local).cloned(),
-                None => entry.vars.get(name).cloned(),
-            }
-        }
+        self.ledger.retry_failed();
     }
 
     pub(crate) fn pump_cleanup(&mut self, out: &mut Vec<Action>) {
@@ -41,51 +27,29 @@ impl Run {
         if self.in_flight.any_for_steps() {
             return;
         }
-        let active =
-            |s: &CleanupStatus| matches!(s, CleanupStatus::Removing | CleanupStatus::Waiting);
         if !self.stopped {
             let mut below: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
-            for entry in &self.ledger.entries {
-                below
-                    .entry(entry.step)
-                    .or_insert_with(|| self.descendants(entry.step));
+            for step in self.ledger.steps() {
+                below.entry(step).or_insert_with(|| self.descendants(step));
             }
-            for e in 0..self.ledger.entries.len() {
-                if self.ledger.entries[e].status != CleanupStatus::Pending {
+            for e in 0..self.ledger.len() {
+                if !self.ledger.is_pending(e) {
                     continue;
                 }
-                let running = self
-                    .ledger
-                    .entries
-                    .iter()
-                    .filter(|x| active(&x.status))
-                    .count();
-                if running >= self.limit() {
+                if self.ledger.removing_count() >= self.limit() {
                     break;
                 }
                 // Objects built on this one (an assignment on a package, a package in a catalog) go first.
-                let step = self.ledger.entries[e].step;
-                let blocked = self.ledger.entries.iter().enumerate().any(|(f, other)| {
-                    f != e
-                        && (other.status == CleanupStatus::Pending || active(&other.status))
-                        && below.get(&step).is_some_and(|d| d.contains(&other.step))
-                });
-                if blocked {
+                let built_on = self.ledger.entry(e).and_then(|x| below.get(&x.step));
+                if built_on.is_some_and(|d| self.ledger.waits_for_others(e, d)) {
                     continue;
                 }
-                self.ledger.entries[e].status = CleanupStatus::Removing;
-                self.ledger.entries[e].exec = Some(Attempts::start(self.now_ms));
+                self.ledger.start_removal(e, self.now_ms);
                 self.send_cleanup(e, AttemptKind::First, out);
             }
         }
-        let busy = self.ledger.entries.iter().any(|x| active(&x.status))
-            || self.in_flight.any_for_cleanup();
-        let pending = !self.stopped
-            && self
-                .ledger
-                .entries
-                .iter()
-                .any(|x| x.status == CleanupStatus::Pending);
+        let busy = self.ledger.any_removing() || self.in_flight.any_for_cleanup();
+        let pending = !self.stopped && self.ledger.any_pending();
         if !busy && !pending {
             self.cleaning = false;
             self.stopped = false;
@@ -96,11 +60,11 @@ impl Run {
     }
 
     pub(crate) fn send_cleanup(&mut self, e: usize, kind: AttemptKind, out: &mut Vec<Action>) {
-        let Some(entry) = self.ledger.entries.get(e) else {
+        let Some(entry) = self.ledger.entry(e) else {
             return;
         };
         let step = entry.step;
-        let phase = entry.exec.as_ref().map_or(Phase::Request, |a| a.phase());
+        let phase = entry.phase();
         let owner = Owner::Cleanup(e);
         let Some(cleanup) = self.tutorial.steps[step].cleanup.clone() else {
             let error = StepError::InvalidRequest {
@@ -112,10 +76,7 @@ impl Run {
             (Some(w), Phase::Wait) => w.request.clone(),
             _ => cleanup.request.clone(),
         };
-        let built = {
-            let lookup = self.entry_lookup(e);
-            build_request(&template, &lookup, &|_| Some(step))
-        };
+        let built = build_request(&template, &entry.lookup(), &|_| Some(step));
         let scopes = self.scopes_for_cleanup(step);
         self.dispatch(owner, kind, built, scopes, out);
     }
@@ -131,19 +92,16 @@ impl Run {
         r: ReceivedResponse,
         out: &mut Vec<Action>,
     ) {
-        let Some(entry) = self.ledger.entries.get(e) else {
+        let Some(entry) = self.ledger.entry(e) else {
             return;
         };
         let owner = Owner::Cleanup(e);
         let Some(cleanup) = self.tutorial.steps[entry.step].cleanup.clone() else {
             return;
         };
-        let phase = entry.exec.as_ref().map_or(Phase::Request, |a| a.phase());
-        // A 404 for a young object may be replication lag, worth waiting out; but after a removal that a
-        // reload interrupted, it means that removal was applied: the object is gone, not late.
-        let recent = !entry.removal_interrupted
-            && self.now_ms.saturating_sub(entry.created_at_ms)
-                <= self.options.retry.replication_window_ms;
+        let phase = entry.phase();
+        // A 404 for a young object may be replication lag, worth waiting out.
+        let recent = entry.may_lag(self.now_ms, self.options.retry.replication_window_ms);
         let body = r.json();
         if !(200..300).contains(&r.status) {
             let recent = recent || phase == Phase::Wait;
@@ -154,7 +112,7 @@ impl Run {
             {
                 // Already gone: nothing is left to remove.
                 self.note(owner, Some(&r), "already gone".into());
-                self.settle_entry(e, CleanupStatus::Gone);
+                self.ledger.settle(e, CleanupStatus::Gone);
                 return;
             }
             self.note(owner, Some(&r), outcome.note);
@@ -164,17 +122,11 @@ impl Run {
         match (phase, cleanup.wait) {
             (Phase::Request, wait) => {
                 for c in &cleanup.captures {
-                    let found = {
-                        let lookup = self.entry_lookup(e);
-                        evaluate(&c.query, &r, body.as_ref(), &lookup)
-                            .and_then(|f| capture_text(c, f))
-                    };
-                    match found {
-                        Ok(v) => {
-                            self.ledger.entries[e]
-                                .cleanup_vars
-                                .insert(c.name.clone(), v);
-                        }
+                    let found = self.ledger.entry(e).map_or(Ok(None), |entry| {
+                        evaluate(&c.query, &r, body.as_ref(), &entry.lookup())
+                    });
+                    match found.and_then(|f| capture_text(c, f)) {
+                        Ok(v) => self.ledger.set_cleanup_var(e, &c.name, v),
                         Err(message) => {
                             self.note(owner, Some(&r), message.clone());
                             let error = StepError::Capture {
@@ -189,26 +141,24 @@ impl Run {
                 match wait {
                     None => {
                         self.note(owner, Some(&r), "removed".into());
-                        self.settle_entry(e, CleanupStatus::Removed);
+                        self.ledger.settle(e, CleanupStatus::Removed);
                     }
                     Some(wait) => {
                         self.note(owner, Some(&r), "removal accepted".into());
-                        let entry = &mut self.ledger.entries[e];
-                        entry.status = CleanupStatus::Waiting;
-                        entry.exec = Some(Attempts::wait(self.now_ms, &wait.poll));
+                        self.ledger.accept_removal(e, self.now_ms, &wait.poll);
                     }
                 }
             }
             (Phase::Wait, None) => {}
             (Phase::Wait, Some(wait)) => {
-                let outcome = {
-                    let lookup = self.entry_lookup(e);
-                    judge(&wait.poll, &r, body.as_ref(), &lookup)
+                let outcome = match self.ledger.entry(e) {
+                    Some(entry) => judge(&wait.poll, &r, body.as_ref(), &entry.lookup()),
+                    None => return,
                 };
                 match outcome {
                     PollOutcome::Done => {
                         self.note(owner, Some(&r), "removal took effect".into());
-                        self.settle_entry(e, CleanupStatus::Removed);
+                        self.ledger.settle(e, CleanupStatus::Removed);
                     }
                     PollOutcome::Failed(failure) => {
                         self.note(owner, Some(&r), failure.to_string());
@@ -223,11 +173,5 @@ impl Run {
                 }
             }
         }
-    }
-
-    fn settle_entry(&mut self, e: usize, status: CleanupStatus) {
-        let entry = &mut self.ledger.entries[e];
-        entry.exec = None;
-        entry.status = status;
     }
 }

@@ -5,7 +5,6 @@ use crate::body::check_body;
 use crate::capture::{VarSource, VarValue};
 use crate::error::StepError;
 use crate::event::{Action, RequestEdit};
-use crate::ledger::CleanupStatus;
 use crate::owner::Owner;
 use crate::request::is_idempotent;
 use crate::runner::Run;
@@ -20,12 +19,7 @@ impl Run {
                 self.plan.insert(s);
             }
         }
-        for entry in &mut self.ledger.entries {
-            if entry.exec.as_ref().is_some_and(|a| a.wake_at().is_some()) {
-                entry.exec = None;
-                entry.status = CleanupStatus::Pending;
-            }
-        }
+        self.ledger.stop();
     }
 
     pub(crate) fn edit(&mut self, step: usize, edit: RequestEdit, out: &mut Vec<Action>) {
@@ -170,9 +164,8 @@ impl Run {
         for flight in self.in_flight.take_all() {
             let owner = Owner::of(&flight);
             if let Owner::Cleanup(e) = owner {
-                match self.ledger.entries.get_mut(e) {
-                    Some(entry) => entry.removal_interrupted = true,
-                    None => continue,
+                if !self.ledger.mark_interrupted(e) {
+                    continue;
                 }
             }
             if is_idempotent(&flight.method) {
@@ -191,18 +184,7 @@ impl Run {
         self.cleaning = false;
         self.stopped = false;
         self.steps.reset();
-        // What cleanup already removed is done with; keeping it would only make the run grow with every
-        // reset. What is still in the tenant stays, so a later Clean up can remove it.
-        self.ledger.entries.retain(|entry| !entry.status.is_clean());
-        for entry in &mut self.ledger.entries {
-            entry.exec = None;
-            if matches!(
-                entry.status,
-                CleanupStatus::Removing | CleanupStatus::Waiting
-            ) {
-                entry.status = CleanupStatus::Pending;
-            }
-        }
+        self.ledger.reset();
         // A fresh tag and password, so a new attempt never collides with leftovers of this one.
         self.seed_variables();
     }

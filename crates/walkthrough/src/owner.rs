@@ -5,7 +5,6 @@ use crate::capture::ReceivedResponse;
 use crate::error::StepError;
 use crate::event::{Action, SendFailure};
 use crate::flight::InFlight;
-use crate::ledger::CleanupStatus;
 use crate::record::{Attempt, AttemptKind, SentRequest, StepRecord, StepStatus};
 use crate::runner::Run;
 
@@ -30,21 +29,21 @@ impl Run {
     fn owners(&self) -> Vec<Owner> {
         (0..self.steps.len())
             .map(Owner::Step)
-            .chain((0..self.ledger.entries.len()).map(Owner::Cleanup))
+            .chain((0..self.ledger.len()).map(Owner::Cleanup))
             .collect()
     }
 
     fn attempts_slot(&mut self, owner: Owner) -> Option<&mut Option<Attempts>> {
         match owner {
             Owner::Step(s) => self.steps.attempts_mut(s),
-            Owner::Cleanup(e) => self.ledger.entries.get_mut(e).map(|x| &mut x.exec),
+            Owner::Cleanup(e) => self.ledger.attempts_mut(e),
         }
     }
 
     fn record_of(&mut self, owner: Owner) -> Option<&mut StepRecord> {
         match owner {
             Owner::Step(s) => self.steps.record_mut(s),
-            Owner::Cleanup(e) => self.ledger.entries.get_mut(e).map(|x| &mut x.record),
+            Owner::Cleanup(e) => self.ledger.record_mut(e),
         }
     }
 
@@ -126,19 +125,8 @@ impl Run {
             (Owner::Step(s), Next::Failed(error)) => self.finish_step(s, Err(error), out),
             (Owner::Step(s), Next::Halted) => self.finish_step(s, Err(StepError::Stopped), out),
             (Owner::Cleanup(_), Next::Retry { .. } | Next::Poll { .. }) => {}
-            (Owner::Cleanup(e), Next::Failed(error)) => {
-                if let Some(entry) = self.ledger.entries.get_mut(e) {
-                    entry.exec = None;
-                    entry.record.error = Some(error.clone());
-                    entry.status = CleanupStatus::Failed(error);
-                }
-            }
-            (Owner::Cleanup(e), Next::Halted) => {
-                if let Some(entry) = self.ledger.entries.get_mut(e) {
-                    entry.exec = None;
-                    entry.status = CleanupStatus::Pending;
-                }
-            }
+            (Owner::Cleanup(e), Next::Failed(error)) => self.ledger.fail(e, error),
+            (Owner::Cleanup(e), Next::Halted) => self.ledger.halt(e),
         }
     }
 
@@ -157,7 +145,10 @@ impl Run {
         };
         let (step, cleanup) = match owner {
             Owner::Step(s) => (s, None),
-            Owner::Cleanup(e) => (self.ledger.entries[e].step, Some(e)),
+            Owner::Cleanup(e) => match self.ledger.entry(e) {
+                Some(entry) => (entry.step, Some(e)),
+                None => return,
+            },
         };
         let id = self.next_request_id;
         self.next_request_id += 1;
@@ -215,9 +206,9 @@ impl Run {
     }
 
     pub(crate) fn next_wake(&self) -> Option<u64> {
-        let entries = self.ledger.entries.iter().map(|e| &e.exec);
-        let entries = entries.filter_map(|a| a.as_ref()?.wake_at()).min();
-        self.steps.next_wake().into_iter().chain(entries).min()
+        let steps = self.steps.next_wake();
+        let entries = self.ledger.next_wake();
+        steps.into_iter().chain(entries).min()
     }
 
     pub(crate) fn fire_timers(&mut self, out: &mut Vec<Action>) {

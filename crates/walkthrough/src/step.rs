@@ -8,11 +8,10 @@ use crate::error::StepError;
 use crate::event::Action;
 use crate::expect::{check, ExpectationResult};
 use crate::format::{request_vars, step_inputs};
-use crate::ledger::{CleanupStatus, LedgerEntry};
 use crate::model::Query;
 use crate::owner::Owner;
 use crate::poll::{judge, PollOutcome};
-use crate::record::{AttemptKind, StepRecord, StepStatus};
+use crate::record::{AttemptKind, StepStatus};
 use crate::request::build_request;
 use crate::runner::Run;
 
@@ -256,18 +255,7 @@ impl Run {
             Some(id) => format!("{} ({id})", step.title),
             None => step.title.clone(),
         };
-        self.ledger.entries.push(LedgerEntry {
-            step: s,
-            label,
-            object_id,
-            created_at_ms: self.now_ms,
-            vars,
-            cleanup_vars: BTreeMap::new(),
-            status: CleanupStatus::Pending,
-            record: StepRecord::default(),
-            exec: None,
-            removal_interrupted: false,
-        });
+        self.ledger.add(s, label, object_id, self.now_ms, vars);
     }
 
     pub(crate) fn finish_step(
