@@ -16,9 +16,7 @@ impl Run {
     pub(crate) fn start_cleanup(&mut self) {
         // Steps waiting to run or to retry are abandoned; in-flight ones land first (see `pump_cleanup`).
         self.stop();
-        self.stopped = false;
-        self.cleaning = true;
-        self.busy = true;
+        self.schedule.begin_cleanup();
         self.ledger.retry_failed();
     }
 
@@ -27,7 +25,7 @@ impl Run {
         if self.in_flight.any_for_steps() {
             return;
         }
-        if !self.stopped {
+        if !self.schedule.is_stopped() {
             let mut below: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
             for step in self.ledger.steps() {
                 below.entry(step).or_insert_with(|| self.descendants(step));
@@ -49,10 +47,9 @@ impl Run {
             }
         }
         let busy = self.ledger.any_removing() || self.in_flight.any_for_cleanup();
-        let pending = !self.stopped && self.ledger.any_pending();
+        let pending = !self.schedule.is_stopped() && self.ledger.any_pending();
         if !busy && !pending {
-            self.cleaning = false;
-            self.stopped = false;
+            self.schedule.end_cleanup();
             out.push(Action::CleanupFinished {
                 left: self.ledger.left().len(),
             });

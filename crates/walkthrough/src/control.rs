@@ -12,11 +12,10 @@ use crate::template::Template;
 
 impl Run {
     pub(crate) fn stop(&mut self) {
-        self.stopped = true;
-        for s in std::mem::take(&mut self.plan) {
+        for s in self.schedule.stop() {
             if self.steps.stop(s) {
                 // In flight: keep it planned so its response is still recorded.
-                self.plan.insert(s);
+                self.schedule.plan(s);
             }
         }
         self.ledger.stop();
@@ -175,14 +174,12 @@ impl Run {
                 self.follow(owner, Next::Failed(StepError::Interrupted { method }), out);
             }
         }
-        self.busy = true;
+        self.schedule.resume();
     }
 
     pub(crate) fn reset(&mut self) {
         self.in_flight.clear();
-        self.plan.clear();
-        self.cleaning = false;
-        self.stopped = false;
+        self.schedule.reset();
         self.steps.reset();
         self.ledger.reset();
         // A fresh tag and password, so a new attempt never collides with leftovers of this one.

@@ -21,6 +21,7 @@ mod model;
 mod owner;
 mod poll;
 mod reach;
+mod ready;
 mod record;
 mod request;
 mod retry;

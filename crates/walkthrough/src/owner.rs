@@ -51,8 +51,8 @@ impl Run {
     /// requests keep going until the reader stops them.
     fn halted(&self, owner: Owner) -> bool {
         match owner {
-            Owner::Step(_) => self.stopped || self.cleaning,
-            Owner::Cleanup(_) => self.stopped,
+            Owner::Step(_) => self.schedule.halts_steps(),
+            Owner::Cleanup(_) => self.schedule.is_stopped(),
         }
     }
 

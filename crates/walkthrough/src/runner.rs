@@ -12,6 +12,7 @@ use crate::ledger::Ledger;
 use crate::model::{RequestTemplate, Tutorial};
 use crate::request::to_received;
 use crate::retry::Rng;
+use crate::schedule::Schedule;
 use crate::step_state::Steps;
 use crate::template::{Segment, Template};
 
@@ -34,13 +35,9 @@ pub struct Run {
     pub(crate) ledger: Ledger,
     pub(crate) in_flight: InFlightTable,
     pub(crate) next_request_id: u64,
-    /// Steps the current run-all / run-to / run-step wants.
-    pub(crate) plan: BTreeSet<usize>,
-    pub(crate) cleaning: bool,
-    /// Stop was asked for: start nothing new until the next run or cleanup event.
-    pub(crate) stopped: bool,
-    /// A run or cleanup is under way; `Done` is sent when it settles.
-    pub(crate) busy: bool,
+    /// Saved as the run's `plan`, `cleaning`, `stopped` and `busy` fields.
+    #[serde(flatten)]
+    pub(crate) schedule: Schedule,
     pub(crate) now_ms: u64,
 }
 
@@ -57,10 +54,7 @@ impl Run {
             ledger: Ledger::default(),
             in_flight: InFlightTable::default(),
             next_request_id: 1,
-            plan: BTreeSet::new(),
-            cleaning: false,
-            stopped: false,
-            busy: false,
+            schedule: Schedule::default(),
             now_ms: 0,
         };
         run.seed_variables();
@@ -175,8 +169,8 @@ impl Run {
             out.push(Action::WakeAt(at));
         }
         out.push(Action::Changed);
-        if self.busy && self.is_idle() {
-            self.busy = false;
+        let idle = self.is_idle();
+        if self.schedule.take_done(idle) {
             out.push(Action::Done);
         }
         out
@@ -262,10 +256,7 @@ impl Run {
 
     /// No request in flight, no timer pending, nothing queued.
     pub fn is_idle(&self) -> bool {
-        self.in_flight.is_empty()
-            && self.plan.is_empty()
-            && !self.cleaning
-            && self.next_wake().is_none()
+        self.in_flight.is_empty() && self.schedule.is_settled() && self.next_wake().is_none()
     }
 
     /// (passed steps, all steps)

@@ -1,129 +1,157 @@
-//! Scheduling: which planned steps may start now, given their inputs and the concurrency limit.
+//! What the run is doing: the steps it means to run, whether it runs them, is stopped or cleans up, and
+//! whether it owes the driver a `Done`.
 
-use crate::error::StepError;
-use crate::event::Action;
-use crate::record::{Missing, StepStatus};
-use crate::runner::Run;
+use std::collections::BTreeSet;
 
-impl Run {
-    pub(crate) fn limit(&self) -> usize {
-        if self.options.one_at_a_time {
-            1
-        } else {
-            self.options.max_concurrent.max(1)
-        }
-    }
+use serde::{Deserialize, Serialize};
 
-    pub(crate) fn start_plan(&mut self, steps: Vec<usize>, out: &mut Vec<Action>) {
-        if self.cleaning {
-            out.push(Action::Refused {
-                step: None,
-                error: StepError::InvalidRequest {
-                    message: "cleanup is in progress; wait for it to finish".into(),
-                },
-            });
-            return;
-        }
-        self.stopped = false;
-        self.busy = true;
-        for s in steps {
-            if self.steps.is_active(s) {
-                continue;
-            }
-            self.plan.insert(s);
-            self.steps.set_status(s, StepStatus::Queued);
-        }
-    }
+/// What the run may start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Planned steps start as soon as they are ready.
+    Running,
+    /// The reader stopped: nothing new starts, nothing is retried, until the next run or cleanup.
+    Stopped,
+    /// Undoing the ledger; steps neither start nor retry. `stopped`: the reader stopped it, so no
+    /// further removal starts.
+    Cleaning { stopped: bool },
+}
 
-    /// Starts whatever is ready, marks what cannot run, and ends the plan when nothing is left.
-    pub(crate) fn pump(&mut self, out: &mut Vec<Action>) {
-        if self.cleaning {
-            self.pump_cleanup(out);
-            return;
-        }
-        loop {
-            let mut started = false;
-            let planned: Vec<usize> = self.plan.iter().copied().collect();
-            for s in planned {
-                if self.steps.is_active(s) {
-                    continue;
-                }
-                match self.readiness(s) {
-                    Ready::Wait => self.steps.set_status(s, StepStatus::Queued),
-                    Ready::Blocked(missing) => {
-                        self.plan.remove(&s);
-                        self.steps.set_status(s, StepStatus::Blocked { missing });
-                    }
-                    Ready::Skip => {
-                        self.plan.remove(&s);
-                        self.steps.set_status(s, StepStatus::Skipped);
-                    }
-                    Ready::Go => {
-                        if self.steps.active_count() >= self.limit() {
-                            self.steps.set_status(s, StepStatus::Queued);
-                            continue;
-                        }
-                        self.start_step(s, out);
-                        started = true;
-                    }
-                }
-            }
-            if !started {
-                break;
-            }
-        }
-    }
+/// The run's plan and mode. Saved as four fields of the run (`plan`, `cleaning`, `stopped`, `busy`), as
+/// it always was.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(from = "Saved", into = "Saved")]
+pub(crate) struct Schedule {
+    /// Steps the current run-all / run-to / run-step wants.
+    planned: BTreeSet<usize>,
+    mode: Mode,
+    /// A run or cleanup is under way; `Done` is sent when it settles.
+    owes_done: bool,
+}
 
-    fn readiness(&self, step: usize) -> Ready {
-        let mut missing = Vec::new();
-        let mut wait = false;
-        let mut skip = false;
-        for var in self.needs(step) {
-            let provider = self.provider_for(step, &var);
-            if let Some(p) = provider.filter(|p| self.plan.contains(p) && *p != step) {
-                let _ = p;
-                wait = true;
-            } else if self.vars.fresh(&var).is_none() {
-                if provider.is_some_and(|p| self.steps.gave_up(p)) {
-                    skip = true;
-                }
-                missing.push(Missing {
-                    var: Some(var),
-                    provider,
-                });
-            }
-        }
-        for after in &self.tutorial.steps[step].after {
-            let Some(a) = self.tutorial.step_index(after) else {
-                continue;
-            };
-            if self.plan.contains(&a) {
-                wait = true;
-            } else if !self.steps.is_passed(a) {
-                if self.steps.gave_up(a) {
-                    skip = true;
-                }
-                missing.push(Missing {
-                    var: None,
-                    provider: Some(a),
-                });
-            }
-        }
-        if wait {
-            Ready::Wait
-        } else if skip {
-            Ready::Skip
-        } else if !missing.is_empty() {
-            Ready::Blocked(missing)
-        } else {
-            Ready::Go
+impl Default for Schedule {
+    fn default() -> Schedule {
+        Schedule {
+            planned: BTreeSet::new(),
+            mode: Mode::Running,
+            owes_done: false,
         }
     }
 }
 
-enum Ready {
-    Go,
-    Wait,
-    Blocked(Vec<Missing>),
-    Skip,
+impl Schedule {
+    pub(crate) fn is_cleaning(&self) -> bool {
+        matches!(self.mode, Mode::Cleaning { .. })
+    }
+
+    /// The reader stopped the run or its cleanup.
+    pub(crate) fn is_stopped(&self) -> bool {
+        matches!(self.mode, Mode::Stopped | Mode::Cleaning { stopped: true })
+    }
+
+    /// Steps may not try again: the reader stopped, or cleanup began.
+    pub(crate) fn halts_steps(&self) -> bool {
+        self.mode != Mode::Running
+    }
+
+    /// A run-all, run-to or run-step: planned steps start, and `Done` is owed when they settle.
+    pub(crate) fn begin_run(&mut self) {
+        self.mode = Mode::Running;
+        self.owes_done = true;
+    }
+
+    /// Stop: the plan is handed back (the caller keeps what is in flight), nothing new starts.
+    pub(crate) fn stop(&mut self) -> BTreeSet<usize> {
+        self.mode = match self.mode {
+            Mode::Running | Mode::Stopped => Mode::Stopped,
+            Mode::Cleaning { .. } => Mode::Cleaning { stopped: true },
+        };
+        std::mem::take(&mut self.planned)
+    }
+
+    pub(crate) fn begin_cleanup(&mut self) {
+        self.mode = Mode::Cleaning { stopped: false };
+        self.owes_done = true;
+    }
+
+    pub(crate) fn end_cleanup(&mut self) {
+        self.mode = Mode::Running;
+    }
+
+    /// After a reload: whatever was under way settles with a `Done`.
+    pub(crate) fn resume(&mut self) {
+        self.owes_done = true;
+    }
+
+    /// Forgets the plan and any stop or cleanup (a `Done` still owed stays owed).
+    pub(crate) fn reset(&mut self) {
+        self.planned.clear();
+        self.mode = Mode::Running;
+    }
+
+    pub(crate) fn plan(&mut self, step: usize) {
+        self.planned.insert(step);
+    }
+
+    pub(crate) fn unplan(&mut self, step: usize) {
+        self.planned.remove(&step);
+    }
+
+    pub(crate) fn is_planned(&self, step: usize) -> bool {
+        self.planned.contains(&step)
+    }
+
+    /// The planned steps, in step order.
+    pub(crate) fn planned(&self) -> Vec<usize> {
+        self.planned.iter().copied().collect()
+    }
+
+    /// Nothing planned and no cleanup under way.
+    pub(crate) fn is_settled(&self) -> bool {
+        self.planned.is_empty() && !self.is_cleaning()
+    }
+
+    /// Takes the `Done` owed, when the run is `idle`.
+    pub(crate) fn take_done(&mut self, idle: bool) -> bool {
+        let done = self.owes_done && idle;
+        if done {
+            self.owes_done = false;
+        }
+        done
+    }
+}
+
+/// The schedule as saved: the fields a run has always had for it.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    plan: BTreeSet<usize>,
+    cleaning: bool,
+    stopped: bool,
+    busy: bool,
+}
+
+impl From<Saved> for Schedule {
+    fn from(saved: Saved) -> Schedule {
+        let mode = match (saved.cleaning, saved.stopped) {
+            (true, stopped) => Mode::Cleaning { stopped },
+            (false, true) => Mode::Stopped,
+            (false, false) => Mode::Running,
+        };
+        Schedule {
+            planned: saved.plan,
+            mode,
+            owes_done: saved.busy,
+        }
+    }
+}
+
+impl From<Schedule> for Saved {
+    fn from(schedule: Schedule) -> Saved {
+        Saved {
+            cleaning: schedule.is_cleaning(),
+            stopped: schedule.is_stopped(),
+            plan: schedule.planned,
+            busy: schedule.owes_done,
+        }
+    }
 }

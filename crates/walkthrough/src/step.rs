@@ -264,7 +264,7 @@ impl Run {
         result: Result<(), StepError>,
         out: &mut Vec<Action>,
     ) {
-        self.plan.remove(&s);
+        self.schedule.unplan(s);
         let passed = result.is_ok();
         self.steps.finish(s, result, self.now_ms);
         out.push(Action::StepFinished { step: s, passed });
