@@ -5,6 +5,7 @@ use crate::clock::dir_time;
 use crate::odata::{Expand, Family};
 use crate::render::{self, Entity, ListRules};
 use crate::reply::{GraphError, Outcome, Reply};
+use crate::schema::Workload;
 use crate::store::*;
 use crate::target::Version;
 use crate::tenant::{bool_prop, get_ci, guid_ref, position, str_prop, Ctx, Tenant};
@@ -382,7 +383,7 @@ fn password_ok(p: &str) -> bool {
 
 pub(crate) fn create_user(t: &mut Tenant, cx: &Ctx) -> Outcome {
     t.require_role(&cx.caller, &[GLOBAL_ADMIN, USER_ADMIN])?;
-    let b = cx.json()?;
+    let b = cx.body_as(t, "user", Workload::Directory)?;
     let account_enabled = bool_prop(&b, "accountEnabled")?
         .ok_or_else(|| GraphError::required("accountEnabled", "User"))?;
     let display_name =
@@ -468,7 +469,7 @@ fn invalid_value(property: &str, resource: &str) -> GraphError {
 pub(crate) fn update_user(t: &mut Tenant, cx: &Ctx, key: &str) -> Outcome {
     t.require_role(&cx.caller, &[GLOBAL_ADMIN, USER_ADMIN])?;
     let i = user_index(t, key)?;
-    let b = cx.json()?;
+    let b = cx.body_as(t, "user", Workload::Directory)?;
     let u = &mut t.store.users[i];
     if let Some(s) = str_prop(&b, "displayName")? {
         u.display_name = s;
@@ -557,7 +558,7 @@ fn bound_users(t: &Tenant, b: &Map<String, Value>, name: &str) -> Result<Vec<Str
 }
 
 pub(crate) fn create_group(t: &mut Tenant, cx: &Ctx) -> Outcome {
-    let b = cx.json()?;
+    let b = cx.body_as(t, "group", Workload::Directory)?;
     let display_name =
         str_prop(&b, "displayName")?.ok_or_else(|| GraphError::required("displayName", "Group"))?;
     let mail_enabled = bool_prop(&b, "mailEnabled")?
@@ -612,7 +613,7 @@ pub(crate) fn create_group(t: &mut Tenant, cx: &Ctx) -> Outcome {
 pub(crate) fn update_group(t: &mut Tenant, cx: &Ctx, id: &str) -> Outcome {
     let i = group_index(t, id)?;
     require_group_admin(t, cx, i)?;
-    let b = cx.json()?;
+    let b = cx.body_as(t, "group", Workload::Directory)?;
     let g = &mut t.store.groups[i];
     if let Some(s) = str_prop(&b, "displayName")? {
         g.display_name = s;
@@ -748,7 +749,7 @@ pub(crate) fn get_role_assignment(t: &Tenant, cx: &Ctx, id: &str) -> Outcome {
 
 pub(crate) fn create_role_assignment(t: &mut Tenant, cx: &Ctx) -> Outcome {
     t.require_role(&cx.caller, &[GLOBAL_ADMIN, PRIVILEGED_ROLE_ADMIN])?;
-    let b = cx.json()?;
+    let b = cx.body_as(t, "unifiedRoleAssignment", Workload::Directory)?;
     let role = str_prop(&b, "roleDefinitionId")?
         .ok_or_else(|| GraphError::required("roleDefinitionId", "unifiedRoleAssignment"))?;
     let principal = str_prop(&b, "principalId")?

@@ -11,6 +11,7 @@ mod odata;
 mod render;
 mod reply;
 mod router;
+mod schema;
 mod snapshot;
 mod store;
 mod target;
@@ -105,6 +106,16 @@ pub struct Stats {
     pub lagged: u64,
 }
 
+/// What the checks against Graph's type definitions (`@microsoft/microsoft-graph-types` and
+/// `-beta`) have counted: request bodies read, objects rendered, and any rendered property the
+/// definitions do not declare or whose value has the wrong JSON type (none, when all is well).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SchemaChecks {
+    pub bodies: u64,
+    pub answers: u64,
+    pub answer_problems: Vec<String>,
+}
+
 /// The emulated tenant.
 pub struct Sandbox {
     config: Config,
@@ -130,6 +141,7 @@ impl Sandbox {
             delivery_delay_ms: config.delivery_delay_ms,
             lag_ms: config.faults.replication_lag_ms,
             now: 0,
+            schema: tenant::SchemaTally::default(),
         };
         Sandbox {
             fault_rng: Prng::new(config.seed ^ 0xFA17_5EED_0000_0001),
@@ -214,6 +226,10 @@ impl Sandbox {
             target: &target,
             query,
             body: request.body(),
+            content_type: request
+                .headers()
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|h| h.to_str().ok()),
             caller,
         };
         router::route(&mut self.tenant, &cx, request.method())
@@ -260,8 +276,21 @@ impl Sandbox {
     /// what it does next replays exactly from the seed.
     pub fn restart(&mut self) {
         let stats = self.stats;
+        let schema = std::mem::take(&mut self.tenant.schema);
         self.reset();
         self.stats = stats;
+        self.tenant.schema = schema;
+    }
+
+    /// How many request bodies and rendered objects were checked against Graph's type definitions
+    /// since this tenant was created, and what the checks of rendered objects found.
+    pub fn schema_checks(&self) -> SchemaChecks {
+        let s = &self.tenant.schema;
+        SchemaChecks {
+            bodies: s.bodies.get(),
+            answers: s.answers.get(),
+            answer_problems: s.problems.borrow().clone(),
+        }
     }
 
     pub fn default_domain(&self) -> &str {
@@ -290,6 +319,14 @@ impl Sandbox {
             now_ms / 1000 + 3600,
         )
     }
+}
+
+/// The packages (name@version) Graph's type definitions come from: v1.0, then beta.
+pub fn schema_sources() -> (&'static str, &'static str) {
+    (
+        schema::source(target::Version::V1),
+        schema::source(target::Version::Beta),
+    )
 }
 
 fn odata_max_top() -> usize {

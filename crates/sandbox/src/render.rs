@@ -41,6 +41,11 @@ pub(crate) fn expanded<E: Entity>(
         }
     }
     let mut m = e.props(t, v);
+    t.schema.answers.set(t.schema.answers.get() + 1);
+    let problems = crate::schema::answer_problems(v, E::type_name(v), &m);
+    if !problems.is_empty() {
+        t.schema.problems.borrow_mut().extend(problems);
+    }
     for nav in navs {
         let lower = nav.to_ascii_lowercase();
         if ex.has(&lower) {

@@ -3,9 +3,11 @@
 use crate::ids::Prng;
 use crate::odata::Query;
 use crate::reply::GraphError;
+use crate::schema::{check_body, Workload};
 use crate::store::{HasMeta, Store};
 use crate::target::{Target, Version};
 use serde_json::{Map, Value};
+use std::cell::{Cell, RefCell};
 
 pub(crate) struct Tenant {
     pub store: Store,
@@ -19,6 +21,16 @@ pub(crate) struct Tenant {
     pub lag_ms: u64,
     /// The latest time a caller has told us.
     pub now: u64,
+    /// How many request bodies and rendered objects were checked against Graph's type definitions,
+    /// and what the answers' checks found (rendering has only `&Tenant`, hence the cells).
+    pub schema: SchemaTally,
+}
+
+#[derive(Default)]
+pub(crate) struct SchemaTally {
+    pub bodies: Cell<u64>,
+    pub answers: Cell<u64>,
+    pub problems: RefCell<Vec<String>>,
 }
 
 /// The signed-in principal, from the token.
@@ -35,16 +47,40 @@ pub(crate) struct Ctx<'a> {
     pub target: &'a Target,
     pub query: Query,
     pub body: &'a str,
+    /// The request's `Content-Type`, if it sent one.
+    pub content_type: Option<&'a str>,
     pub caller: Caller,
 }
 
 impl Ctx<'_> {
-    /// The body as a JSON object, or Graph's error for anything else.
+    /// The body as a JSON object, or Graph's error for anything else. Graph reads a body only when
+    /// it is labelled `application/json`.
     pub(crate) fn json(&self) -> Result<Map<String, Value>, GraphError> {
+        let json = self.content_type.is_some_and(|c| {
+            c.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+        });
+        if !json {
+            return Err(GraphError::invalid_json());
+        }
         match serde_json::from_str::<Value>(self.body) {
             Ok(Value::Object(m)) => Ok(m),
             _ => Err(GraphError::invalid_json()),
         }
+    }
+
+    /// [`json`](Self::json), then refused unless it is a `ty` as Graph declares it on this version.
+    pub(crate) fn body_as(
+        &self,
+        t: &Tenant,
+        ty: &str,
+        w: Workload,
+    ) -> Result<Map<String, Value>, GraphError> {
+        let m = self.json()?;
+        t.schema.bodies.set(t.schema.bodies.get() + 1);
+        check_body(self.v, ty, &m, w)?;
+        Ok(m)
     }
 }
 

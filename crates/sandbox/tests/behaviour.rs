@@ -467,6 +467,7 @@ fn reset_returns_to_the_seed_and_the_seed_is_as_documented() {
     assert!(before.beyond_seed().is_empty());
     let token = sb.admin_token(T0);
     let req = http::Request::builder().method("POST").uri("/v1.0/groups").header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
         .body(json!({"displayName":"G","mailEnabled":false,"mailNickname":"g","securityEnabled":true}).to_string()).expect("req");
     assert_eq!(sb.handle(&req, T0).status(), 201);
     assert_eq!(sb.snapshot().beyond_seed().len(), 1);

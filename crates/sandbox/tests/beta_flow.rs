@@ -288,4 +288,5 @@ fn the_seed_tutorial_runs_on_beta() {
     }
     let left = d.sb.snapshot().beyond_seed();
     assert!(left.is_empty(), "left behind: {left:?}");
+    report_schema_checks(&d.sb, "beta tutorial");
 }

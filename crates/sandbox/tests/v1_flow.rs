@@ -2,7 +2,7 @@
 
 mod common;
 use common::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[test]
 fn the_tutorial_runs_on_v1() {
@@ -222,11 +222,13 @@ fn the_tutorial_runs_on_v1() {
         "{:?}",
         d.sb.snapshot().beyond_seed()
     );
+    report_schema_checks(&d.sb, "v1.0 tutorial");
 }
 
 #[test]
-fn the_current_tutorial_mixes_legacy_bodies_into_v1() {
-    // Learn's 2024 tutorial posts beta-shaped bodies to v1.0 and gets them accepted.
+fn beta_shaped_bodies_are_refused_on_v1() {
+    // v1.0's types have no catalogId, accessPackageResource or accessPackageResourceRole: Graph
+    // refuses a property its type does not declare, so a beta body sent to v1.0 fails there.
     let mut d = Driver::default();
     let g = "https://graph.microsoft.com/v1.0";
     let grp = d.post(
@@ -235,26 +237,55 @@ fn the_current_tutorial_mixes_legacy_bodies_into_v1() {
     );
     let group = s(&grp.body["id"]).to_string();
     let catalog = s(&d.get(&format!("{EM_V1}/catalogs")).body["value"][0]["id"]).to_string();
-    let rr = d.post(
-        &format!("{EM_V1}/resourceRequests"),
-        json!({"catalogId":catalog,"requestType":"AdminAdd","justification":"","accessPackageResource":{"resourceType":"AadGroup","originId":group,"originSystem":"AadGroup"}}),
+    let refused = |d: &mut Driver, url: String, body: Value, property: &str, ty: &str| {
+        let r = d.post(&url, body);
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert_eq!(r.body["error"]["code"], json!("BadRequest"));
+        assert_eq!(
+            r.body["error"]["message"],
+            json!(format!("The property '{property}' does not exist on type 'microsoft.graph.{ty}'. Make sure to only use property names that are defined by the type or mark the type as open type."))
+        );
+    };
+    refused(
+        &mut d,
+        format!("{EM_V1}/resourceRequests"),
+        json!({"catalogId":catalog,"requestType":"adminAdd","accessPackageResource":{"originId":group,"originSystem":"AadGroup"}}),
+        "catalogId",
+        "accessPackageResourceRequest",
     );
-    assert_eq!(rr.status, 201, "{}", rr.body);
-    let ap = d.post(
-        &format!("{EM_V1}/accessPackages"),
+    refused(
+        &mut d,
+        format!("{EM_V1}/accessPackages"),
         json!({"catalogId":catalog,"displayName":"P"}),
+        "catalogId",
+        "accessPackage",
     );
-    assert_eq!(ap.status, 201);
-    let package = s(&ap.body["id"]).to_string();
-    let res = d.get(&format!("{EM_V1}/catalogs/{catalog}/resources"));
-    let resource = s(&res.body["value"][0]["id"]).to_string();
-    let rs = d.post(
-        &format!("{EM_V1}/accessPackages/{package}/accessPackageResourceRoleScopes"),
-        json!({"role":{"originId":format!("Member_{group}"),"originSystem":"AadGroup","resource":{"id":resource}},"scope":{"originId":group,"originSystem":"AadGroup"}}),
+    refused(
+        &mut d,
+        format!("{EM_V1}/assignmentPolicies"),
+        json!({"displayName":"p","durationInDays":30}),
+        "durationInDays",
+        "accessPackageAssignmentPolicy",
     );
-    assert_eq!(rs.status, 201, "{}", rs.body);
+    refused(
+        &mut d,
+        format!("{EM_V1}/assignmentRequests"),
+        json!({"requestType":"adminAdd","accessPackageAssignment":{"targetId":group}}),
+        "accessPackageAssignment",
+        "accessPackageAssignmentRequest",
+    );
+    // Enum members are case-sensitive: beta's "AdminAdd" is not v1.0's "adminAdd".
+    let r = d.post(
+        &format!("{EM_V1}/resourceRequests"),
+        json!({"requestType":"AdminAdd","resource":{"originId":group,"originSystem":"AadGroup"},"catalog":{"id":catalog}}),
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
     assert_eq!(
-        rs.body["@odata.context"],
-        json!(format!("https://graph.microsoft.com/v1.0/$metadata#identityGovernance/entitlementManagement/accessPackages('{package}')/resourceRoleScopes/$entity"))
+        r.body["error"]["message"],
+        json!("Cannot convert the literal 'AdminAdd' to the expected type 'microsoft.graph.accessPackageRequestType'.")
+    );
+    assert!(
+        d.sb.snapshot().beyond_seed().len() == 1,
+        "only the group was made"
     );
 }

@@ -4,6 +4,7 @@ use super::views::{RoleView, ScopeView};
 use super::{em_rules, Set, EM};
 use crate::render;
 use crate::reply::{GraphError, Outcome, Reply};
+use crate::schema::Workload;
 use crate::store::*;
 use crate::tenant::{bool_prop, guid_ref, obj_prop, position, str_prop, Ctx, Tenant};
 
@@ -50,7 +51,7 @@ pub(crate) fn get(t: &Tenant, cx: &Ctx, id: &str) -> Outcome {
 
 pub(crate) fn create(t: &mut Tenant, cx: &Ctx) -> Outcome {
     t.require_role(&cx.caller, EM_ADMINS)?;
-    let b = cx.json()?;
+    let b = cx.body_as(t, "accessPackageCatalog", Workload::Entitlement)?;
     let display_name = str_prop(&b, "displayName")?
         .ok_or_else(|| GraphError::bad_request("The displayName property is required."))?;
     if t.store
@@ -201,7 +202,7 @@ pub(crate) fn get_resource_request(t: &Tenant, cx: &Ctx, id: &str) -> Outcome {
 /// Add a group to a catalog (`AdminAdd`) or take it out (`AdminRemove`). Synchronous, as in Graph.
 pub(crate) fn create_resource_request(t: &mut Tenant, cx: &Ctx) -> Outcome {
     t.require_role(&cx.caller, EM_ADMINS)?;
-    let b = cx.json()?;
+    let b = cx.body_as(t, "accessPackageResourceRequest", Workload::Entitlement)?;
     let request_type = str_prop(&b, "requestType")?
         .ok_or_else(|| GraphError::bad_request("The requestType property is required."))?;
     let remove = match request_type.to_ascii_lowercase().as_str() {

@@ -5,6 +5,7 @@ use super::views::parse_scope;
 use super::{em_rules, grant, grants, revoke_pairs, Set, EM};
 use crate::render::{self, ListRules};
 use crate::reply::{GraphError, Outcome, Reply};
+use crate::schema::Workload;
 use crate::store::*;
 use crate::target::Version;
 use crate::tenant::{bool_prop, get_ci, guid_ref, obj_prop, str_prop, Ctx, Tenant};
@@ -50,7 +51,7 @@ fn nav_id(b: &Map<String, Value>, flat: &str, nav: &str) -> Result<Option<String
 
 pub(crate) fn create(t: &mut Tenant, cx: &Ctx) -> Outcome {
     t.require_role(&cx.caller, EM_ADMINS)?;
-    let b = cx.json()?;
+    let b = cx.body_as(t, "accessPackage", Workload::Entitlement)?;
     let display_name = str_prop(&b, "displayName")?
         .ok_or_else(|| GraphError::bad_request("The displayName property is required."))?;
     let catalog_id = nav_id(&b, "catalogId", "catalog")?.ok_or_else(|| {
@@ -128,7 +129,7 @@ pub(crate) fn create_role_scope(t: &mut Tenant, cx: &Ctx, package_id: &str) -> O
     t.require_role(&cx.caller, EM_ADMINS)?;
     let p = find(t, package_id)?;
     let (pid, catalog_id) = (p.meta.id.clone(), p.catalog_id.clone());
-    let b = cx.json()?;
+    let b = cx.body_as(t, "accessPackageResourceRoleScope", Workload::Entitlement)?;
     let role = match obj_prop(&b, "accessPackageResourceRole")? {
         Some(r) => r,
         None => obj_prop(&b, "role")?.ok_or_else(|| {
@@ -323,7 +324,7 @@ fn parse_days(s: &str) -> Option<u64> {
 
 pub(crate) fn create_policy(t: &mut Tenant, cx: &Ctx) -> Outcome {
     t.require_role(&cx.caller, EM_ADMINS)?;
-    let b = cx.json()?;
+    let b = cx.body_as(t, "accessPackageAssignmentPolicy", Workload::Entitlement)?;
     let display_name = str_prop(&b, "displayName")?
         .ok_or_else(|| GraphError::bad_request("The displayName property is required."))?;
     let package_id = nav_id(&b, "accessPackageId", "accessPackage")?.ok_or_else(|| {

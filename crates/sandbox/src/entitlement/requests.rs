@@ -4,6 +4,7 @@ use super::catalogs::{check_key, EM_ADMINS, EM_READERS};
 use super::{em_rules, Set};
 use crate::render;
 use crate::reply::{GraphError, Outcome, Reply};
+use crate::schema::Workload;
 use crate::store::*;
 use crate::target::Version;
 use crate::tenant::{get_ci, guid_ref, obj_prop, str_prop, Ctx, Tenant};
@@ -124,7 +125,7 @@ fn in_scope(t: &Tenant, p: &Policy, user: &str) -> bool {
 }
 
 pub(crate) fn create(t: &mut Tenant, cx: &Ctx) -> Outcome {
-    let b = cx.json()?;
+    let b = cx.body_as(t, "accessPackageAssignmentRequest", Workload::Entitlement)?;
     let text = str_prop(&b, "requestType")?
         .ok_or_else(|| GraphError::bad_request("The requestType property is required."))?;
     let request_type = RequestType::parse(&text).ok_or_else(|| {

@@ -543,7 +543,7 @@ impl Entity for Policy {
                         if a.group {
                             json!({"@odata.type": "#microsoft.graph.groupMembers", "groupId": a.id, "description": opt(&a.description)})
                         } else {
-                            json!({"@odata.type": "#microsoft.graph.singleUser", "userId": a.id, "description": opt(&a.description), "isBackup": false})
+                            json!({"@odata.type": "#microsoft.graph.singleUser", "userId": a.id, "description": opt(&a.description)})
                         }
                     })
                     .collect();

@@ -95,3 +95,20 @@ pub fn s(v: &Value) -> &str {
 pub const EM_BETA: &str =
     "https://graph.microsoft.com/beta/identityGovernance/entitlementManagement";
 pub const EM_V1: &str = "https://graph.microsoft.com/v1.0/identityGovernance/entitlementManagement";
+
+/// Every body the run sent and every object it was answered with, checked against Graph's type
+/// definitions: prints the counts and fails on any answer property the definitions do not declare.
+pub fn report_schema_checks(sb: &sandbox::Sandbox, run: &str) {
+    let c = sb.schema_checks();
+    let (v1, beta) = sandbox::schema_sources();
+    println!(
+        "schema checks ({run}): bodies {}, answers {} (against {v1} and {beta})",
+        c.bodies, c.answers
+    );
+    assert!(c.bodies > 0 && c.answers > 0, "{run}: nothing was checked");
+    assert!(
+        c.answer_problems.is_empty(),
+        "{run}: answers that do not match Graph's types:\n{}",
+        c.answer_problems.join("\n")
+    );
+}
