@@ -73,6 +73,27 @@ pub enum Event {
     Reset,
 }
 
+impl Event {
+    /// The time the driver read for this event, if it carries one.
+    pub(crate) fn now_ms(&self) -> Option<u64> {
+        match self {
+            Event::RunAll { now_ms }
+            | Event::RunTo { now_ms, .. }
+            | Event::RunStep { now_ms, .. }
+            | Event::Response { now_ms, .. }
+            | Event::SendFailed { now_ms, .. }
+            | Event::Tick { now_ms }
+            | Event::Cleanup { now_ms }
+            | Event::Resume { now_ms } => Some(*now_ms),
+            Event::Stop
+            | Event::EditRequest { .. }
+            | Event::ResetRequest { .. }
+            | Event::SetVariable { .. }
+            | Event::Reset => None,
+        }
+    }
+}
+
 /// Why a request got no HTTP response. A Graph error status (401, 403, …) is a response, not a failure.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum SendFailure {

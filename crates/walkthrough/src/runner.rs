@@ -99,16 +99,18 @@ impl Run {
     /// Feeds one event; returns what the driver should do.
     pub fn handle(&mut self, event: Event) -> Vec<Action> {
         let mut out = Vec::new();
+        if let Some(now_ms) = event.now_ms() {
+            // Never backwards: timers and replication windows are measured on this clock.
+            self.now_ms = self.now_ms.max(now_ms);
+        }
         match event {
-            Event::RunAll { now_ms } => {
-                self.now_ms = self.now_ms.max(now_ms);
+            Event::RunAll { .. } => {
                 let all: Vec<usize> = (0..self.steps.len())
                     .filter(|&i| !self.steps.is_passed(i))
                     .collect();
                 self.start_plan(all, &mut out);
             }
-            Event::RunTo { step, now_ms } => {
-                self.now_ms = self.now_ms.max(now_ms);
+            Event::RunTo { step, .. } => {
                 if step < self.steps.len() {
                     let mut want: BTreeSet<usize> = self.ancestors(step);
                     want.retain(|&i| !self.steps.is_passed(i));
@@ -116,8 +118,7 @@ impl Run {
                     self.start_plan(want.into_iter().collect(), &mut out);
                 }
             }
-            Event::RunStep { step, now_ms } => {
-                self.now_ms = self.now_ms.max(now_ms);
+            Event::RunStep { step, .. } => {
                 if step < self.steps.len() {
                     self.start_plan(vec![step], &mut out);
                 }
@@ -127,7 +128,6 @@ impl Run {
                 response,
                 now_ms,
             } => {
-                self.now_ms = self.now_ms.max(now_ms);
                 if let Some(flight) = self.in_flight.take(request_id) {
                     let received = to_received(response, now_ms.saturating_sub(flight.sent_at_ms));
                     match flight.cleanup {
@@ -139,29 +139,19 @@ impl Run {
             Event::SendFailed {
                 request_id,
                 failure,
-                now_ms,
+                ..
             } => {
-                self.now_ms = self.now_ms.max(now_ms);
                 if let Some(flight) = self.in_flight.take(request_id) {
                     self.on_send_failed(flight, failure, &mut out);
                 }
             }
-            Event::Tick { now_ms } => {
-                self.now_ms = self.now_ms.max(now_ms);
-                self.fire_timers(&mut out);
-            }
+            Event::Tick { .. } => self.fire_timers(&mut out),
             Event::Stop => self.stop(),
             Event::EditRequest { step, edit } => self.edit(step, edit, &mut out),
             Event::ResetRequest { step } => self.steps.set_edit(step, None),
             Event::SetVariable { name, value } => self.set_variable(&name, value, &mut out),
-            Event::Cleanup { now_ms } => {
-                self.now_ms = self.now_ms.max(now_ms);
-                self.start_cleanup();
-            }
-            Event::Resume { now_ms } => {
-                self.now_ms = self.now_ms.max(now_ms);
-                self.resume(&mut out);
-            }
+            Event::Cleanup { .. } => self.start_cleanup(),
+            Event::Resume { .. } => self.resume(&mut out),
             Event::Reset => self.reset(),
         }
         self.pump(&mut out);
@@ -334,6 +324,4 @@ impl Run {
     pub(crate) fn lookup(&self) -> impl Fn(&str) -> Option<String> + '_ {
         |name: &str| self.vars.fresh(name).map(str::to_string)
     }
-
-    // ----- running steps ------------------------------------------------------------------
 }
