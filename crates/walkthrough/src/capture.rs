@@ -162,8 +162,13 @@ impl Variables {
         self.values.insert(name.to_string(), value);
     }
 
-    pub(crate) fn get_mut(&mut self, name: &str) -> Option<&mut VarValue> {
-        self.values.get_mut(name)
+    /// Marks `name` stale if `step` captured it (a value captured by another step stays as it is).
+    pub(crate) fn mark_stale(&mut self, name: &str, step: usize) {
+        if let Some(v) = self.values.get_mut(name) {
+            if matches!(v.source, VarSource::Capture { step: from, .. } if from == step) {
+                v.stale = true;
+            }
+        }
     }
 
     /// Another variable of a different kind that holds this exact value, if any:

@@ -18,6 +18,7 @@ mod flight;
 mod format;
 mod ledger;
 mod model;
+mod needs;
 mod owner;
 mod poll;
 mod reach;

@@ -1,5 +1,4 @@
-//! What the run is doing: the steps it means to run, whether it runs them, is stopped or cleans up, and
-//! whether it owes the driver a `Done`.
+//! What the run is doing: its planned steps, whether it runs, is stopped or cleans up, and a `Done` owed.
 
 use std::collections::BTreeSet;
 

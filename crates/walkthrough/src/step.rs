@@ -28,12 +28,8 @@ impl Run {
     /// Marks a step's captures stale and its dependents (with their captures) stale.
     pub(crate) fn invalidate(&mut self, s: usize) {
         let mark = |run: &mut Run, step: usize| {
-            for c in run.tutorial.steps[step].captures.clone() {
-                if let Some(v) = run.vars.get_mut(&c.name) {
-                    if matches!(v.source, VarSource::Capture { step: from, .. } if from == step) {
-                        v.stale = true;
-                    }
-                }
+            for c in &run.tutorial.steps[step].captures {
+                run.vars.mark_stale(&c.name, step);
             }
         };
         mark(self, s);
