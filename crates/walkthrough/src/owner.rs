@@ -5,7 +5,7 @@ use crate::capture::ReceivedResponse;
 use crate::error::StepError;
 use crate::event::{Action, SendFailure};
 use crate::flight::InFlight;
-use crate::record::{Attempt, AttemptKind, SentRequest, StepRecord, StepStatus};
+use crate::record::{AttemptKind, SentRequest, StepRecord, StepStatus};
 use crate::runner::Run;
 
 /// Whose request it is.
@@ -82,18 +82,8 @@ impl Run {
 
     /// Writes what became of the owner's last attempt (and the answer, when there was one).
     pub(crate) fn note(&mut self, owner: Owner, answer: Option<&ReceivedResponse>, note: String) {
-        let Some(record) = self.record_of(owner) else {
-            return;
-        };
-        if let Some(a) = record.attempts.last_mut() {
-            if let Some(r) = answer {
-                a.status = Some(r.status);
-                a.elapsed_ms = Some(r.elapsed_ms);
-            }
-            a.note = note;
-        }
-        if let Some(r) = answer {
-            record.response = Some(r.clone());
+        if let Some(record) = self.record_of(owner) {
+            record.answered(answer, note);
         }
     }
 
@@ -164,14 +154,7 @@ impl Run {
             },
         );
         if let Some(record) = self.record_of(owner) {
-            record.attempts.push(Attempt {
-                kind,
-                sent_at_ms: now,
-                status: None,
-                elapsed_ms: None,
-                note: String::new(),
-            });
-            record.request = Some(sent);
+            record.sent(kind, now, sent);
         }
         out.push(Action::Send {
             request_id: id,

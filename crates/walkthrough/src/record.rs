@@ -89,6 +89,34 @@ pub struct StepRecord {
     pub finished_at_ms: Option<u64>,
 }
 
+impl StepRecord {
+    /// A request was sent now: a new attempt, not yet answered.
+    pub(crate) fn sent(&mut self, kind: AttemptKind, sent_at_ms: u64, request: SentRequest) {
+        self.attempts.push(Attempt {
+            kind,
+            sent_at_ms,
+            status: None,
+            elapsed_ms: None,
+            note: String::new(),
+        });
+        self.request = Some(request);
+    }
+
+    /// What became of the last attempt, with the answer when there was one.
+    pub(crate) fn answered(&mut self, answer: Option<&ReceivedResponse>, note: String) {
+        if let Some(a) = self.attempts.last_mut() {
+            if let Some(r) = answer {
+                a.status = Some(r.status);
+                a.elapsed_ms = Some(r.elapsed_ms);
+            }
+            a.note = note;
+        }
+        if let Some(r) = answer {
+            self.response = Some(r.clone());
+        }
+    }
+}
+
 /// A request ready for display: text and variables, with where each value came from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RenderedRequest {
