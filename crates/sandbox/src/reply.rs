@@ -99,6 +99,28 @@ impl GraphError {
         Self::bad_request(format!("Resource not found for the segment '{seg}'."))
     }
 
+    /// Entitlement management answers an unknown object with its own code and message.
+    pub(crate) fn in_entitlement(self) -> Self {
+        if self.status == 404 && self.code == "Request_ResourceNotFound" {
+            GraphError {
+                code: "ResourceNotFound".into(),
+                message: "The resource was not found.".into(),
+                ..self
+            }
+        } else {
+            self
+        }
+    }
+
+    /// A path Graph's metadata knows but the entitlement-management service does not serve.
+    pub(crate) fn no_http_resource(url: &str) -> Self {
+        Self::new(
+            404,
+            "ResourceNotFound",
+            format!("No HTTP resource was found that matches the request URI '{url}'."),
+        )
+    }
+
     pub(crate) fn with_details(mut self, details: Value) -> Self {
         self.details = Some(Box::new(details));
         self

@@ -121,7 +121,7 @@ pub(crate) fn route(t: &mut Tenant, cx: &Ctx, method: &Method) -> Outcome {
             }
         }
         ["identitygovernance", "entitlementmanagement", ..] => {
-            entitlement(t, cx, &m, &l[2..], &orig[2..])
+            entitlement(t, cx, &m, &l[2..], &orig[2..]).map_err(GraphError::in_entitlement)
         }
         _ => Err(GraphError::segment(unknown_segment(&l, orig))),
     }
@@ -166,10 +166,6 @@ fn set_of(v: Version, name: &str) -> Option<Set> {
         Requests,
         Assignments,
     ];
-    if v == Version::V1 && name == "accesspackageresourcerolescopes" {
-        // The current v1.0 tutorial posts role scopes under the legacy name.
-        return Some(RoleScopes);
-    }
     all.into_iter()
         .find(|s| s.name(v).eq_ignore_ascii_case(name))
 }
@@ -216,9 +212,8 @@ fn entitlement(t: &mut Tenant, cx: &Ctx, m: &Method, l: &[&str], orig: &[String]
                 }
             })
         }
-        (Catalogs, 4, Some(Some(Resources))) => only_get(m, || {
-            need(c, auth::EM_READ).and_then(|_| catalogs::get_resource(t, cx, &orig[1], &orig[3]))
-        }),
+        // Graph's metadata has this path but entitlement management does not serve it.
+        (Catalogs, 4, Some(Some(Resources))) => Err(GraphError::no_http_resource(&cx.target.url())),
         (ResourceRequests, 1, _) if is(&get) => {
             need(c, auth::EM_READ).and_then(|_| catalogs::list_resource_requests(t, cx))
         }

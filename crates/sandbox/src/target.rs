@@ -87,6 +87,11 @@ impl Target {
     }
 
     /// The URL of the next page: the same request with `$skiptoken` replaced.
+    /// The request's URL without its query.
+    pub(crate) fn url(&self) -> String {
+        format!("{}{}", self.origin, self.raw_path)
+    }
+
     pub(crate) fn next_link(&self, skiptoken: &str) -> String {
         let mut parts: Vec<&str> = self
             .raw_query

@@ -442,20 +442,104 @@ fn roles_added_later_reach_existing_assignees_and_group_deletion_cleans_up() {
 }
 
 #[test]
-fn admin_remove_accepts_the_request_id_as_the_tutorial_uses_it() {
+fn admin_remove_names_the_assignment_not_the_request() {
     let mut st = setup(quick());
     let alice = st.alice.clone();
     let pol = specific(&mut st, &alice, 0);
     let r = add(&mut st, &alice, &pol);
     st.d.advance(1_000);
     let rid = s(&r.body["id"]).to_string();
-    let rm = st.d.post(
+    let by_request = st.d.post(
         &format!("{EM_BETA}/accessPackageAssignmentRequests"),
         json!({"requestType":"AdminRemove","accessPackageAssignment":{"id":rid}}),
+    );
+    assert_eq!(by_request.status, 404, "{}", by_request.body);
+    assert_eq!(by_request.body["error"]["code"], json!("ResourceNotFound"));
+    let got = st.d.get(&format!(
+        "{EM_V1}/assignments?$filter=assignmentPolicy/id%20eq%20'{pol}'"
+    ));
+    let aid = s(&got.body["value"][0]["id"]).to_string();
+    let rm = st.d.post(
+        &format!("{EM_BETA}/accessPackageAssignmentRequests"),
+        json!({"requestType":"AdminRemove","accessPackageAssignment":{"id":aid}}),
     );
     assert_eq!(rm.status, 201, "{}", rm.body);
     st.d.advance(1_000);
     assert!(members(&mut st).is_empty());
+}
+
+#[test]
+fn paths_and_filters_graph_does_not_serve_are_refused() {
+    let mut st = setup(quick());
+    let catalog = st.catalog.clone();
+    // No GET of one catalog resource by id in entitlement management.
+    let one =
+        st.d.get(&format!("{EM_V1}/catalogs/{catalog}/resources/{catalog}"));
+    assert_eq!(one.status, 404);
+    assert!(s(&one.body["error"]["message"])
+        .starts_with("No HTTP resource was found that matches the request URI"));
+    // A catalog's roles are listed only for an origin system.
+    for url in [
+        format!("{EM_V1}/catalogs/{catalog}/resourceRoles"),
+        format!("{EM_V1}/catalogs/{catalog}/resourceRoles?$filter=displayName%20eq%20'Member'"),
+        format!("{EM_BETA}/accessPackageCatalogs/{catalog}/accessPackageResourceRoles"),
+    ] {
+        let r = st.d.get(&url);
+        assert_eq!(r.status, 400, "{url}");
+        assert_eq!(
+            r.body["error"]["message"],
+            json!("Origin system is required.")
+        );
+    }
+    let ok = st.d.get(&format!(
+        "{EM_V1}/catalogs/{catalog}/resourceRoles?$filter=originSystem%20eq%20'AadGroup'"
+    ));
+    assert_eq!(ok.status, 200);
+    // v1.0 has no accessPackageResourceRoleScopes.
+    let pkg = st.package.clone();
+    let legacy = st.d.get(&format!(
+        "{EM_V1}/accessPackages/{pkg}/accessPackageResourceRoleScopes"
+    ));
+    assert_eq!(legacy.status, 400);
+    assert_eq!(
+        legacy.body["error"]["message"],
+        json!("Resource not found for the segment 'accessPackageResourceRoleScopes'.")
+    );
+}
+
+#[test]
+fn bodies_need_a_json_content_type() {
+    let mut sb = Sandbox::new(Config::default());
+    let token = sb.admin_token(T0);
+    let body =
+        json!({"displayName":"G","mailEnabled":false,"mailNickname":"g","securityEnabled":true})
+            .to_string();
+    for ct in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+    ] {
+        let mut b = http::Request::builder()
+            .method("POST")
+            .uri("/v1.0/groups")
+            .header("authorization", format!("Bearer {token}"));
+        if let Some(ct) = ct {
+            b = b.header("content-type", ct);
+        }
+        let resp = sb.handle(&b.body(body.clone()).expect("req"), T0);
+        assert_eq!(resp.status(), 400, "{ct:?}");
+        assert!(resp
+            .body()
+            .contains("Please ensure Content-Type header is set"));
+    }
+    let ok = http::Request::builder()
+        .method("POST")
+        .uri("/v1.0/groups")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json; charset=utf-8")
+        .body(body)
+        .expect("req");
+    assert_eq!(sb.handle(&ok, T0).status(), 201);
 }
 
 #[test]

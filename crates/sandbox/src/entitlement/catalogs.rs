@@ -126,25 +126,18 @@ pub(crate) fn list_resources(t: &Tenant, cx: &Ctx, catalog_id: &str) -> Outcome 
     )
 }
 
-pub(crate) fn get_resource(t: &Tenant, cx: &Ctx, catalog_id: &str, id: &str) -> Outcome {
-    t.require_role(&cx.caller, EM_READERS)?;
-    let cid = find(t, catalog_id)?.meta.id.clone();
-    check_key(id)?;
-    let r = t.find(&t.store.resources, id)?;
-    if r.catalog_id != cid {
-        return Err(GraphError::not_found(id));
-    }
-    Ok(Reply::ok(render::entity(
-        t,
-        cx,
-        r,
-        &catalog_path(cx, &cid, Set::Resources),
-    )?))
-}
-
 pub(crate) fn list_roles(t: &Tenant, cx: &Ctx, catalog_id: &str) -> Outcome {
     t.require_role(&cx.caller, EM_READERS)?;
     let cid = find(t, catalog_id)?.meta.id.clone();
+    // A catalog's roles are listed per origin system: the filter must name one.
+    let names_origin = cx.query.filter.as_ref().is_some_and(|f| {
+        f.comparisons()
+            .iter()
+            .any(|(path, _)| path.len() == 1 && path[0].eq_ignore_ascii_case("originSystem"))
+    });
+    if !names_origin {
+        return Err(GraphError::bad_request("Origin system is required."));
+    }
     let roles: Vec<RoleView> = t
         .visible(&t.store.resources)
         .filter(|r| r.catalog_id == cid)

@@ -234,14 +234,6 @@ pub(crate) fn create(t: &mut Tenant, cx: &Ctx) -> Outcome {
             GraphError::bad_request("The id of the assignment to remove is required.")
         })?;
         guid_ref(&id)?;
-        // The tutorial removes "the id of the assignment request": accept that too.
-        let id = t
-            .store
-            .requests
-            .iter()
-            .find(|r| r.meta.id.eq_ignore_ascii_case(&id))
-            .and_then(|r| r.assignment_id.clone())
-            .unwrap_or(id);
         let a = t.find(&t.store.assignments, &id)?;
         if request_type == RequestType::UserRemove && a.target_id != cx.caller.user_id {
             return Err(GraphError::forbidden(
