@@ -154,3 +154,65 @@ impl From<Schedule> for Saved {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_saved_combination_of_flags_loads_and_saves_as_it_was() {
+        for cleaning in [false, true] {
+            for stopped in [false, true] {
+                for busy in [false, true] {
+                    let saved = serde_json::json!({
+                        "plan": [1, 3],
+                        "cleaning": cleaning,
+                        "stopped": stopped,
+                        "busy": busy,
+                    });
+                    let schedule: Schedule =
+                        serde_json::from_value(saved.clone()).expect("a saved schedule loads");
+                    assert_eq!(schedule.is_cleaning(), cleaning);
+                    assert_eq!(schedule.is_stopped(), stopped);
+                    let again = serde_json::to_value(&schedule).expect("serializes");
+                    assert_eq!(again, saved);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn stop_hands_back_the_plan_and_halts_steps_until_the_next_run() {
+        let mut schedule = Schedule::default();
+        schedule.begin_run();
+        schedule.plan(2);
+        schedule.plan(5);
+        assert!(!schedule.halts_steps());
+        assert_eq!(schedule.stop(), BTreeSet::from([2, 5]));
+        assert!(schedule.is_stopped() && schedule.halts_steps() && schedule.is_settled());
+        schedule.begin_run();
+        assert!(!schedule.is_stopped() && !schedule.halts_steps());
+    }
+
+    #[test]
+    fn a_stopped_cleanup_is_still_cleanup_until_it_ends() {
+        let mut schedule = Schedule::default();
+        schedule.begin_cleanup();
+        assert!(schedule.halts_steps() && !schedule.is_stopped());
+        schedule.stop();
+        assert!(schedule.is_cleaning() && schedule.is_stopped() && !schedule.is_settled());
+        schedule.end_cleanup();
+        assert_eq!(schedule.mode, Mode::Running);
+        assert!(schedule.is_settled());
+    }
+
+    #[test]
+    fn done_is_owed_once_and_only_when_idle() {
+        let mut schedule = Schedule::default();
+        assert!(!schedule.take_done(true));
+        schedule.begin_run();
+        assert!(!schedule.take_done(false));
+        assert!(schedule.take_done(true));
+        assert!(!schedule.take_done(true));
+    }
+}

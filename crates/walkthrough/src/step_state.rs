@@ -229,3 +229,42 @@ fn is_active(status: &StepStatus) -> bool {
         StepStatus::Running | StepStatus::Polling { .. } | StepStatus::Retrying { .. }
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stop_sends_queued_steps_back_and_keeps_sent_ones() {
+        let mut steps = Steps::new(3);
+        steps.set_status(0, StepStatus::Queued);
+        steps.begin(1, 10);
+        steps.set_status(1, StepStatus::Running);
+        assert!(!steps.stop(0));
+        assert_eq!(steps.status(0), &StepStatus::Idle);
+        assert!(
+            steps.stop(1),
+            "a step whose request is in flight stays planned"
+        );
+        assert_eq!(steps.status(1), &StepStatus::Running);
+    }
+
+    #[test]
+    fn out_of_range_reads_are_idle_and_empty() {
+        let steps = Steps::new(1);
+        assert_eq!(steps.status(7), &StepStatus::Idle);
+        assert_eq!(steps.record(7), &StepRecord::default());
+        assert!(steps.edit(7).is_none());
+    }
+
+    #[test]
+    fn finishing_records_the_outcome_and_ends_the_attempts() {
+        let mut steps = Steps::new(1);
+        steps.begin(0, 5);
+        steps.finish(0, Err(StepError::Stopped), 9);
+        assert_eq!(steps.status(0), &StepStatus::Failed(StepError::Stopped));
+        assert_eq!(steps.record(0).finished_at_ms, Some(9));
+        assert_eq!(steps.record(0).error, Some(StepError::Stopped));
+        assert_eq!(steps.next_wake(), None);
+    }
+}
