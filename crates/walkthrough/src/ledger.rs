@@ -273,3 +273,61 @@ impl Ledger {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ledger(steps: &[usize]) -> Ledger {
+        let mut ledger = Ledger::default();
+        for &step in steps {
+            ledger.add(step, format!("step {step}"), None, 0, BTreeMap::new());
+        }
+        ledger
+    }
+
+    #[test]
+    fn an_entry_waits_while_an_object_built_on_it_is_still_there() {
+        // Entry 0 (step 1) has entry 1 (step 4) built on it.
+        let mut ledger = ledger(&[1, 4]);
+        let built_on_1 = BTreeSet::from([4]);
+        assert!(ledger.waits_for_others(0, &built_on_1));
+        ledger.start_removal(1, 10);
+        assert!(ledger.waits_for_others(0, &built_on_1));
+        ledger.settle(1, CleanupStatus::Removed);
+        assert!(!ledger.waits_for_others(0, &built_on_1));
+        ledger.fail(
+            1,
+            StepError::Network {
+                message: "offline".into(),
+            },
+        );
+        assert!(
+            !ledger.waits_for_others(0, &built_on_1),
+            "a failed removal does not hold the rest back"
+        );
+    }
+
+    #[test]
+    fn reset_drops_what_was_removed_and_makes_the_rest_pending() {
+        let mut ledger = ledger(&[0, 1, 2]);
+        ledger.settle(0, CleanupStatus::Gone);
+        ledger.start_removal(1, 10);
+        ledger.reset();
+        assert_eq!(ledger.len(), 2);
+        assert!(ledger.is_pending(0) && ledger.is_pending(1));
+        assert_eq!(ledger.next_wake(), None);
+        assert_eq!(ledger.steps().collect::<Vec<_>>(), [1, 2]);
+    }
+
+    #[test]
+    fn a_404_may_be_lag_only_for_a_young_entry_whose_removal_was_not_interrupted() {
+        let mut ledger = ledger(&[0]);
+        let entry = ledger.entry(0).expect("an entry");
+        assert!(entry.may_lag(1_000, 5_000));
+        assert!(!entry.may_lag(6_000, 5_000));
+        assert!(ledger.mark_interrupted(0));
+        assert!(!ledger.entry(0).expect("an entry").may_lag(1_000, 5_000));
+        assert!(!ledger.mark_interrupted(3));
+    }
+}
