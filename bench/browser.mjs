@@ -3,6 +3,7 @@
 //
 //   node bench/browser.mjs            (run through `make bench`, which builds the site first)
 //   BENCH_LOADS=20 BENCH_RUNS=20 ...  (more samples)
+//   GRAPHWALK_DIST=/tmp/other-dist BENCH_RESULTS=/tmp/other.md ...  (another build, elsewhere; see compare.sh)
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -519,5 +520,6 @@ say(`## 5. Memory across ${RUNS} runs`);
 
 await browser.close();
 await site.close();
-await writeFile(join(root, 'bench', 'results.md'), lines.join('\n') + '\n');
-console.log('\nWritten to bench/results.md');
+const resultsFile = process.env.BENCH_RESULTS ?? join(root, 'bench', 'results.md');
+await writeFile(resultsFile, lines.join('\n') + '\n');
+console.log(`\nWritten to ${resultsFile}`);

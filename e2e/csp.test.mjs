@@ -71,3 +71,30 @@ test('both tutorials run and clean up under the CSP with no violation; injected 
     await context.close();
   }
 });
+
+test("MSAL's hidden renewal frame may come back to this site's redirect page; other sites' frames are blocked", async () => {
+  // A silent renewal loads the sign-in page in a hidden frame, which redirects to redirect.html here.
+  const { page, context } = await openWatched(`${served.site.url}/?tutorial=access-package-v1`);
+  await page.waitForSelector('ol.steps > li.step');
+  const loaded = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const frame = document.createElement('iframe');
+        frame.hidden = true;
+        frame.src = 'redirect.html';
+        frame.onload = () => resolve(frame.contentWindow.location.pathname);
+        document.body.appendChild(frame);
+      }),
+  );
+  assert.match(loaded, /redirect\.html$/);
+  await page.evaluate(() => {
+    const frame = document.createElement('iframe');
+    frame.src = 'https://example.invalid/';
+    document.body.appendChild(frame);
+  });
+  await page.waitForFunction(() => window.__violations.length > 0, null, { timeout: 5000 });
+  const violations = await page.evaluate(() => window.__violations);
+  const refused = violations.filter((v) => v.startsWith('frame-src')).map((v) => new URL(v.split(' ')[1]).origin);
+  assert.deepEqual(refused, ['https://example.invalid'], 'only the other site was refused');
+  await context.close();
+});

@@ -8,7 +8,8 @@ import { serveStatic as serveDir, launchBrowser } from '../scripts/site-server.m
 export { launchBrowser };
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
-export const dist = join(root, 'dist');
+// GRAPHWALK_DIST serves another build (bench/compare.sh measures two builds side by side).
+export const dist = process.env.GRAPHWALK_DIST ?? join(root, 'dist');
 export const artifacts = join(root, 'e2e', 'artifacts');
 
 // Serves `dir` (the built site unless told otherwise) on 127.0.0.1; see scripts/site-server.mjs.

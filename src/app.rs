@@ -284,7 +284,8 @@ pub fn App(props: &AppProps) -> Html {
                         <LivePanel live={live.clone()} scopes={view.tutorial.scopes.clone()} />
                     } else {
                         <SandboxPanel sandbox={(*sandbox).clone()}
-                            settled={page.sandbox_settled || sandbox.0.is_ready()} />
+                            settled={page.sandbox_settled || sandbox.0.is_ready()}
+                            changes={sandbox.0.changes()} />
                     }
                 </aside>
             </div>

@@ -13,6 +13,8 @@ pub struct SandboxPanelProps {
     pub sandbox: SandboxHandle,
     /// The tenant has loaded, or failed to.
     pub settled: bool,
+    /// The tenant's change counter when the page last rendered: a new value renders the panel again.
+    pub changes: u64,
 }
 
 #[component]
@@ -21,6 +23,7 @@ pub fn SandboxPanel(props: &SandboxPanelProps) -> Html {
     let refresh = use_state(|| 0u32);
     // The tenant is read again only when it has changed: each read crosses into its module as JSON, and the
     // panel renders on every change to the run.
+    // Read here, not taken from `props.changes`: the panel's own switches change the tenant too.
     let changes = sandbox.changes();
     let read = {
         let sandbox = sandbox.clone();
