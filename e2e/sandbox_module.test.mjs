@@ -82,7 +82,7 @@ test('a tenant module that cannot be loaded is reported in the panel and on the 
   );
   await page.evaluate(() => localStorage.clear());
   const failure = await page.waitForSelector('#sandbox-failure', { timeout: 15_000 });
-  assert.match(await failure.textContent(), /could not be loaded.*reload the page/);
+  assert.match(await failure.textContent(), /could not be loaded.*reload the page/i);
 
   await page.click('li.step >> nth=0 >> button.run-step');
   await page.waitForSelector('li.step >> nth=0 >> .error-box');
@@ -101,6 +101,6 @@ test('a tenant module that never arrives is given up after 30 s, with a message 
   });
   await page.waitForSelector('#sandbox-loading');
   const failure = await page.waitForSelector('#sandbox-failure', { timeout: 45_000 });
-  assert.match(await failure.textContent(), /did not arrive within 30 s.*reload the page/);
+  assert.match(await failure.textContent(), /did not arrive within 30 s.*reload the page/i);
   await context.close();
 });

@@ -3,6 +3,7 @@
 pub mod advice;
 mod app;
 pub mod components;
+pub mod guidance;
 pub mod handles;
 pub mod hooks;
 pub mod services;

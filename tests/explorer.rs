@@ -355,3 +355,48 @@ async fn a_wake_up_comes_at_its_time_and_dropping_it_cancels_it() {
         );
     }
 }
+
+#[wasm_bindgen_test]
+async fn cards_note_beta_missing_select_and_the_client_request_id() {
+    let notes_of = |root: &web_sys::Element, n: usize| {
+        all(&card(root, n), ".guidance li")
+            .iter()
+            .map(text)
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    let beta = mount_app("?tutorial=access-package-beta", false).await;
+    assert!(
+        notes_of(&beta, 1).contains("Beta endpoint"),
+        "{}",
+        notes_of(&beta, 1)
+    );
+    beta.remove();
+
+    let v1 = mount_app("?tutorial=access-package-v1", false).await;
+    all_cards_shown(&v1).await;
+    // Step 1 asks for the organization with $select: only the client-request-id note.
+    let first = notes_of(&v1, 1);
+    assert!(
+        !first.contains("Beta endpoint") && !first.contains("$select"),
+        "{first}"
+    );
+    assert!(first.contains("client-request-id"), "{first}");
+    // The catalog lookup lists catalogs with a $filter and no $select.
+    let cards = all(&v1, "li.step");
+    let lookup = cards
+        .iter()
+        .position(|c| {
+            find(c, ".request-line .url")
+                .is_some_and(|u| text(&u).ends_with("catalogs?$filter=(displayName eq 'General')"))
+        })
+        .expect("the tutorial looks the catalog up");
+    assert!(
+        notes_of(&v1, lookup + 1).contains("$select"),
+        "{}",
+        notes_of(&v1, lookup + 1)
+    );
+    // Folded away until asked for.
+    let details = get(&card(&v1, 1), "details.guidance");
+    assert!(!details.has_attribute("open"));
+}

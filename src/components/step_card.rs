@@ -146,6 +146,7 @@ pub fn StepCard(props: &StepCardProps) -> Html {
                 </p>
             }
             <RequestView {index} rendered={props.rendered.clone()} titles={titles.clone()} on_command={props.on_command.clone()} />
+            { guidance_notes(index, &props.rendered) }
             <div class="step-actions">
                 <button type="button" class="run-step" onclick={on_run} disabled={busy} aria-describedby={title_id.clone()}>
                     { if matches!(status, StepStatus::Idle | StepStatus::Blocked { .. }) { "Run" } else { "Run again" } }
@@ -248,5 +249,22 @@ pub fn ErrorBox(props: &ErrorBoxProps) -> Html {
             { details }
             <p class="hint">{ advice::hint(error, &props.scopes, situation) }</p>
         </div>
+    }
+}
+
+/// The request's notes for production code, folded away: a reader opens them when they want them.
+fn guidance_notes(index: usize, rendered: &RenderedRequest) -> Html {
+    let notes = crate::guidance::guidance(rendered);
+    if notes.is_empty() {
+        return Html::default();
+    }
+    let count = notes.len();
+    html! {
+        <details class="guidance" id={format!("step-{}-guidance", index + 1)}>
+            <summary>{ format!("{count} note{} for your own code", if count == 1 { "" } else { "s" }) }</summary>
+            <ul>
+                { for notes.iter().map(|note| html! { <li>{ note.text() }</li> }) }
+            </ul>
+        </details>
     }
 }
