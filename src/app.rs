@@ -186,7 +186,38 @@ pub fn App(props: &AppProps) -> Html {
     let switch = use_switch(&run, &page, tutorials.clone(), &live);
 
     // Callbacks keep their identity across renders, so a card whose data did not change is not rendered.
-    let on_command = use_callback(run.clone(), |command: Command, run| run.command(command));
+    // A step with its editor open is not run from its last saved request: the reader sees another one.
+    let refuse_unsaved = {
+        let page = page.clone();
+        move |command: &Command| -> bool {
+            let Some(step) = page.unsaved_edit_in_the_way(command) else {
+                return false;
+            };
+            let title = page.run.titles.get(step).cloned().unwrap_or_default();
+            page.dispatch(PageMsg::Notify(Notice {
+                text: format!(
+                    "Step {} ({title}) has an edit that is not saved. Save or cancel it first; nothing was sent.",
+                    step + 1
+                ),
+                tone: Tone::Bad,
+            }));
+            true
+        }
+    };
+    let on_command = use_callback((run.clone(), page.editing.clone()), {
+        let refuse_unsaved = refuse_unsaved.clone();
+        move |command: Command, (run, _)| {
+            if !refuse_unsaved(&command) {
+                run.command(command)
+            }
+        }
+    });
+    let on_editing = use_callback(
+        page.dispatcher(),
+        |(step, open): (usize, bool), dispatcher| {
+            dispatcher.dispatch(PageMsg::Editing { step, open })
+        },
+    );
     let on_run_all = use_callback(
         (
             run.clone(),
@@ -207,6 +238,17 @@ pub fn App(props: &AppProps) -> Html {
             run.command(Command::RunAll)
         },
     );
+    let on_run_all = {
+        let on_run_all = on_run_all.clone();
+        use_callback(
+            (on_run_all, page.editing.clone()),
+            move |(), (on_run_all, _)| {
+                if !refuse_unsaved(&Command::RunAll) {
+                    on_run_all.emit(())
+                }
+            },
+        )
+    };
     let on_export = use_callback(
         (run.clone(), page.dispatcher()),
         |(format, to): (ExportFormat, ExportTo), (run, dispatcher)| {
@@ -274,7 +316,8 @@ pub fn App(props: &AppProps) -> Html {
                     <TutorialIntro tutorial={view.tutorial.clone()} variables={view.variables.clone()}
                         started={view.progress.0 > 0 || !view.ledger.entries.is_empty()}
                         on_command={on_command.clone()} />
-                    <StepList view={view.clone()} situation={situation.clone()} on_command={on_command.clone()} />
+                    <StepList view={view.clone()} situation={situation.clone()} editing={page.editing.clone()}
+                        {on_editing} on_command={on_command.clone()} />
                 </main>
                 <aside class="side" aria-label="Run details">
                     <VariablesPanel variables={view.variables.clone()} titles={view.titles.clone()}

@@ -2,6 +2,7 @@
 //! owner (`hooks::use_run`), which alone holds the engine's `Run`; beside it sit the mode, live mode's
 //! sign-in state, the sandbox's status and the page's notice. Nothing here reads the clock or sends.
 
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use walkthrough::{
@@ -197,6 +198,9 @@ pub struct Page {
     pub live: LiveState,
     /// The in-page tenant has loaded, or failed to: the sandbox panel shows it from then on.
     pub sandbox_settled: bool,
+    /// Steps whose request editor is open: their last saved request is not what the reader sees, so
+    /// nothing runs them until the edit is saved or cancelled.
+    pub editing: BTreeSet<usize>,
 }
 
 pub enum PageMsg {
@@ -207,9 +211,26 @@ pub enum PageMsg {
     Mode(Mode),
     Live(LiveMsg),
     SandboxSettled,
+    /// A step's request editor opened (true) or closed.
+    Editing {
+        step: usize,
+        open: bool,
+    },
 }
 
 impl Page {
+    /// The first step with an open editor that `command` would run, if any.
+    pub fn unsaved_edit_in_the_way(&self, command: &Command) -> Option<usize> {
+        let first = self.editing.iter().next().copied();
+        match command {
+            Command::RunAll => first,
+            Command::RunStep(step) => self.editing.contains(step).then_some(*step),
+            // Run to here runs what the step needs, all earlier than it.
+            Command::RunTo(step) => first.filter(|open| open <= step),
+            _ => None,
+        }
+    }
+
     pub fn new(run: RunView, mode: Mode, live: LiveState) -> Page {
         Page {
             run,
@@ -217,6 +238,7 @@ impl Page {
             mode,
             live,
             sandbox_settled: false,
+            editing: BTreeSet::new(),
         }
     }
 }
@@ -227,12 +249,24 @@ impl Reducible for Page {
     fn reduce(self: Rc<Self>, msg: PageMsg) -> Rc<Self> {
         let mut next = (*self).clone();
         match msg {
-            PageMsg::Run(view) => next.run = view,
+            PageMsg::Run(view) => {
+                // Another tutorial, or the same one loaded afresh: the editors it had are gone.
+                if view.tutorial != next.run.tutorial {
+                    next.editing.clear();
+                }
+                next.run = view;
+            }
             PageMsg::Notify(notice) => next.notice = Some(notice),
             PageMsg::DismissNotice => next.notice = None,
             PageMsg::Mode(mode) => next.mode = mode,
             PageMsg::Live(msg) => next.live = next.live.apply(msg),
             PageMsg::SandboxSettled => next.sandbox_settled = true,
+            PageMsg::Editing { step, open: true } => {
+                next.editing.insert(step);
+            }
+            PageMsg::Editing { step, open: false } => {
+                next.editing.remove(&step);
+            }
         }
         Rc::new(next)
     }

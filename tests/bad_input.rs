@@ -653,3 +653,38 @@ async fn responses_a_step_cannot_use_are_reported_on_its_card() {
     }
     tally.finish();
 }
+
+#[wasm_bindgen_test]
+async fn an_edit_that_was_not_saved_is_never_run_from_the_old_request() {
+    let root = mount_app(BETA, false).await;
+    run_step(&root, 1).await;
+    let sent = requests(&root);
+    // A body that cannot be saved: the editor stays open with its error.
+    edit(&root, 2, None, None, Some("true,,")).await;
+    assert!(
+        error_on(&root, 2).contains("not valid JSON"),
+        "{}",
+        error_on(&root, 2)
+    );
+    let run = get(&card(&root, 2), "button.run-step");
+    assert!(
+        run.has_attribute("disabled"),
+        "the card's Run waits for the edit"
+    );
+    assert!(text(&get(&root, "#step-2-editing")).contains("Save or cancel"));
+    // Run all refuses too, and says which step holds it up.
+    click(&get(&root, "#run-all")).await;
+    wait_for("the notice", CASE_TIMEOUT, || {
+        find(&root, ".notice").is_some_and(|n| text(&n).contains("Step 2"))
+    })
+    .await;
+    assert!(text(&get(&root, ".notice")).contains("nothing was sent"));
+    sleep(200).await;
+    assert_eq!(requests(&root), sent, "nothing was sent");
+    assert_eq!(status_of(&root, 2), "idle");
+    // Cancelled, the step runs its saved request again.
+    close_editor(&root, 2).await;
+    assert!(!get(&card(&root, 2), "button.run-step").has_attribute("disabled"));
+    run_step(&root, 2).await;
+    assert!(requests(&root) > sent);
+}

@@ -12,6 +12,10 @@ pub struct RequestViewProps {
     pub index: usize,
     pub rendered: RenderedRequest,
     pub titles: Ptr<Vec<String>>,
+    /// The editor is open (the page keeps this: while it is open, nothing runs the step).
+    pub editing: bool,
+    /// Open (true) or close the editor.
+    pub on_editing: Callback<bool>,
     pub on_command: Callback<Command>,
 }
 
@@ -20,7 +24,6 @@ pub fn RequestView(props: &RequestViewProps) -> Html {
     let index = props.index;
     let rendered = &props.rendered;
     let titles = &props.titles;
-    let editing = use_state(|| false);
 
     let segments = |segments: &[RenderedSegment]| -> Html {
         segments
@@ -45,10 +48,7 @@ pub fn RequestView(props: &RequestViewProps) -> Html {
             .collect()
     };
 
-    let on_edit = {
-        let editing = editing.clone();
-        Callback::from(move |_: MouseEvent| editing.set(true))
-    };
+    let on_edit = props.on_editing.reform(|_: MouseEvent| true);
 
     let view = html! {
         <div class="request-view">
@@ -78,8 +78,9 @@ pub fn RequestView(props: &RequestViewProps) -> Html {
 
     html! {
         <section class="request" aria-label="Request">
-            if *editing {
-                <RequestEditor {index} rendered={props.rendered.clone()} on_command={props.on_command.clone()} on_close={ let editing = editing.clone(); Callback::from(move |_| editing.set(false)) } />
+            if props.editing {
+                <RequestEditor {index} rendered={props.rendered.clone()} on_command={props.on_command.clone()}
+                    on_close={props.on_editing.reform(|()| false)} />
             } else {
                 { view }
             }

@@ -22,6 +22,9 @@ pub struct StepCardProps {
     pub refusal: Option<StepError>,
     pub titles: Ptr<Vec<String>>,
     pub situation: Situation,
+    /// The request editor is open: the card's Run buttons wait for it to be saved or cancelled.
+    pub editing: bool,
+    pub on_editing: Callback<(usize, bool)>,
     pub on_command: Callback<Command>,
 }
 
@@ -29,6 +32,9 @@ pub struct StepCardProps {
 pub struct StepListProps {
     pub view: RunView,
     pub situation: Situation,
+    /// Steps whose request editor is open.
+    pub editing: std::collections::BTreeSet<usize>,
+    pub on_editing: Callback<(usize, bool)>,
     pub on_command: Callback<Command>,
 }
 
@@ -96,7 +102,9 @@ pub fn StepList(props: &StepListProps) -> Html {
         html! {
             <StepCard key={index} {index} step={step.clone()} status={view.statuses[index].clone()}
                 record={view.records[index].clone()} rendered={view.rendered[index].clone()} {busy} {refusal}
-                titles={titles.clone()} situation={props.situation.clone()} on_command={on_command.clone()} />
+                titles={titles.clone()} situation={props.situation.clone()}
+                editing={props.editing.contains(&index)} on_editing={props.on_editing.clone()}
+                on_command={on_command.clone()} />
         }
     });
     html! {
@@ -145,15 +153,22 @@ pub fn StepCard(props: &StepCardProps) -> Html {
                     { for step.scopes.iter().map(|s| html! { <><code class="scope">{ s.clone() }</code>{ " " }</> }) }
                 </p>
             }
-            <RequestView {index} rendered={props.rendered.clone()} titles={titles.clone()} on_command={props.on_command.clone()} />
+            <RequestView {index} rendered={props.rendered.clone()} titles={titles.clone()}
+                editing={props.editing} on_editing={props.on_editing.reform(move |open| (index, open))}
+                on_command={props.on_command.clone()} />
             { guidance_notes(index, &props.rendered) }
             <div class="step-actions">
-                <button type="button" class="run-step" onclick={on_run} disabled={busy} aria-describedby={title_id.clone()}>
+                <button type="button" class="run-step" onclick={on_run} disabled={busy || props.editing} aria-describedby={title_id.clone()}>
                     { if matches!(status, StepStatus::Idle | StepStatus::Blocked { .. }) { "Run" } else { "Run again" } }
                 </button>
-                <button type="button" class="run-to" onclick={on_run_to} disabled={busy} aria-describedby={title_id}>
+                <button type="button" class="run-to" onclick={on_run_to} disabled={busy || props.editing} aria-describedby={title_id}>
                     { "Run to here" }
                 </button>
+                if props.editing {
+                    <span class="hint" id={format!("step-{}-editing", index + 1)}>
+                        { "Save or cancel the edit above to run this step." }
+                    </span>
+                }
             </div>
             if let Some(error) = props.refusal.clone() {
                 <ErrorBox error={error} tutorial_steps={(**titles).clone()} scopes={step.scopes.clone()} situation={props.situation.clone()} />
