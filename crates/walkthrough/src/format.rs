@@ -271,6 +271,7 @@ fn parse_step(lines: &[&str], start: usize, end: usize) -> Result<Step, ParseErr
         prose: prose.join("\n").trim().to_string(),
         note: (!note_text.is_empty()).then_some(note_text),
         scopes: Vec::new(),
+        roles: Vec::new(),
         request,
         captures: Vec::new(),
         expectations: Vec::new(),
@@ -466,9 +467,26 @@ limit: 1m
         let s = &t.steps[1];
         assert_eq!(s.id, "read-it-back");
         assert_eq!(s.after, vec!["user"]);
+        assert!(s.roles.is_empty(), "roles are optional");
         let p = s.poll.as_ref().unwrap();
         assert_eq!((p.interval_ms, p.backoff, p.limit_ms), (500, 2.0, 60_000));
         assert_eq!(p.fail.len(), 1);
+    }
+
+    #[test]
+    fn a_step_may_name_the_roles_it_needs() {
+        let src = OK.replace(
+            "scopes: User.ReadWrite.All\n[Captures]",
+            "scopes: User.ReadWrite.All\nroles: User Administrator, Groups Administrator\n[Captures]",
+        );
+        let t = parse_tutorial(&src).unwrap();
+        assert_eq!(
+            t.steps[0].roles,
+            vec!["User Administrator", "Groups Administrator"]
+        );
+        assert!(t.steps[1].roles.is_empty());
+        let e = fails(&OK.replace("after: user", "role: user"));
+        assert!(e.message.contains("expected scopes, roles or after"), "{e}");
     }
 
     fn fails(src: &str) -> ParseError {

@@ -51,6 +51,11 @@ pub struct Step {
     pub note: Option<String>,
     /// Delegated permissions this step's request needs.
     pub scopes: Vec<String>,
+    /// The least-privileged Microsoft Entra role(s) the signed-in account needs for this step,
+    /// from the API reference (empty: no administrator role is needed, or the tutorial does not say).
+    /// Runs saved before this field existed load with none.
+    #[serde(default)]
+    pub roles: Vec<String>,
     pub request: RequestTemplate,
     pub captures: Vec<Capture>,
     pub expectations: Vec<Expectation>,

@@ -68,15 +68,19 @@ pub(crate) fn parse_walk(step: &mut Step, body: &[&str], first: usize) -> Result
         match name {
             "Options" => {
                 let Some((key, value)) = line.split_once(':') else {
-                    return err(n, "expected `scopes: A, B` or `after: step-id`");
+                    return err(
+                        n,
+                        "expected `scopes: A, B`, `roles: A, B` or `after: step-id`",
+                    );
                 };
                 match key.trim() {
                     "scopes" => step.scopes = split_list(value),
+                    "roles" => step.roles = split_list(value),
                     "after" => step.after.extend(split_list(value)),
                     other => {
                         return err(
                             n,
-                            format!("unknown option `{other}`; expected scopes or after"),
+                            format!("unknown option `{other}`; expected scopes, roles or after"),
                         )
                     }
                 }

@@ -2,7 +2,7 @@
 # Exported from graphwalk. Needs the Microsoft Graph PowerShell SDK.
 $ErrorActionPreference = 'Stop'
 # Sign in interactively; no token is stored in this script.
-Connect-MgGraph -Scopes 'User.Read', 'User.ReadWrite.All', 'Group.ReadWrite.All', 'GroupMember.Read.All', 'RoleManagement.ReadWrite.Directory', 'EntitlementManagement.ReadWrite.All'
+Connect-MgGraph -Scopes 'User.Read', 'User.ReadWrite.All', 'Group.ReadWrite.All', 'GroupMember.Read.All', 'RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'EntitlementManagement.Read.All', 'EntitlementManagement.ReadWrite.All'
 $run_password = $env:RUN_PASSWORD
 if (-not $run_password) { throw 'Set RUN_PASSWORD to a strong password for the test accounts' }
 $base = 'https://graph.microsoft.com/v1.0'
