@@ -72,6 +72,24 @@ impl Run {
         }
     }
 
+    /// A step that stopped for missing values says what it still misses: once its values exist (another step
+    /// ran, or one was set by hand) it is back to not run, and its list shrinks as they come. While a
+    /// provider is still planned, or gave up, it stays as it is.
+    pub(crate) fn refresh_blocked(&mut self) {
+        for s in 0..self.steps.len() {
+            let StepStatus::Blocked { missing } = self.steps.status(s) else {
+                continue;
+            };
+            match self.readiness(s) {
+                Ready::Go => self.steps.set_status(s, StepStatus::Idle),
+                Ready::Blocked(now) if now != *missing => self
+                    .steps
+                    .set_status(s, StepStatus::Blocked { missing: now }),
+                Ready::Blocked(_) | Ready::Wait | Ready::Skip => {}
+            }
+        }
+    }
+
     fn readiness(&self, step: usize) -> Ready {
         let mut missing = Vec::new();
         let mut wait = false;

@@ -154,6 +154,7 @@ impl Run {
             Event::Reset => self.reset(),
         }
         self.pump(&mut out);
+        self.refresh_blocked();
         if let Some(at) = self.next_wake() {
             out.push(Action::WakeAt(at));
         }

@@ -134,6 +134,49 @@ fn a_step_whose_inputs_are_missing_is_blocked_naming_variable_and_provider() {
 }
 
 #[test]
+fn a_blocked_step_stops_waiting_once_its_values_exist() {
+    let mut fake = Fake::new();
+    let mut run = Run::new(beta(), RunOptions::default());
+    let mut d = Driver::new(10);
+    // Step 3 first: it needs a value from an earlier step that has not run.
+    d.event(&mut fake, &mut run, Event::RunStep { step: 2, now_ms: 0 });
+    let StepStatus::Blocked { missing } = run.step_status(2).clone() else {
+        panic!("{:?}", run.step_status(2))
+    };
+    let providers: std::collections::BTreeSet<usize> =
+        missing.iter().filter_map(|m| m.provider).collect();
+    assert!(!providers.is_empty(), "{missing:?}");
+    // Its providers run one by one: what it misses shrinks, and then it is simply not run yet.
+    for (n, provider) in providers.iter().enumerate() {
+        d.event(
+            &mut fake,
+            &mut run,
+            Event::RunStep {
+                step: *provider,
+                now_ms: 0,
+            },
+        );
+        assert!(d.settle(&mut fake, &mut run));
+        assert_eq!(run.step_status(*provider), &StepStatus::Passed);
+        match run.step_status(2) {
+            StepStatus::Blocked { missing: now } => {
+                assert!(
+                    n + 1 < providers.len(),
+                    "still waiting after every provider ran: {now:?}"
+                );
+                assert!(now.iter().all(|m| m.provider != Some(*provider)), "{now:?}");
+            }
+            StepStatus::Idle => assert_eq!(n + 1, providers.len(), "idle before its providers ran"),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(run.step_status(2), &StepStatus::Idle);
+    d.event(&mut fake, &mut run, Event::RunStep { step: 2, now_ms: 0 });
+    assert!(d.settle(&mut fake, &mut run));
+    assert_eq!(run.step_status(2), &StepStatus::Passed);
+}
+
+#[test]
 fn an_edit_naming_an_unknown_variable_fails_with_a_template_error() {
     let mut fake = Fake::new();
     let mut run = Run::new(beta(), RunOptions::default());
