@@ -72,8 +72,13 @@ pub fn list(items: &[&str]) -> String {
     }
 }
 
+/// The roles the 403 advice names when a step does not say which it needs.
+const ROLES_BY_TASK: &str =
+    "User Administrator to create or delete users, Privileged Role Administrator to \
+     assign a directory role, Identity Governance Administrator for entitlement management";
+
 /// What to do after a 403: grant the permissions the token lacks, or else give the account a role.
-fn forbidden(step_scopes: &[String], granted: Option<&[String]>) -> String {
+fn forbidden(step_scopes: &[String], step_roles: &[String], granted: Option<&[String]>) -> String {
     let missing: Vec<&str> = match granted {
         Some(granted) => step_scopes
             .iter()
@@ -99,19 +104,28 @@ fn forbidden(step_scopes: &[String], granted: Option<&[String]>) -> String {
     } else {
         "The token lacks a permission listed on this card, or the signed-in account lacks a directory role"
     };
+    let roles: Vec<&str> = step_roles.iter().map(String::as_str).collect();
+    let which = if roles.is_empty() {
+        format!("{ROLES_BY_TASK} (Global Administrator covers all three)")
+    } else {
+        format!("{} (or Global Administrator)", list(&roles))
+    };
     format!(
-        "{known} this request needs: User Administrator to create or delete users, Privileged Role Administrator \
-         to assign a directory role, Identity Governance Administrator for entitlement management (Global \
-         Administrator covers all three). Ask an administrator, sign in again and run the step again."
+        "{known} this request needs: {which}. Ask an administrator for it, sign in again and run the step again."
     )
 }
 
-/// What to do next. `step_scopes`: the permissions the step's card lists.
-pub fn hint(error: &StepError, step_scopes: &[String], situation: &Situation) -> String {
+/// What to do next. `step_scopes` and `step_roles`: the permissions and directory roles the card lists.
+pub fn hint(
+    error: &StepError,
+    step_scopes: &[String],
+    step_roles: &[String],
+    situation: &Situation,
+) -> String {
     let in_sandbox = situation.in_sandbox;
     match error {
         StepError::Graph { status: 401, .. } => "The access token is missing or expired: sign in again, or paste a fresh token, then run the step again.".into(),
-        StepError::Graph { status: 403, .. } => forbidden(step_scopes, situation.granted.as_deref()),
+        StepError::Graph { status: 403, .. } => forbidden(step_scopes, step_roles, situation.granted.as_deref()),
         StepError::Graph { status: 404, .. } => "Graph does not know that object. If an earlier step just created it, wait a few seconds and run this step again; otherwise re-run the step that provides its id.".into(),
         StepError::Graph { status: 400, .. } => "Graph refused the request as written. Check the body and the values filled in above, edit the request if needed, and run it again.".into(),
         StepError::Graph { status: 409, .. } => "It conflicts with something that already exists. Clean up, or change the name, and run it again.".into(),
@@ -173,7 +187,7 @@ mod tests {
             in_sandbox: false,
             granted: Some(vec!["User.ReadWrite.All".into()]),
         };
-        let text = hint(&forbidden_error(), &scopes, &lacking);
+        let text = hint(&forbidden_error(), &scopes, &[], &lacking);
         assert!(
             text.contains("lacks the permission EntitlementManagement.ReadWrite.All"),
             "{text}"
@@ -182,10 +196,17 @@ mod tests {
             in_sandbox: false,
             granted: Some(scopes.clone()),
         };
-        let text = hint(&forbidden_error(), &scopes, &holding);
+        let text = hint(&forbidden_error(), &scopes, &[], &holding);
         assert!(text.contains("has this step's permissions"), "{text}");
         assert!(
             text.contains("User Administrator to create or delete users"),
+            "{text}"
+        );
+        // A step that names its role gets that role, not the list.
+        let roles = vec!["User Administrator".to_string()];
+        let text = hint(&forbidden_error(), &scopes, &roles, &holding);
+        assert!(
+            text.contains("needs: User Administrator (or Global Administrator)"),
             "{text}"
         );
     }
@@ -198,15 +219,15 @@ mod tests {
                 message: "nobody is signed in".into(),
             },
         };
-        assert!(hint(&sign_in, &[], &situation).contains("Sign in"));
-        assert!(!hint(&sign_in, &[], &situation).contains("CORS"));
+        assert!(hint(&sign_in, &[], &[], &situation).contains("Sign in"));
+        assert!(!hint(&sign_in, &[], &[], &situation).contains("CORS"));
         let host = StepError::NotSent {
             failure: SendFailure::HostNotAllowed {
                 url: "https://example.com/v1.0/me".into(),
                 allowed: "https://graph.microsoft.com".into(),
             },
         };
-        let text = hint(&host, &[], &situation);
+        let text = hint(&host, &[], &[], &situation);
         assert!(
             text.contains("Graph base URL (https://graph.microsoft.com)"),
             "{text}"

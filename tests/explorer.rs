@@ -400,3 +400,21 @@ async fn cards_note_beta_missing_select_and_the_client_request_id() {
     let details = get(&card(&v1, 1), "details.guidance");
     assert!(!details.has_attribute("open"));
 }
+
+#[wasm_bindgen_test]
+async fn a_card_names_the_least_privileged_role_its_request_needs() {
+    let root = mount_app("?tutorial=access-package-v1", false).await;
+    all_cards_shown(&root).await;
+    let cards = all(&root, "li.step");
+    let creates_a_user = cards
+        .iter()
+        .find(|c| {
+            find(c, ".request-line .method").is_some_and(|m| text(&m) == "POST")
+                && find(c, ".request-line .url").is_some_and(|u| text(&u).ends_with("/users"))
+        })
+        .expect("the tutorial creates users");
+    let roles = text(&get(creates_a_user, ".roles"));
+    assert!(roles.contains("User Administrator"), "{roles}");
+    // The first step reads the organization: no directory role is needed, so none is named.
+    assert!(find(&card(&root, 1), ".roles").is_none());
+}

@@ -153,6 +153,13 @@ pub fn StepCard(props: &StepCardProps) -> Html {
                     { for step.scopes.iter().map(|s| html! { <><code class="scope">{ s.clone() }</code>{ " " }</> }) }
                 </p>
             }
+            if !step.roles.is_empty() {
+                <p class="scopes roles">
+                    { if step.roles.len() == 1 { "Directory role: " } else { "Directory roles: " } }
+                    { crate::advice::list(&step.roles.iter().map(String::as_str).collect::<Vec<_>>()) }
+                    { " (least privileged; Global Administrator also works)" }
+                </p>
+            }
             <RequestView {index} rendered={props.rendered.clone()} titles={titles.clone()}
                 editing={props.editing} on_editing={props.on_editing.reform(move |open| (index, open))}
                 on_command={props.on_command.clone()} />
@@ -171,10 +178,10 @@ pub fn StepCard(props: &StepCardProps) -> Html {
                 }
             </div>
             if let Some(error) = props.refusal.clone() {
-                <ErrorBox error={error} tutorial_steps={(**titles).clone()} scopes={step.scopes.clone()} situation={props.situation.clone()} />
+                <ErrorBox error={error} tutorial_steps={(**titles).clone()} scopes={step.scopes.clone()} roles={step.roles.clone()} situation={props.situation.clone()} />
             }
             if let StepStatus::Failed(error) = status {
-                <ErrorBox error={error.clone()} tutorial_steps={(**titles).clone()} scopes={step.scopes.clone()} situation={props.situation.clone()} />
+                <ErrorBox error={error.clone()} tutorial_steps={(**titles).clone()} scopes={step.scopes.clone()} roles={step.roles.clone()} situation={props.situation.clone()} />
             }
             if let StepStatus::Blocked { missing } = status {
                 <p class="blocked">
@@ -202,6 +209,9 @@ pub struct ErrorBoxProps {
     /// The permissions the step needs (for the advice after a 403).
     #[prop_or_default]
     pub scopes: Vec<String>,
+    /// The least-privileged directory roles the step needs (for the advice after a 403).
+    #[prop_or_default]
+    pub roles: Vec<String>,
     /// The mode and what the token grants: the advice depends on them.
     pub situation: Situation,
 }
@@ -262,7 +272,7 @@ pub fn ErrorBox(props: &ErrorBoxProps) -> Html {
         <div class="error-box" role="alert">
             <p class="error-title"><strong>{ advice::title(error) }</strong></p>
             { details }
-            <p class="hint">{ advice::hint(error, &props.scopes, situation) }</p>
+            <p class="hint">{ advice::hint(error, &props.scopes, &props.roles, situation) }</p>
         </div>
     }
 }

@@ -97,7 +97,8 @@ impl Claims {
 }
 
 /// True when `have` grants `scope` itself or a scope Graph accepts in its place
-/// (`X.ReadWrite.All` for `X.Read.All`, `Group.*` for `GroupMember.*`, `Directory.*` for directory reads).
+/// (`X.ReadWrite.All` for `X.Read.All`, `X.ReadWrite.Directory` for `X.Read.Directory`, `Group.*` for
+/// `GroupMember.*`, `Directory.*` for directory reads).
 pub fn covers(have: &[String], scope: &str) -> bool {
     let has = |s: &str| have.iter().any(|h| h.eq_ignore_ascii_case(s));
     if has(scope) {
@@ -107,6 +108,9 @@ pub fn covers(have: &[String], scope: &str) -> bool {
         let mut out = Vec::new();
         if let Some(base) = s.strip_suffix(".Read.All") {
             out.push(format!("{base}.ReadWrite.All"));
+        }
+        if let Some(base) = s.strip_suffix(".Read.Directory") {
+            out.push(format!("{base}.ReadWrite.Directory"));
         }
         if let Some(base) = s.strip_suffix(".Read") {
             out.push(format!("{base}.ReadWrite"));
@@ -120,7 +124,13 @@ pub fn covers(have: &[String], scope: &str) -> bool {
         candidates.push(format!("Group.{rest}"));
         candidates.extend(wider(&format!("Group.{rest}")));
     }
-    let directory_read = ["User.Read.All", "Group.Read.All", "GroupMember.Read.All"];
+    // The "higher privileged" columns of the API reference (crates/walkthrough/permissions/least-privilege.json).
+    let directory_read = [
+        "User.Read.All",
+        "Group.Read.All",
+        "GroupMember.Read.All",
+        "RoleManagement.Read.Directory",
+    ];
     if directory_read.iter().any(|s| s.eq_ignore_ascii_case(scope)) {
         candidates.push("Directory.Read.All".into());
         candidates.push("Directory.ReadWrite.All".into());
@@ -216,6 +226,18 @@ mod tests {
         assert!(covers(&have, "GroupMember.Read.All"));
         assert!(covers(&have, "User.Read"));
         assert!(!covers(&have, "EntitlementManagement.ReadWrite.All"));
+        // The role lookup's least permission, and the wider ones its page lists.
+        for wider in [
+            "RoleManagement.ReadWrite.Directory",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+        ] {
+            assert!(
+                covers(&[wider.to_string()], "RoleManagement.Read.Directory"),
+                "{wider}"
+            );
+        }
+        assert!(!covers(&have, "RoleManagement.Read.Directory"));
         let claims = Claims {
             scopes: have,
             ..Claims::default()
