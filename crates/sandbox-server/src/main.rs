@@ -38,7 +38,15 @@ async fn graph(State(sb): State<Shared>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let bytes = match to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
-        Err(_) => return json_response(StatusCode::PAYLOAD_TOO_LARGE, r#"{"error":{"code":"RequestEntityTooLarge","message":"The request body is too large."}}"#.into()),
+        Err(_) => {
+            return graph_error(
+                &sb,
+                413,
+                "RequestEntityTooLarge",
+                "The request body is too large.",
+                &parts.headers,
+            )
+        }
     };
     let host = parts
         .headers
@@ -56,12 +64,28 @@ async fn graph(State(sb): State<Shared>, req: Request) -> Response {
         builder = builder.header(k, v);
     }
     let Ok(request) = builder.body(String::from_utf8_lossy(&bytes).into_owned()) else {
-        return json_response(
-            StatusCode::BAD_REQUEST,
-            r#"{"error":{"code":"BadRequest","message":"The request could not be read."}}"#.into(),
+        return graph_error(
+            &sb,
+            400,
+            "BadRequest",
+            "The request could not be read.",
+            &parts.headers,
         );
     };
     let answer = lock(&sb).handle(&request, now_ms());
+    let (parts, body) = answer.into_parts();
+    Response::from_parts(parts, Body::from(body))
+}
+
+/// Graph's error body, with a request id and date, for a request the sandbox never saw.
+fn graph_error(
+    sb: &Shared,
+    status: u16,
+    code: &str,
+    message: &str,
+    headers: &axum::http::HeaderMap,
+) -> Response {
+    let answer = lock(sb).refuse(status, code, message, headers, now_ms());
     let (parts, body) = answer.into_parts();
     Response::from_parts(parts, Body::from(body))
 }

@@ -313,3 +313,60 @@ fn prints_a_token_and_exits() {
     let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert_eq!(token.split('.').count(), 3);
 }
+
+async fn bearer(c: &HttpClient, base: &str) -> String {
+    let tok = call(c, "GET", &format!("{base}/_sandbox/token"), &[], None).await;
+    format!(
+        "Bearer {}",
+        tok.body["access_token"].as_str().expect("token")
+    )
+}
+
+#[tokio::test]
+async fn location_headers_and_v1_sets_on_beta_over_http() {
+    let server = start(&[]);
+    let base = server.base.clone();
+    let c: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+    let auth = bearer(&c, &base).await;
+    let h = [
+        ("authorization", auth.as_str()),
+        ("content-type", "application/json"),
+    ];
+    let em = format!("{base}/beta/identityGovernance/entitlementManagement");
+    let created = call(
+        &c,
+        "POST",
+        &format!("{em}/catalogs"),
+        &h,
+        Some(json!({"displayName": "Over HTTP", "description": "d"})),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let location = created
+        .headers
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    assert_eq!(location, format!("{em}/catalogs('{}')", id(&created.body)));
+    // The Location leads back to the catalog.
+    let back = call(&c, "GET", location, &h, None).await;
+    assert_eq!(back.status, 200, "{}", back.body);
+    assert_eq!(id(&back.body), id(&created.body));
+    // A request the server cannot hand over still gets Graph's error with ids and a date.
+    let huge = "x".repeat(3 * 1024 * 1024);
+    let big = call(
+        &c,
+        "POST",
+        &format!("{base}/v1.0/users"),
+        &[
+            ("authorization", auth.as_str()),
+            ("client-request-id", "abc"),
+        ],
+        Some(Value::String(huge)),
+    )
+    .await;
+    assert_eq!(big.status, 413);
+    let inner = &big.body["error"]["innerError"];
+    assert_eq!(inner["client-request-id"], "abc");
+    assert!(inner["request-id"].is_string() && inner["date"].is_string());
+}

@@ -188,6 +188,27 @@ impl Sandbox {
         respond(outcome, &request_id, &client_id, self.tenant.now)
     }
 
+    /// A Graph-shaped error for a request the caller could not hand over (too large, unreadable),
+    /// with a request id and date like every other answer.
+    pub fn refuse(
+        &mut self,
+        status: u16,
+        code: &str,
+        message: &str,
+        headers: &http::HeaderMap,
+        now_ms: u64,
+    ) -> http::Response<String> {
+        self.stats.requests += 1;
+        self.tenant.now = self.tenant.now.max(now_ms);
+        let request_id = self.request_rng.guid();
+        let client_id = headers
+            .get("client-request-id")
+            .and_then(|h| h.to_str().ok())
+            .map_or_else(|| request_id.clone(), str::to_string);
+        let e = GraphError::new(status, code, message);
+        respond(Err(e), &request_id, &client_id, self.tenant.now)
+    }
+
     fn answer(
         &mut self,
         request: &http::Request<String>,
@@ -221,8 +242,19 @@ impl Sandbox {
             .and_then(|h| h.to_str().ok())
             .is_some_and(|v| v.eq_ignore_ascii_case("eventual"));
         let query = Query::parse(&target, family, eventual)?;
+        // Beta serves the v1.0-named entitlement-management sets too, with the v1.0 types.
+        let v1_on_beta = family == Family::Entitlement
+            && target.version == target::Version::Beta
+            && target
+                .segments
+                .get(2)
+                .is_some_and(|s| entitlement::v1_only_set(s));
         let cx = Ctx {
-            v: target.version,
+            v: if v1_on_beta {
+                target::Version::V1
+            } else {
+                target.version
+            },
             target: &target,
             query,
             body: request.body(),
@@ -232,7 +264,20 @@ impl Sandbox {
                 .and_then(|h| h.to_str().ok()),
             caller,
         };
-        router::route(&mut self.tenant, &cx, request.method())
+        let mut reply = router::route(&mut self.tenant, &cx, request.method())?;
+        if let Reply::Json(status, body) = &mut reply {
+            if v1_on_beta {
+                reply::beta_context(body);
+            }
+            if *status == 201 {
+                let location = reply::location(body, &target.origin, &self.tenant.tenant_id);
+                if let Some(location) = location {
+                    let body = std::mem::take(body);
+                    return Ok(Reply::Created(body, location));
+                }
+            }
+        }
+        Ok(reply)
     }
 
     pub fn set_faults(&mut self, faults: Faults) {
@@ -340,8 +385,13 @@ fn respond(
     client_request_id: &str,
     now: u64,
 ) -> http::Response<String> {
+    let mut location = None;
     let (status, body, extra) = match outcome {
         Ok(Reply::Json(status, body)) => (status, body.to_string(), None),
+        Ok(Reply::Created(body, loc)) => {
+            location = Some(loc);
+            (201, body.to_string(), None)
+        }
         Ok(Reply::NoContent) => (204, String::new(), None),
         Err(e) => {
             let mut inner = serde_json::Map::new();
@@ -374,6 +424,9 @@ fn respond(
             http::header::CONTENT_TYPE,
             "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
         );
+    }
+    if let Some(loc) = location {
+        b = b.header(http::header::LOCATION, loc);
     }
     if let Some(e) = &extra {
         if let Some(secs) = e.retry_after {

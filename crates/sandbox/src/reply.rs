@@ -7,8 +7,36 @@ use serde_json::Value;
 pub(crate) enum Reply {
     /// 200 or 201 with a JSON body.
     Json(u16, Value),
+    /// 201 with a JSON body and the created entity's address for `Location`.
+    Created(Value, String),
     /// 204 with no body.
     NoContent,
+}
+
+/// Where a created entity lives, from its `@odata.context` and `id`: the directory answers with its
+/// own `v2` address for users and groups; other services with the OData entity URL.
+pub(crate) fn location(body: &Value, origin: &str, tenant_id: &str) -> Option<String> {
+    let context = body.get("@odata.context")?.as_str()?;
+    let id = body.get("id")?.as_str()?;
+    let (head, fragment) = context.split_once("/$metadata#")?;
+    let version = head.rsplit('/').next()?;
+    let path = fragment.strip_suffix("/$entity")?;
+    Some(match path {
+        "users" => format!(
+            "{origin}/v2/{tenant_id}/directoryObjects/{id}/Microsoft.DirectoryServices.User"
+        ),
+        "groups" => format!(
+            "{origin}/v2/{tenant_id}/directoryObjects/{id}/Microsoft.DirectoryServices.Group"
+        ),
+        _ => format!("{origin}/{version}/{path}('{id}')"),
+    })
+}
+
+/// A v1.0-named set asked for on beta: its `@odata.context` names beta, the version asked for.
+pub(crate) fn beta_context(body: &mut Value) {
+    if let Some(Value::String(c)) = body.get_mut("@odata.context") {
+        *c = c.replacen("/v1.0/$metadata#", "/beta/$metadata#", 1);
+    }
 }
 
 impl Reply {

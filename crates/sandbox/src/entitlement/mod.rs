@@ -106,6 +106,19 @@ impl Set {
     }
 }
 
+/// The v1.0 set names beta also serves (with the v1.0 types); `accessPackages` is one name on both.
+pub(crate) fn v1_only_set(name: &str) -> bool {
+    [
+        Set::Catalogs,
+        Set::ResourceRequests,
+        Set::Policies,
+        Set::Requests,
+        Set::Assignments,
+    ]
+    .iter()
+    .any(|s| s.name(Version::V1).eq_ignore_ascii_case(name))
+}
+
 pub(crate) fn em_rules() -> ListRules {
     ListRules {
         family: Some(Family::Entitlement),
