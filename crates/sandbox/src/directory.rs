@@ -18,6 +18,14 @@ fn dir_rules() -> ListRules {
     }
 }
 
+/// Users and groups: directory objects, with the advanced query rules.
+fn directory_objects() -> ListRules {
+    ListRules {
+        directory_objects: true,
+        ..dir_rules()
+    }
+}
+
 fn opt(s: &Option<String>) -> Value {
     s.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
 }
@@ -335,7 +343,13 @@ pub(crate) fn domain(t: &Tenant, cx: &Ctx, id: &str) -> Outcome {
 }
 
 pub(crate) fn list_users(t: &Tenant, cx: &Ctx) -> Outcome {
-    render::list(t, cx, t.visible(&t.store.users), "users", dir_rules())
+    render::list(
+        t,
+        cx,
+        t.visible(&t.store.users),
+        "users",
+        directory_objects(),
+    )
 }
 
 /// Users are addressed by id or by userPrincipalName.
@@ -506,7 +520,13 @@ pub(crate) fn delete_user(t: &mut Tenant, cx: &Ctx, key: &str) -> Outcome {
 }
 
 pub(crate) fn list_groups(t: &Tenant, cx: &Ctx) -> Outcome {
-    render::list(t, cx, t.visible(&t.store.groups), "groups", dir_rules())
+    render::list(
+        t,
+        cx,
+        t.visible(&t.store.groups),
+        "groups",
+        directory_objects(),
+    )
 }
 
 fn group_index(t: &Tenant, id: &str) -> Result<usize, GraphError> {
@@ -658,7 +678,7 @@ pub(crate) fn list_members(t: &Tenant, cx: &Ctx, id: &str, owners: bool) -> Outc
     let users = t.store.users.iter().filter(|u| ids.contains(&u.meta.id));
     let rules = ListRules {
         with_type: true,
-        ..dir_rules()
+        ..directory_objects()
     };
     render::list(t, cx, users, "directoryObjects", rules)
 }

@@ -142,6 +142,16 @@ fn check_select(sample: &Map<String, Value>, cx: &Ctx, ty: &str) -> Result<(), G
     Ok(())
 }
 
+/// `$select` on an empty collection is still checked, against the type's declared properties.
+fn check_select_declared(cx: &Ctx, ty: &str) -> Result<(), GraphError> {
+    for s in cx.query.select.iter().flatten() {
+        if s != "*" && crate::schema::declares(cx.v, ty, s) == Some(false) {
+            return Err(unknown_property(s, ty));
+        }
+    }
+    Ok(())
+}
+
 /// How a collection's service treats `$filter` beyond the common rules.
 #[derive(Default)]
 pub(crate) struct ListRules {
@@ -152,6 +162,124 @@ pub(crate) struct ListRules {
     pub refused: &'static [&'static str],
     /// Prepend `@odata.type` to each item (directoryObjects collections).
     pub with_type: bool,
+    /// Users and groups: the directory's advanced-query rules apply.
+    pub directory_objects: bool,
+}
+
+/// The error the directory gives when a query needs `ConsistencyLevel: eventual` and `$count=true`.
+fn needs_advanced(operator: &str) -> GraphError {
+    GraphError::new(
+        400,
+        "Request_UnsupportedQuery",
+        format!("Operator '{operator}' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information"),
+    )
+}
+
+fn unsupported_sort() -> GraphError {
+    GraphError::new(
+        400,
+        "Request_UnsupportedQuery",
+        "Sorting not supported for current query.",
+    )
+}
+
+/// Properties `endsWith` works on (advanced queries only).
+const ENDS_WITH: &[&str] = &["mail", "otherMails", "userPrincipalName", "proxyAddresses"];
+/// Properties the directory searches (tokenized, by word prefix).
+const SEARCHED: &[&str] = &[
+    "displayName",
+    "description",
+    "givenName",
+    "surname",
+    "mail",
+    "mailNickname",
+    "userPrincipalName",
+];
+
+/// `$orderby` on users and groups: (type, property, works without advanced query parameters).
+const SORTABLE: &[(&str, &str, bool)] = &[
+    ("user", "displayName", true),
+    ("user", "userPrincipalName", true),
+    ("user", "createdDateTime", false),
+    ("user", "deletedDateTime", false),
+    ("group", "displayName", true),
+    ("group", "deletedDateTime", false),
+];
+
+/// The advanced query rules of directory objects, checked before anything is read.
+fn check_directory_query(cx: &Ctx, ty: &str) -> Result<(), GraphError> {
+    let q = &cx.query;
+    let resource = {
+        let mut c = ty.chars();
+        c.next()
+            .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+            .unwrap_or_default()
+    };
+    if let Some(f) = &q.filter {
+        for (op, path) in f.advanced_operators() {
+            if !q.advanced {
+                return Err(needs_advanced(op));
+            }
+            if op == "endsWith" {
+                let prop = path.and_then(|p| p.last()).map_or("", String::as_str);
+                if !ENDS_WITH.iter().any(|e| e.eq_ignore_ascii_case(prop)) {
+                    return Err(GraphError::new(
+                        400,
+                        "Request_UnsupportedQuery",
+                        format!("Unsupported or invalid query filter clause specified for property '{prop}' of resource '{resource}'."),
+                    ));
+                }
+            }
+        }
+    }
+    if !q.orderby.is_empty() && q.filter.is_some() && !q.advanced {
+        return Err(unsupported_sort());
+    }
+    for (prop, _) in &q.orderby {
+        match SORTABLE
+            .iter()
+            .find(|(t, p, _)| *t == ty && p.eq_ignore_ascii_case(prop))
+        {
+            Some((_, _, true)) => {}
+            Some(_) if q.advanced => {}
+            _ => return Err(unsupported_sort()),
+        }
+    }
+    if let Some(search) = &q.search {
+        for (prop, _) in &search.terms {
+            if !SEARCHED.iter().any(|p| p.eq_ignore_ascii_case(prop)) {
+                return Err(GraphError::new(
+                    400,
+                    "Request_UnsupportedQuery",
+                    format!("Unsupported search property '{prop}' of resource '{resource}'."),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Order rendered items by `$orderby` (strings case-insensitively; nulls first when ascending).
+fn sort(items: &mut [Map<String, Value>], orderby: &[(String, bool)]) {
+    let key = |m: &Map<String, Value>, prop: &str| -> Option<String> {
+        m.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(prop))
+            .and_then(|(_, v)| match v {
+                Value::Null => None,
+                Value::String(s) => Some(s.to_lowercase()),
+                other => Some(other.to_string()),
+            })
+    };
+    items.sort_by(|a, b| {
+        for (prop, desc) in orderby {
+            let o = key(a, prop).cmp(&key(b, prop));
+            let o = if *desc { o.reverse() } else { o };
+            if o != std::cmp::Ordering::Equal {
+                return o;
+            }
+        }
+        std::cmp::Ordering::Equal
+    });
 }
 
 /// Answer a collection GET.
@@ -166,6 +294,9 @@ pub(crate) fn list<'a, E: Entity + 'a>(
     let family = rules.family.unwrap_or(Family::Entitlement);
     let mut ex = cx.query.expand.clone();
     let mut filter_only: Vec<&str> = Vec::new();
+    if rules.directory_objects {
+        check_directory_query(cx, E::type_name(v))?;
+    }
     if let Some(f) = &cx.query.filter {
         check_rules(f, &rules, family)?;
         for p in f.paths() {
@@ -191,11 +322,23 @@ pub(crate) fn list<'a, E: Entity + 'a>(
                 continue;
             }
         }
+        if let Some(search) = &cx.query.search {
+            if !search.matches(&m) {
+                continue;
+            }
+        }
+        check_select(&m, cx, E::type_name(v))?;
         kept.push(m);
     }
-    if let Some(first) = kept.first() {
-        check_select(first, cx, E::type_name(v))?;
+    if kept.is_empty() {
+        check_select_declared(cx, E::type_name(v))?;
     }
+    for (prop, _) in &cx.query.orderby {
+        if crate::schema::declares(v, E::type_name(v), prop) == Some(false) {
+            return Err(unknown_property(prop, E::type_name(v)));
+        }
+    }
+    sort(&mut kept, &cx.query.orderby);
     let total = kept.len();
     let size = cx.query.top.unwrap_or(t.page_size);
     let start = cx.query.skip.min(total);

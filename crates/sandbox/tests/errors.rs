@@ -283,8 +283,10 @@ fn queries_are_validated() {
     assert_eq!((r.status, code(&r)), (400, "Request_UnsupportedQuery"));
     let r = d.get(&format!("{G}/users?$filter=displayName%20in%20('a')"));
     assert_eq!((r.status, code(&r)), (400, "Request_UnsupportedQuery"));
+    // Without `ConsistencyLevel: eventual` the directory ignores `$count=true`.
     let r = d.get(&format!("{G}/users?$count=true"));
-    assert_eq!((r.status, code(&r)), (400, "Request_UnsupportedQuery"));
+    assert_eq!(r.status, 200);
+    assert!(r.body.get("@odata.count").is_none());
     let r = d.get(&format!("{G}/users?$select=nope"));
     assert_eq!(r.status, 400);
     let r = d.get(&format!("{EM_V1}/catalogs?$expand=nope"));

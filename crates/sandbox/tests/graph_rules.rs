@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 const V1: &str = "https://graph.microsoft.com/v1.0";
 const BETA: &str = "https://graph.microsoft.com/beta";
@@ -23,6 +23,19 @@ fn create_user(d: &mut Driver, v: &str, nick: &str) -> Answer {
     );
     assert_eq!(a.status, 201, "{}", a.body);
     a
+}
+
+fn new_user(d: &mut Driver, v: &str, nick: &str) -> Value {
+    create_user(d, v, nick).body
+}
+
+fn new_group(d: &mut Driver, nick: &str) -> Value {
+    let a = d.post(
+        &format!("{V1}/groups"),
+        json!({"displayName": format!("Group {nick}"), "mailEnabled": false, "mailNickname": nick, "securityEnabled": true}),
+    );
+    assert_eq!(a.status, 201, "{}", a.body);
+    a.body
 }
 
 fn header<'a>(a: &'a Answer, name: &str) -> &'a str {
@@ -122,4 +135,203 @@ fn every_error_carries_a_date_and_request_ids() {
     let a = d.send_as(None, "GET", &format!("{V1}/me"), None);
     assert_eq!(a.status, 401);
     assert!(a.body["error"]["innerError"]["request-id"].is_string());
+}
+
+/// A GET with `ConsistencyLevel: eventual` when `eventual`.
+fn query(d: &mut Driver, url: &str, eventual: bool) -> Answer {
+    let mut b = http::Request::builder()
+        .uri(url)
+        .header("authorization", format!("Bearer {}", d.token));
+    if eventual {
+        b = b.header("consistencylevel", "eventual");
+    }
+    let resp = d.sb.handle(&b.body(String::new()).expect("request"), d.now);
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = serde_json::from_str(resp.body()).unwrap_or(Value::Null);
+    Answer {
+        status,
+        body,
+        headers,
+    }
+}
+
+fn code(a: &Answer) -> &str {
+    a.body["error"]["code"].as_str().unwrap_or("")
+}
+
+fn names(a: &Answer) -> Vec<String> {
+    a.body["value"]
+        .as_array()
+        .map(|v| {
+            v.iter()
+                .map(|i| i["displayName"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn advanced_operators_need_consistency_level_and_count() {
+    let mut d = Driver::default();
+    new_user(&mut d, V1, "wanda");
+    for filter in [
+        "accountEnabled%20ne%20false",
+        "not(displayName%20eq%20'x')",
+        "endsWith(userPrincipalName,'onmicrosoft.com')",
+    ] {
+        let plain = query(&mut d, &format!("{V1}/users?$filter={filter}"), false);
+        assert_eq!(plain.status, 400, "{filter}: {}", plain.body);
+        assert_eq!(code(&plain), "Request_UnsupportedQuery");
+        assert!(s(&plain.body["error"]["message"])
+            .contains("$count=true query parameter and ConsistencyLevel:eventual header"));
+        // The header alone is not enough: `$count=true` is needed too.
+        let header_only = query(&mut d, &format!("{V1}/users?$filter={filter}"), true);
+        assert_eq!(header_only.status, 400, "{filter}");
+        let ok = query(
+            &mut d,
+            &format!("{V1}/users?$filter={filter}&$count=true"),
+            true,
+        );
+        assert_eq!(ok.status, 200, "{filter}: {}", ok.body);
+        assert!(ok.body["@odata.count"].is_u64());
+    }
+    // endsWith works on a few properties only, even in advanced queries.
+    let a = query(
+        &mut d,
+        &format!("{V1}/users?$filter=endsWith(displayName,'a')&$count=true"),
+        true,
+    );
+    assert_eq!(code(&a), "Request_UnsupportedQuery");
+    assert!(s(&a.body["error"]["message"]).contains("property 'displayName' of resource 'User'"));
+    // Entitlement management is no directory object: `ne` works as it is.
+    let em = query(
+        &mut d,
+        &format!("{EM_V1}/catalogs?$filter=displayName%20ne%20'x'"),
+        false,
+    );
+    assert_eq!(em.status, 200, "{}", em.body);
+}
+
+#[test]
+fn count_without_the_header_is_ignored_and_search_refused() {
+    let mut d = Driver::default();
+    let a = query(&mut d, &format!("{V1}/users?$count=true"), false);
+    assert_eq!(a.status, 200);
+    assert!(a.body.get("@odata.count").is_none(), "{}", a.body);
+    let a = query(&mut d, &format!("{V1}/users?$count=true"), true);
+    assert_eq!(a.body["@odata.count"], 1);
+    let a = query(
+        &mut d,
+        &format!("{V1}/users?$search=%22displayName:sand%22"),
+        false,
+    );
+    assert_eq!(a.status, 400);
+    assert_eq!(
+        s(&a.body["error"]["message"]),
+        "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'"
+    );
+}
+
+#[test]
+fn search_matches_word_prefixes_of_searched_properties() {
+    let mut d = Driver::default();
+    new_user(&mut d, V1, "oscar");
+    new_user(&mut d, V1, "wendy");
+    let a = query(
+        &mut d,
+        &format!("{V1}/users?$search=%22displayName:osc%22"),
+        true,
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(names(&a), ["User oscar"]);
+    let a = query(
+        &mut d,
+        &format!("{V1}/users?$search=%22displayName:osc%22%20OR%20%22displayName:wen%22"),
+        true,
+    );
+    assert_eq!(names(&a).len(), 2);
+    let a = query(
+        &mut d,
+        &format!("{V1}/users?$search=%22jobTitle:adm%22"),
+        true,
+    );
+    assert_eq!(code(&a), "Request_UnsupportedQuery");
+    let a = query(&mut d, &format!("{V1}/users?$search=osc"), true);
+    assert_eq!(a.status, 400);
+}
+
+#[test]
+fn orderby_and_skip_as_the_directory_allows_them() {
+    let mut d = Driver::default();
+    new_user(&mut d, V1, "bravo");
+    new_user(&mut d, V1, "alpha");
+    let a = query(&mut d, &format!("{V1}/users?$orderby=displayName"), false);
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(
+        names(&a),
+        ["Sandbox Administrator", "User alpha", "User bravo"]
+    );
+    let a = query(
+        &mut d,
+        &format!("{V1}/users?$orderby=displayName%20desc"),
+        false,
+    );
+    assert_eq!(names(&a)[0], "User bravo");
+    // createdDateTime sorts only in advanced queries; $filter with $orderby too.
+    let a = query(
+        &mut d,
+        &format!("{V1}/users?$orderby=createdDateTime"),
+        false,
+    );
+    assert_eq!(
+        s(&a.body["error"]["message"]),
+        "Sorting not supported for current query."
+    );
+    let a = query(
+        &mut d,
+        &format!("{V1}/users?$orderby=createdDateTime&$count=true"),
+        true,
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    let a = query(
+        &mut d,
+        &format!("{V1}/users?$orderby=displayName&$filter=accountEnabled%20eq%20true"),
+        false,
+    );
+    assert_eq!(code(&a), "Request_UnsupportedQuery");
+    let a = query(&mut d, &format!("{V1}/users?$skip=1"), false);
+    assert_eq!(a.status, 400);
+    assert_eq!(code(&a), "Request_BadRequest");
+    assert_eq!(
+        s(&a.body["error"]["message"]),
+        "'$skip' is not supported by the service."
+    );
+    // Entitlement management sorts and skips.
+    for name in ["Zulu", "Alpha"] {
+        let c = d.post(
+            &format!("{EM_V1}/catalogs"),
+            json!({"displayName": name, "description": "d"}),
+        );
+        assert_eq!(c.status, 201);
+    }
+    let a = query(
+        &mut d,
+        &format!("{EM_V1}/catalogs?$orderby=displayName&$skip=1"),
+        false,
+    );
+    assert_eq!(names(&a), ["General", "Zulu"]);
+}
+
+#[test]
+fn select_is_checked_on_every_item_and_on_empty_lists() {
+    let mut d = Driver::default();
+    let g = new_group(&mut d, "empty");
+    let url = format!("{V1}/groups/{}/members?$select=nonsense", s(&g["id"]));
+    let a = query(&mut d, &url, false);
+    assert_eq!(a.status, 400, "{}", a.body);
+    let url = format!("{V1}/groups/{}/members?$select=displayName", s(&g["id"]));
+    assert_eq!(query(&mut d, &url, false).status, 200);
+    let a = query(&mut d, &format!("{EM_V1}/assignments?$select=bogus"), false);
+    assert_eq!(a.status, 400, "{}", a.body);
 }

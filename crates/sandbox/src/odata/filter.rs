@@ -356,6 +356,47 @@ impl Expr {
         }
     }
 
+    /// Operators the directory answers only in advanced queries (`ne`, `not`, `endsWith`), each
+    /// with the property it applies to when there is one.
+    pub(crate) fn advanced_operators(&self) -> Vec<(&'static str, Option<&[String]>)> {
+        let mut out = Vec::new();
+        self.walk_advanced(&mut out);
+        out
+    }
+
+    fn walk_advanced<'a>(&'a self, out: &mut Vec<(&'static str, Option<&'a [String]>)>) {
+        let path_of = |o: &'a Operand| match o {
+            Operand::Path(p) => Some(p.as_slice()),
+            _ => None,
+        };
+        match self {
+            Expr::Or(a, b) | Expr::And(a, b) => {
+                a.walk_advanced(out);
+                b.walk_advanced(out);
+            }
+            Expr::Not(a) => {
+                out.push(("not", None));
+                a.walk_advanced(out);
+            }
+            Expr::Cmp(l, op, r) => {
+                if *op == Op::Ne {
+                    out.push(("ne", path_of(l).or(path_of(r))));
+                }
+                for o in [l, r] {
+                    if let Operand::Call(name, args) = o {
+                        if name.eq_ignore_ascii_case("endswith") {
+                            out.push(("endsWith", args.first().and_then(path_of)));
+                        }
+                    }
+                }
+            }
+            Expr::Test(Operand::Call(name, args)) if name.eq_ignore_ascii_case("endswith") => {
+                out.push(("endsWith", args.first().and_then(path_of)));
+            }
+            Expr::Test(_) => {}
+        }
+    }
+
     /// Comparisons of a path with a literal, for services that refuse some of them.
     pub(crate) fn comparisons(&self) -> Vec<(&[String], &Value)> {
         let mut out = Vec::new();

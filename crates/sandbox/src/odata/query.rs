@@ -99,15 +99,86 @@ fn split_top(s: &str, sep: char) -> Result<Vec<&str>, GraphError> {
     Ok(out)
 }
 
+/// `$search="displayName:wa" AND "mail:contoso"`: property and value pairs, all or any to match.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Search {
+    pub terms: Vec<(String, String)>,
+    pub any: bool,
+}
+
+impl Search {
+    fn parse(raw: &str) -> Result<Search, GraphError> {
+        let invalid = || {
+            GraphError::new(
+                400,
+                "Request_UnsupportedQuery",
+                format!(
+                    "Invalid search query '{raw}'. Search terms take the form \"property:value\"."
+                ),
+            )
+        };
+        let parts: Vec<&str> = raw.split('"').collect();
+        if parts.len() < 3 || parts.len().is_multiple_of(2) {
+            return Err(invalid());
+        }
+        let mut search = Search::default();
+        for (i, part) in parts.iter().enumerate() {
+            if !i.is_multiple_of(2) {
+                let (prop, value) = part.split_once(':').ok_or_else(invalid)?;
+                search
+                    .terms
+                    .push((prop.trim().to_string(), value.trim().to_ascii_lowercase()));
+            } else {
+                let joint = part.trim();
+                let edge = i == 0 || i == parts.len() - 1;
+                match joint.to_ascii_uppercase().as_str() {
+                    "" if edge => {}
+                    "OR" if !edge => search.any = true,
+                    "AND" if !edge => {}
+                    _ => return Err(invalid()),
+                }
+            }
+        }
+        Ok(search)
+    }
+
+    /// Directory search matches the start of any word of a property, case-insensitively.
+    pub(crate) fn matches(&self, item: &serde_json::Map<String, serde_json::Value>) -> bool {
+        let hit = |(prop, value): &(String, String)| {
+            item.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(prop))
+                .and_then(|(_, v)| v.as_str())
+                .is_some_and(|text| {
+                    let text = text.to_ascii_lowercase();
+                    text.starts_with(value.as_str())
+                        || text
+                            .split(|c: char| !c.is_alphanumeric())
+                            .any(|w| w.starts_with(value.as_str()))
+                })
+        };
+        if self.any {
+            self.terms.iter().any(hit)
+        } else {
+            self.terms.iter().all(hit)
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Query {
     pub filter: Option<Expr>,
     pub select: Option<Vec<String>>,
     pub expand: Expand,
     pub top: Option<usize>,
+    /// Where this page starts, from `$skiptoken` or `$skip`.
     pub skip: usize,
+    /// `$count=true` that is honoured (the directory ignores it without `ConsistencyLevel: eventual`).
     pub count: bool,
-    pub search: bool,
+    pub search: Option<Search>,
+    /// `$orderby` as (property, descending).
+    pub orderby: Vec<(String, bool)>,
+    /// `ConsistencyLevel: eventual` and `$count=true`: the directory's advanced query parameters.
+    pub advanced: bool,
 }
 
 pub(crate) const MAX_TOP: usize = 999;
@@ -148,21 +219,36 @@ impl Query {
                     q.top = Some(n);
                 }
                 "skiptoken" => q.skip = decode_skiptoken(&v)?,
+                "skip" if family == Family::Directory => {
+                    return Err(GraphError::directory_bad_request(
+                        "'$skip' is not supported by the service.",
+                    ))
+                }
+                "skip" => {
+                    q.skip = v.trim().parse().map_err(|_| {
+                        GraphError::bad_request(format!("Invalid value '{v}' for $skip query option found. The $skip query option requires a non-negative integer value."))
+                    })?
+                }
                 "count" => q.count = v.eq_ignore_ascii_case("true"),
-                "search" => q.search = true,
-                // Graph ignores options it does not know when they carry no `$`;
-                // `$orderby` and `$format` are accepted and left to the default order.
+                "search" => q.search = Some(Search::parse(&v)?),
+                "orderby" => q.orderby = parse_orderby(&v)?,
+                // Graph ignores options it does not know when they carry no `$`; `$format` too.
                 _ => {}
             }
         }
-        if (q.count || q.search) && family == Family::Directory && !consistency_eventual {
-            return Err(GraphError::new(
-                400,
-                "Request_UnsupportedQuery",
-                "$count and $search on directory objects only work through Microsoft Graph with a special request header: 'ConsistencyLevel: eventual'",
-            ));
+        if family == Family::Directory {
+            // Without the header the directory ignores `$count=true` silently, and refuses `$search`.
+            q.advanced = consistency_eventual && q.count;
+            q.count = q.advanced;
+            if q.search.is_some() && !consistency_eventual {
+                return Err(GraphError::new(
+                    400,
+                    "Request_UnsupportedQuery",
+                    "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+                ));
+            }
         }
-        if q.search && family == Family::Entitlement {
+        if q.search.is_some() && family == Family::Entitlement {
             return Err(GraphError::new(
                 400,
                 "BadRequest",
@@ -171,6 +257,28 @@ impl Query {
         }
         Ok(q)
     }
+}
+
+fn parse_orderby(v: &str) -> Result<Vec<(String, bool)>, GraphError> {
+    let mut out = Vec::new();
+    for part in v.split(',') {
+        let mut words = part.split_whitespace();
+        let Some(prop) = words.next() else {
+            continue;
+        };
+        let desc = match words.next().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("asc") => false,
+            Some("desc") => true,
+            Some(other) => {
+                return Err(GraphError::bad_request(format!(
+                "Syntax error at position {}: '{other}' is not 'asc' or 'desc' in '$orderby={v}'.",
+                part.len()
+            )))
+            }
+        };
+        out.push((prop.to_string(), desc));
+    }
+    Ok(out)
 }
 
 pub(crate) fn filter_error(e: FilterError, family: Family) -> GraphError {
@@ -228,6 +336,16 @@ mod tests {
             .is_some_and(|n| n.has("target")));
         assert!(Expand::parse("a(b").is_err());
         assert!(Expand::parse("*").expect("star").star);
+    }
+
+    #[test]
+    fn searches_parse_and_match() {
+        let s = Search::parse("\"displayName:wa\" OR \"mail:zz\"").expect("search");
+        assert!(s.any && s.terms.len() == 2);
+        let item = serde_json::json!({"displayName": "Oscar Ward"});
+        assert!(s.matches(item.as_object().expect("object")));
+        assert!(Search::parse("displayName:wa").is_err());
+        assert!(Search::parse("\"a:b\" NEAR \"c:d\"").is_err());
     }
 
     #[test]

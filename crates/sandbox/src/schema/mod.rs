@@ -143,6 +143,24 @@ fn declared<'d>(d: &'d VersionDefs, ty: &str, prop: &str, in_body: bool) -> Opti
     None
 }
 
+/// Whether `ty` (or a base) declares `prop`, names compared case-insensitively as `$select` does;
+/// `None` when the definitions do not have `ty`.
+pub(crate) fn declares(v: Version, ty: &str, prop: &str) -> Option<bool> {
+    let d = defs(v);
+    d.types.get(ty)?;
+    let mut cur = Some(ty);
+    while let Some(name) = cur {
+        let Some(t) = d.types.get(name) else {
+            break;
+        };
+        if t.props.keys().any(|k| k.eq_ignore_ascii_case(prop)) {
+            return Some(true);
+        }
+        cur = t.base.as_deref();
+    }
+    Some(false)
+}
+
 fn node(v: &Value) -> &'static str {
     match v {
         Value::Object(_) => "StartObject",
