@@ -306,11 +306,15 @@ pub fn App(props: &AppProps) -> Html {
                 }
                 <Toolbar tutorials={tutorials.clone()} current_id={view.tutorial.id.clone()}
                     current_title={view.tutorial.title.clone()} busy={view.busy} progress={view.progress}
+                    failed={view.failed.clone()}
                     left={view.left()} mode={page.mode} embed={params.embed}
                     on_open={switch.on_open} on_mode={switch.on_mode} on_run_all={on_run_all}
                     on_command={on_command.clone()} {on_export} />
             </header>
             <NoticeBar notice={page.notice.clone()} {on_dismiss} />
+            <div class="visually-hidden" id="announcer" role="status" aria-live="polite">
+                { view.announcement.clone().unwrap_or_default() }
+            </div>
             <div class="layout">
                 <main id="tutorial" class="tutorial" aria-label="Tutorial">
                     <TutorialIntro tutorial={view.tutorial.clone()} variables={view.variables.clone()}

@@ -113,6 +113,11 @@ pub struct RunView {
     pub busy: bool,
     /// The reader's last action that the run refused, and where.
     pub refusal: Option<Refusal>,
+    /// Steps that failed, in order (the toolbar links to the first).
+    pub failed: Vec<usize>,
+    /// What a screen reader hears about this change: steps that finished, with their names, and the run's
+    /// end. One polite live region reads it, instead of every card's badge.
+    pub announcement: Option<String>,
 }
 
 impl RunView {
@@ -146,18 +151,30 @@ impl RunView {
             Some(b) if *b.ledger == *run.ledger() => b.ledger.clone(),
             _ => Ptr::new(run.ledger().clone()),
         };
+        let statuses: Vec<StepStatus> = (0..count).map(|i| run.step_status(i).clone()).collect();
+        let failed = statuses
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s, StepStatus::Failed(_)))
+            .map(|(i, _)| i)
+            .collect::<Vec<_>>();
+        let busy = is_busy(run);
+        let announcement =
+            same_tutorial.and_then(|b| announce(b, &statuses, busy, run.progress(), failed.len()));
         RunView {
             tutorial: tutorial_ptr,
             steps,
             titles,
-            statuses: (0..count).map(|i| run.step_status(i).clone()).collect(),
+            statuses,
             records,
             rendered: (0..count).map(|i| run.render_request(i)).collect(),
             variables,
             ledger,
             progress: run.progress(),
-            busy: is_busy(run),
+            busy,
             refusal,
+            failed,
+            announcement,
         }
     }
 
@@ -165,6 +182,44 @@ impl RunView {
     pub fn left(&self) -> usize {
         self.ledger.left().len()
     }
+}
+
+/// What changed since `before` that a listener should hear: steps that reached an end (passed, failed,
+/// skipped, waiting for values), named; and, when the run went quiet, how it ended.
+fn announce(
+    before: &RunView,
+    now: &[StepStatus],
+    busy: bool,
+    (passed, total): (usize, usize),
+    failed: usize,
+) -> Option<String> {
+    let mut parts: Vec<String> = now
+        .iter()
+        .enumerate()
+        .filter(|(i, status)| before.statuses.get(*i) != Some(*status))
+        .filter_map(|(i, status)| {
+            let word = match status {
+                StepStatus::Passed => "passed",
+                StepStatus::Failed(_) => "failed",
+                StepStatus::Skipped => "skipped",
+                StepStatus::Blocked { .. } => "waiting for values from earlier steps",
+                _ => return None,
+            };
+            let title = before.titles.get(i).map(String::as_str).unwrap_or_default();
+            Some(format!("Step {}, {title}: {word}.", i + 1))
+        })
+        .collect();
+    if before.busy && !busy {
+        parts.push(format!(
+            "Run finished: {passed} of {total} steps passed{}.",
+            if failed > 0 {
+                format!(", {failed} failed")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join(" "))
 }
 
 /// True while the run has work going on: requests in flight, polls or retries waiting.

@@ -688,3 +688,35 @@ async fn an_edit_that_was_not_saved_is_never_run_from_the_old_request() {
     run_step(&root, 2).await;
     assert!(requests(&root) > sent);
 }
+
+#[wasm_bindgen_test]
+async fn a_failed_step_is_linked_from_the_toolbar_and_announced_by_name() {
+    let root = mount_app(BETA, false).await;
+    run_step(&root, 1).await;
+    assert!(
+        find(&root, "#first-failure").is_none(),
+        "nothing failed yet"
+    );
+    let announced = text(&get(&root, "#announcer"));
+    assert!(
+        announced.contains("Step 1,") && announced.contains("passed"),
+        "{announced}"
+    );
+    // An empty object is not a user Graph can create: 400, and the step fails.
+    edit(&root, 2, Some("POST"), Some("{{base}}/users"), Some("{}")).await;
+    click(&get(&card(&root, 2), "button.run-step")).await;
+    wait_for("step 2 to fail", TIMEOUT, || {
+        status_of(&root, 2) == "failed"
+    })
+    .await;
+    let link = get(&root, "#first-failure");
+    assert_eq!(text(&link), "1 failed: step 2");
+    assert_eq!(link.get_attribute("href").as_deref(), Some("#step-2"));
+    let announced = text(&get(&root, "#announcer"));
+    assert!(
+        announced.contains("Step 2,") && announced.contains("failed"),
+        "{announced}"
+    );
+    // The badges themselves are quiet: one live region speaks for the run.
+    assert!(all(&root, "li.step .status[aria-live]").is_empty());
+}

@@ -138,7 +138,7 @@ pub fn StepCard(props: &StepCardProps) -> Html {
                 <span class="step-number" aria-hidden="true">{ index + 1 }</span>
                 // `elementtiming`: the browser reports when the title was first painted (the benchmark reads it).
                 <h3 id={title_id.clone()} elementtiming="step-title">{ step.title.clone() }</h3>
-                <span class={classes!("status", state)} id={status_id} role="status" aria-live="polite">{ label }</span>
+                <span class={classes!("status", state)} id={status_id}>{ label }</span>
             </header>
             <Prose text={AttrValue::from(step.prose.clone())} />
             if let Some(note) = &step.note {

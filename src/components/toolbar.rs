@@ -20,6 +20,8 @@ pub struct ToolbarProps {
     pub busy: bool,
     /// Steps passed, of all steps.
     pub progress: (usize, usize),
+    /// Steps that failed, in order.
+    pub failed: Vec<usize>,
     /// Objects the run's cleanup still has to remove.
     pub left: usize,
     pub mode: Mode,
@@ -163,9 +165,14 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
                 <button type="button" id="clean-up" onclick={on_cleanup} disabled={busy || left == 0}>
                     { if left > 0 { format!("Clean up ({left})") } else { "Clean up".to_string() } }
                 </button>
-                <div class="progress" aria-live="polite">
+                <div class="progress">
                     <progress max={total.to_string()} value={passed.to_string()} aria-label="Steps passed"></progress>
                     <span class="progress-text" id="progress-text">{ format!("{passed}/{total} passed") }</span>
+                    if let Some(first) = props.failed.first() {
+                        <a class="failed-link" id="first-failure" href={format!("#step-{}", first + 1)}>
+                            { format!("{} failed: step {}", props.failed.len(), first + 1) }
+                        </a>
+                    }
                 </div>
                 <ExportMenu on_export={props.on_export.clone()} />
             </div>
