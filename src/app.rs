@@ -144,16 +144,13 @@ pub fn App(props: &AppProps) -> Html {
                         .as_deref()
                         .is_none_or(|id| id == saved.run.tutorial().id);
                     if same_tutorial {
-                        let (passed, total) = saved.run.progress();
-                        let left = saved.run.ledger().left().len();
-                        let unfinished = passed < total;
                         run.restore(saved.run);
+                        // No counts here: the run goes on (polls, cleanup) and the toolbar and the cleanup
+                        // panel keep them current; a count in this line would soon be wrong.
                         dispatcher.dispatch(PageMsg::Notify(Notice {
-                            text: format!(
-                                "Picked up your run where it was: {passed} of {total} steps passed, {left} object{} on the cleanup ledger.{}",
-                                if left == 1 { "" } else { "s" },
-                                if unfinished { " Run all finishes it; Clean up removes what it created." } else { "" }
-                            ),
+                            text: "Picked up your run from before the reload. The toolbar shows how far it got; \
+                                   a step that was on its way when the page went away says so on its card."
+                                .into(),
                             tone: Tone::Info,
                         }));
                     }

@@ -112,10 +112,10 @@ impl Run {
             if ID_KINDS.contains(&kind.as_str()) && !looks_like_guid(value.trim()) {
                 out.push(Action::Refused {
                     step: None,
-                    error: StepError::Capture {
+                    error: StepError::InvalidValue {
                         name: name.to_string(),
                         message: format!(
-                            "`{value}` is not an id: a {kind} id is a GUID such as \
+                            "\"{value}\" is not an id: a {kind} id is a GUID such as \
                              00000000-0000-0000-0000-000000000000"
                         ),
                     },
@@ -125,18 +125,19 @@ impl Run {
             if let Some((other, other_kind)) = self.vars.kind_clash(name, kind, &value) {
                 out.push(Action::Refused {
                     step: None,
-                    error: StepError::Capture {
+                    error: StepError::InvalidValue {
                         name: name.to_string(),
                         message: format!(
-                            "that is `{other}`, a {other_kind} id; `{name}` needs a {kind} id"
+                            "that is {other}, a {other_kind} id; {name} needs a {kind} id"
                         ),
                     },
                 });
                 return;
             }
         }
+        // A tutorial input chosen again is still the reader's choice; anything else typed in is by hand,
+        // a built-in value included (it is no longer the one the run made).
         let source = match self.vars.get(name).map(|v| &v.source) {
-            Some(VarSource::Builtin) => VarSource::Builtin,
             Some(VarSource::Input) => VarSource::Input,
             _ => VarSource::Manual,
         };

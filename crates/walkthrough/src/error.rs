@@ -35,6 +35,9 @@ pub enum StepError {
     InvalidRequest { message: String },
     /// A capture found nothing (or a value of the wrong kind).
     Capture { name: String, message: String },
+    /// A value typed for a variable was refused (not a GUID where an id goes, an id of another kind); the
+    /// variable keeps its value.
+    InvalidValue { name: String, message: String },
     /// Polling met a terminal failure state.
     PollFailed { failure: ExpectationResult },
     /// Polling ran past its overall limit.
@@ -107,6 +110,9 @@ impl std::fmt::Display for StepError {
             ),
             StepError::InvalidRequest { message } => write!(f, "invalid request: {message}"),
             StepError::Capture { name, message } => write!(f, "could not capture `{name}`: {message}"),
+            StepError::InvalidValue { name, message } => {
+                write!(f, "{name} was not changed: {message}")
+            }
             StepError::PollFailed { failure } => write!(f, "stopped polling: {failure}"),
             StepError::PollTimeout {
                 attempts,

@@ -732,7 +732,7 @@ fn a_user_id_cannot_fill_a_group_slot() {
         },
     );
     match d.refused.last() {
-        Some(StepError::Capture { name, message }) => {
+        Some(StepError::InvalidValue { name, message }) => {
             assert_eq!(name, "group_id");
             assert!(message.contains("user"), "{message}");
         }
@@ -776,7 +776,7 @@ fn a_value_typed_by_hand_that_is_not_a_guid_cannot_fill_an_id_slot() {
             },
         );
         match d.refused.pop() {
-            Some(StepError::Capture { name, message }) => {
+            Some(StepError::InvalidValue { name, message }) => {
                 assert_eq!(name, "group_id");
                 assert!(message.contains("GUID"), "{value}: {message}");
             }
@@ -1044,4 +1044,28 @@ fn cleanup_during_a_run_lets_in_flight_steps_land_then_removes_everything() {
         .filter(|l| l.contains("POST") && !l.contains("Remove"))
         .count();
     assert!(creates <= 1, "{:#?}", &d.log[mark..]);
+}
+
+#[test]
+fn a_built_in_value_typed_over_is_set_by_hand() {
+    let mut fake = Fake::new();
+    let mut run = Run::new(beta(), RunOptions::default());
+    let mut d = Driver::new(10);
+    assert_eq!(
+        run.variables().get("run.tag").unwrap().source,
+        VarSource::Builtin
+    );
+    d.event(
+        &mut fake,
+        &mut run,
+        Event::SetVariable {
+            name: "run.tag".into(),
+            value: "mine".into(),
+        },
+    );
+    let tag = run.variables().get("run.tag").unwrap();
+    assert_eq!(
+        (tag.value.as_str(), &tag.source),
+        ("mine", &VarSource::Manual)
+    );
 }
