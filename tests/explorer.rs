@@ -418,3 +418,79 @@ async fn a_card_names_the_least_privileged_role_its_request_needs() {
     // The first step reads the organization: no directory role is needed, so none is named.
     assert!(find(&card(&root, 1), ".roles").is_none());
 }
+
+fn focused_id() -> String {
+    gloo_utils::document()
+        .active_element()
+        .map(|e| e.id())
+        .unwrap_or_default()
+}
+
+fn focus(element: &web_sys::Element) {
+    use wasm_bindgen::JsCast;
+    element
+        .dyn_ref::<web_sys::HtmlElement>()
+        .expect("an HTML element")
+        .focus()
+        .expect("focusable");
+}
+
+#[wasm_bindgen_test]
+async fn focus_stays_where_the_reader_is_through_run_edit_and_cancel() {
+    let root = mount_app("?tutorial=access-package-beta", false).await;
+    // Run keeps focus on its button while the step runs and after.
+    let run = get(&card(&root, 1), "button.run-step");
+    focus(&run);
+    click(&run).await;
+    assert!(run.get_attribute("aria-disabled").is_some() || status_of(&root, 1) == "passed");
+    wait_for("step 1 to pass", RUN_TIMEOUT, || {
+        status_of(&root, 1) == "passed"
+    })
+    .await;
+    let active = gloo_utils::document()
+        .active_element()
+        .expect("something has focus");
+    assert!(
+        active
+            .class_name()
+            .split_whitespace()
+            .any(|c| c == "run-step"),
+        "focus on {:?}",
+        active.outer_html()
+    );
+
+    // Edit request: the editor's field takes focus; Cancel gives it back to the Edit button.
+    let edit = get(&card(&root, 2), ".edit-request");
+    focus(&edit);
+    click(&edit).await;
+    let field = focused_id();
+    assert!(
+        field == "step-2-body" || field == "step-2-url",
+        "focus on {field:?}"
+    );
+    click(&get(
+        &card(&root, 2),
+        ".editor-actions button[type=button]:not(.link)",
+    ))
+    .await;
+    let active = gloo_utils::document()
+        .active_element()
+        .expect("something has focus");
+    assert!(
+        active
+            .class_name()
+            .split_whitespace()
+            .any(|c| c == "edit-request"),
+        "focus on {:?}",
+        active.outer_html()
+    );
+
+    // A variable's Edit: into its field, and back to its Edit button.
+    let name = get(&root, ".variables tr[data-var]")
+        .get_attribute("data-var")
+        .unwrap();
+    click(&get(&root, &format!("[id='var-edit-{name}']"))).await;
+    assert_eq!(focused_id(), format!("var-input-{name}"));
+    click(&get(&root, ".var-edit button[type=button]")).await;
+    assert_eq!(focused_id(), format!("var-edit-{name}"));
+}

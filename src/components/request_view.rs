@@ -49,6 +49,20 @@ pub fn RequestView(props: &RequestViewProps) -> Html {
     };
 
     let on_edit = props.on_editing.reform(|_: MouseEvent| true);
+    // When the editor closes, focus goes back to the button that opened it (not to the page's start).
+    let edit_button = use_node_ref();
+    let was_editing = use_mut_ref(|| props.editing);
+    {
+        let edit_button = edit_button.clone();
+        use_effect_with(props.editing, move |editing| {
+            let closed = std::mem::replace(&mut *was_editing.borrow_mut(), *editing) && !*editing;
+            if closed {
+                if let Some(button) = edit_button.cast::<web_sys::HtmlElement>() {
+                    let _ = button.focus();
+                }
+            }
+        });
+    }
 
     let view = html! {
         <div class="request-view">
@@ -71,7 +85,7 @@ pub fn RequestView(props: &RequestViewProps) -> Html {
                 if rendered.edited {
                     <span class="edited-badge">{ "Edited" }</span>
                 }
-                <button type="button" class="link edit-request" onclick={on_edit}>{ "Edit request" }</button>
+                <button type="button" class="link edit-request" ref={edit_button} onclick={on_edit}>{ "Edit request" }</button>
             </div>
         </div>
     };
@@ -165,6 +179,19 @@ fn RequestEditor(props: &RequestEditorProps) -> Html {
     });
     let problem = use_state(|| None::<String>);
     let (method_field, url_field, body_field) = (use_node_ref(), use_node_ref(), use_node_ref());
+    // Opened, the editor takes focus: the body if the request has one, else the address.
+    {
+        let first = if rendered.body.is_some() {
+            body_field.clone()
+        } else {
+            url_field.clone()
+        };
+        use_effect_with((), move |_| {
+            if let Some(field) = first.cast::<web_sys::HtmlElement>() {
+                let _ = field.focus();
+            }
+        });
+    }
 
     let on_method = {
         let method = method.clone();

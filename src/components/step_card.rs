@@ -122,12 +122,24 @@ pub fn StepCard(props: &StepCardProps) -> Html {
     let busy = props.busy;
     let titles = &props.titles;
 
-    let on_run = props
-        .on_command
-        .reform(move |_: MouseEvent| Command::RunStep(index));
-    let on_run_to = props
-        .on_command
-        .reform(move |_: MouseEvent| Command::RunTo(index));
+    // While the run is busy the buttons stay focusable (aria-disabled, clicks ignored): a disabled button
+    // would drop the reader's focus to the page's start just after they pressed it.
+    let on_run = {
+        let on_command = props.on_command.clone();
+        Callback::from(move |_: MouseEvent| {
+            if !busy {
+                on_command.emit(Command::RunStep(index))
+            }
+        })
+    };
+    let on_run_to = {
+        let on_command = props.on_command.clone();
+        Callback::from(move |_: MouseEvent| {
+            if !busy {
+                on_command.emit(Command::RunTo(index))
+            }
+        })
+    };
     let title_id = format!("step-{}-title", index + 1);
     let status_id = format!("step-{}-status", index + 1);
 
@@ -165,10 +177,12 @@ pub fn StepCard(props: &StepCardProps) -> Html {
                 on_command={props.on_command.clone()} />
             { guidance_notes(index, &props.rendered) }
             <div class="step-actions">
-                <button type="button" class="run-step" onclick={on_run} disabled={busy || props.editing} aria-describedby={title_id.clone()}>
+                <button type="button" class="run-step" onclick={on_run} disabled={props.editing}
+                    aria-disabled={busy.then_some("true")} aria-describedby={title_id.clone()}>
                     { if matches!(status, StepStatus::Idle | StepStatus::Blocked { .. }) { "Run" } else { "Run again" } }
                 </button>
-                <button type="button" class="run-to" onclick={on_run_to} disabled={busy || props.editing} aria-describedby={title_id}>
+                <button type="button" class="run-to" onclick={on_run_to} disabled={props.editing}
+                    aria-disabled={busy.then_some("true")} aria-describedby={title_id}>
                     { "Run to here" }
                 </button>
                 if props.editing {

@@ -26,6 +26,26 @@ pub fn VariablesPanel(props: &VariablesPanelProps) -> Html {
     let variables = &props.variables;
     let editing = use_state(|| None::<(String, String)>);
     let revealed = use_state(|| false);
+    // Focus follows the edit: into the field when it opens, back to the row's Edit button when it closes.
+    {
+        let open = editing.as_ref().map(|(name, _)| name.clone());
+        let last = use_mut_ref(|| None::<String>);
+        use_effect_with(open, move |open| {
+            let closed = std::mem::replace(&mut *last.borrow_mut(), open.clone());
+            let target = match (open, closed) {
+                (Some(name), _) => Some(format!("var-input-{name}")),
+                (None, Some(name)) => Some(format!("var-edit-{name}")),
+                (None, None) => None,
+            };
+            if let Some(element) =
+                target.and_then(|id| gloo_utils::document().get_element_by_id(&id))
+            {
+                if let Ok(element) = element.dyn_into::<web_sys::HtmlElement>() {
+                    let _ = element.focus();
+                }
+            }
+        });
+    }
 
     let rows = variables.iter().map(|(name, var)| {
         let source = match &var.source {
@@ -79,7 +99,7 @@ pub fn VariablesPanel(props: &VariablesPanelProps) -> Html {
             let value = editing.as_ref().map(|(_, v)| v.clone()).unwrap_or_default();
             html! {
                 <form class="var-edit" onsubmit={on_save}>
-                    <input class="mono" aria-label={format!("New value for {name}")} {value} oninput={on_input} />
+                    <input class="mono" id={format!("var-input-{name}")} aria-label={format!("New value for {name}")} {value} oninput={on_input} />
                     <button type="submit">{ "Save" }</button>
                     <button type="button" onclick={on_cancel}>{ "Cancel" }</button>
                 </form>
@@ -93,7 +113,7 @@ pub fn VariablesPanel(props: &VariablesPanelProps) -> Html {
             html! {
                 <>
                     <span class="mono var-value">{ shown }</span>
-                    <button type="button" class="link" onclick={on_edit} aria-label={format!("Edit {name}")}>{ "Edit" }</button>
+                    <button type="button" class="link" id={format!("var-edit-{name}")} onclick={on_edit} aria-label={format!("Edit {name}")}>{ "Edit" }</button>
                 </>
             }
         };
