@@ -294,6 +294,7 @@ pub fn App(props: &AppProps) -> Html {
 
     html! {
         <div {class}>
+            <a class="skip-link" href="#tutorial">{ "Skip to the steps" }</a>
             <header class="app-header">
                 if !params.embed {
                     <div class="brand-row">
@@ -313,7 +314,7 @@ pub fn App(props: &AppProps) -> Html {
                 { view.announcement.clone().unwrap_or_default() }
             </div>
             <div class="layout">
-                <main id="tutorial" class="tutorial" aria-label="Tutorial">
+                <main id="tutorial" class="tutorial" aria-label="Tutorial" tabindex="-1">
                     <TutorialIntro tutorial={view.tutorial.clone()} variables={view.variables.clone()}
                         started={view.progress.0 > 0 || !view.ledger.entries.is_empty()}
                         on_command={on_command.clone()} />

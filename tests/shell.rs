@@ -43,3 +43,24 @@ async fn embed_layout_drops_the_page_chrome() {
     assert!(find(&root, ".app.embed").is_some());
     assert!(find(&root, "#run-all").is_some(), "the run controls stay");
 }
+
+#[wasm_bindgen_test]
+async fn a_skip_link_leads_past_the_controls_and_the_requests_are_quiet_for_the_keyboard() {
+    let root = mount_app("?tutorial=access-package-beta", false).await;
+    all_cards_shown(&root).await;
+    let skip = get(&root, "a.skip-link");
+    assert_eq!(skip.get_attribute("href").as_deref(), Some("#tutorial"));
+    assert!(
+        find(&root, "main#tutorial[tabindex='-1']").is_some(),
+        "the target takes focus"
+    );
+    // Variables in requests are not tab stops, and their origin is still in the text a reader hears.
+    let chips = all(&root, ".request .var");
+    assert!(chips.len() > 20, "the requests have variables");
+    assert!(chips.iter().all(|c| !c.has_attribute("tabindex")));
+    assert!(chips
+        .iter()
+        .all(|c| find(c, ".visually-hidden").is_some_and(|h| !text(&h).is_empty())));
+    // No landmark per card: the requests are not regions all named alike.
+    assert!(all(&root, "section[aria-label='Request']").is_empty());
+}

@@ -91,14 +91,14 @@ pub fn RequestView(props: &RequestViewProps) -> Html {
     };
 
     html! {
-        <section class="request" aria-label="Request">
+        <div class="request">
             if props.editing {
                 <RequestEditor {index} rendered={props.rendered.clone()} on_command={props.on_command.clone()}
                     on_close={props.on_editing.reform(|()| false)} />
             } else {
                 { view }
             }
-        </section>
+        </div>
     }
 }
 
@@ -147,10 +147,13 @@ fn var_chip(
         value.is_none().then_some("unresolved"),
         stale.then_some("stale")
     );
+    // Not a tab stop (a request has many): the origin is read after the value by a screen reader, shown
+    // on hover to the eye, and kept in full in the variables panel for the keyboard.
     html! {
-        <span {class} tabindex="0" data-var={name.to_string()} aria-label={format!("{shown}: {origin}")}>
+        <span {class} data-var={name.to_string()}>
             <span class="var-value">{ shown }</span>
-            <span class="var-tip" role="tooltip">{ origin }</span>
+            <span class="visually-hidden">{ format!(" ({origin})") }</span>
+            <span class="var-tip" aria-hidden="true">{ origin }</span>
         </span>
     }
 }
