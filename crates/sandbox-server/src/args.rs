@@ -17,11 +17,16 @@ USAGE: graphwalk-sandbox [FLAGS]
   --legacy-role-names      beta role definitions use their old names (\"Company Administrator\")
   --allow-origin ORIGIN    allow this browser origin (repeatable; '*' allows any);
                            default: any http://localhost:* or http://127.0.0.1:* origin
-  --print-token            print an administrator token with the tutorial's scopes and exit
+  --no-governance-licence  the tenant has no Microsoft Entra ID P2 / Governance licence:
+                           entitlement management answers 403 NoLicense
+  --print-token            print a token with the tutorial's scopes and exit
+  --upn UPN                whose token --print-token prints (default the Global Administrator,
+                           admin@DOMAIN; also least-privilege-admin@DOMAIN, member@DOMAIN)
   --help                   show this text
 
 Endpoints: /beta/... and /v1.0/... as Graph; POST /_sandbox/reset; GET /_sandbox/state;
-GET /_sandbox/token; POST /_sandbox/faults with {\"throttle_rate\":0.2,...}.";
+GET /_sandbox/token[?upn=UPN]; POST /_sandbox/faults with {\"throttle_rate\":0.2,...};
+POST /_sandbox/licence with {\"governance\":false}.";
 
 /// Which browser origins may call the server.
 #[derive(Clone, Debug, Default)]
@@ -59,6 +64,8 @@ pub struct Options {
     pub config: Config,
     pub origins: Origins,
     pub print_token: bool,
+    /// Whose token `--print-token` prints.
+    pub upn: Option<String>,
     pub help: bool,
 }
 
@@ -94,6 +101,8 @@ pub fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--legacy-role-names" => o.config.legacy_role_names = true,
             "--allow-origin" => o.origins.listed.push(value(&flag, next())?),
             "--print-token" => o.print_token = true,
+            "--upn" => o.upn = Some(value(&flag, next())?),
+            "--no-governance-licence" => o.config.governance_licence = false,
             "--help" | "-h" => o.help = true,
             other => return Err(format!("unknown flag '{other}'")),
         }
@@ -127,8 +136,17 @@ mod tests {
             "--throttle-rate",
             "0.5",
             "--print-token",
+            "--upn",
+            "member@graphwalk-sandbox.onmicrosoft.com",
+            "--no-governance-licence",
         ])
         .expect("flags");
+        assert_eq!(
+            o.upn.as_deref(),
+            Some("member@graphwalk-sandbox.onmicrosoft.com")
+        );
+        assert!(!o.config.governance_licence);
+        assert!(p(&[]).expect("no flags").config.governance_licence);
         assert_eq!(o.port, 0);
         assert_eq!(o.config.seed, 9);
         assert_eq!(o.config.faults.throttle_rate, 0.5);

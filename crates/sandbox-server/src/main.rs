@@ -8,7 +8,7 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use sandbox::{Faults, Sandbox, TUTORIAL_SCOPES};
+use sandbox::{Account, Faults, Sandbox, TUTORIAL_SCOPES};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -101,15 +101,78 @@ async fn state(State(sb): State<Shared>) -> Response {
         "snapshot": sb.snapshot(),
         "stats": sb.stats(),
         "faults": sb.faults(),
+        "governanceLicence": sb.config().governance_licence,
         "beyondSeed": sb.snapshot().beyond_seed(),
     });
     json_response(StatusCode::OK, body.to_string())
 }
 
-async fn token(State(sb): State<Shared>) -> Response {
-    let token = lock(&sb).admin_token(now_ms());
-    let body = serde_json::json!({"access_token": token, "token_type": "Bearer", "scope": TUTORIAL_SCOPES.join(" ")});
+/// A token for the account `?upn=` names (any user of the tenant), else for the administrator.
+async fn token(State(sb): State<Shared>, uri: http::Uri) -> Response {
+    let sb = lock(&sb);
+    let upn =
+        query_value(uri.query().unwrap_or(""), "upn").unwrap_or_else(|| sb.admin_upn().to_string());
+    let Some(token) = sb.token_for(&upn, now_ms()) else {
+        return json_response(
+            StatusCode::NOT_FOUND,
+            serde_json::json!({"error": {"code": "NotFound", "message": format!("The tenant has no user '{upn}'.")}})
+                .to_string(),
+        );
+    };
+    let body = serde_json::json!({"access_token": token, "token_type": "Bearer", "scope": TUTORIAL_SCOPES.join(" "), "upn": upn, "wids": sb.roles_of(&upn)});
     json_response(StatusCode::OK, body.to_string())
+}
+
+/// `{"governance": false}` takes the tenant's Microsoft Entra ID P2 / Governance licence away.
+async fn set_licence(State(sb): State<Shared>, body: String) -> Response {
+    let licensed = serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.get("governance").and_then(serde_json::Value::as_bool));
+    match licensed {
+        Some(l) => {
+            lock(&sb).set_governance_licence(l);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => json_response(
+            StatusCode::BAD_REQUEST,
+            r#"{"error":{"code":"BadRequest","message":"Send {\"governance\": true} or {\"governance\": false}."}}"#.into(),
+        ),
+    }
+}
+
+/// One query parameter, percent-decoded.
+fn query_value(query: &str, name: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == name).then(|| percent_decode(v))
+    })
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 async fn set_faults(State(sb): State<Shared>, body: String) -> Response {
@@ -182,6 +245,7 @@ pub fn app(sb: Shared, origins: &args::Origins) -> Router {
         .route("/_sandbox/state", get(state))
         .route("/_sandbox/token", get(token))
         .route("/_sandbox/faults", post(set_faults).put(set_faults))
+        .route("/_sandbox/licence", post(set_licence).put(set_licence))
         .fallback(graph)
         .with_state(sb)
         .layer(cors(origins))
@@ -225,7 +289,17 @@ async fn main() {
     }
     let sb = Sandbox::new(opts.config.clone());
     if opts.print_token {
-        println!("{}", sb.admin_token(now_ms()));
+        let upn = opts
+            .upn
+            .clone()
+            .unwrap_or_else(|| sb.admin_upn().to_string());
+        match sb.token_for(&upn, now_ms()) {
+            Some(token) => println!("{token}"),
+            None => {
+                eprintln!("the tenant has no user '{upn}'");
+                std::process::exit(2);
+            }
+        }
         return;
     }
     let listener = match tokio::net::TcpListener::bind(("127.0.0.1", opts.port)).await {
@@ -238,11 +312,14 @@ async fn main() {
     let port = listener.local_addr().map_or(opts.port, |a| a.port());
     println!("listening on http://127.0.0.1:{port}");
     eprintln!(
-        "sandbox tenant {} ({}), signed-in admin {}; token: GET http://127.0.0.1:{port}/_sandbox/token",
+        "sandbox tenant {} ({}), signed-in admin {}; token: GET http://127.0.0.1:{port}/_sandbox/token[?upn=UPN]",
         sb.tenant_id(),
         sb.default_domain(),
         sb.admin_upn()
     );
+    for account in Account::ALL {
+        eprintln!("  account {}", sb.account_upn(account));
+    }
     let app = app(Arc::new(Mutex::new(sb)), &opts.origins);
     if let Err(e) = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())

@@ -299,8 +299,176 @@ async fn drives_the_beta_flow_over_http() {
     assert_eq!(st.body["beyondSeed"], json!([]));
     assert_eq!(
         st.body["snapshot"]["users"].as_array().map(Vec::len),
-        Some(1)
+        Some(3)
     );
+}
+
+/// A bearer header for the seeded account `upn`, from `/_sandbox/token?upn=`.
+async fn bearer_for(c: &HttpClient, base: &str, upn: &str) -> String {
+    let tok = call(
+        c,
+        "GET",
+        &format!("{base}/_sandbox/token?upn={}", upn.replace('@', "%40")),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(tok.status, 200, "{}", tok.body);
+    assert_eq!(tok.body["upn"], json!(upn));
+    format!(
+        "Bearer {}",
+        tok.body["access_token"].as_str().expect("token")
+    )
+}
+
+#[tokio::test]
+async fn each_seeded_account_is_authorized_by_its_roles() {
+    let server = start(&[]);
+    let base = server.base.clone();
+    let c: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+    let domain = "graphwalk-sandbox.onmicrosoft.com";
+    let new_user = |nick: &str| {
+        json!({"accountEnabled": true, "displayName": nick, "mailNickname": nick,
+            "userPrincipalName": format!("{nick}@{domain}"),
+            "passwordProfile": {"password": "Contoso1234"}})
+    };
+
+    // The member holds no role: creating a user is refused as Graph refuses it.
+    let member = bearer_for(&c, &base, &format!("member@{domain}")).await;
+    let h = [
+        ("authorization", member.as_str()),
+        ("content-type", "application/json"),
+    ];
+    let me = call(&c, "GET", &format!("{base}/v1.0/me"), &h, None).await;
+    assert_eq!(
+        me.body["userPrincipalName"],
+        json!(format!("member@{domain}"))
+    );
+    let denied = call(
+        &c,
+        "POST",
+        &format!("{base}/v1.0/users"),
+        &h,
+        Some(new_user("m1")),
+    )
+    .await;
+    assert_eq!(denied.status, 403);
+    assert_eq!(
+        denied.body["error"]["code"],
+        json!("Authorization_RequestDenied")
+    );
+    assert_eq!(
+        denied.body["error"]["message"],
+        json!("Insufficient privileges to complete the operation.")
+    );
+    let em = format!("{base}/v1.0/identityGovernance/entitlementManagement/catalogs");
+    let denied = call(&c, "GET", &em, &h, None).await;
+    assert_eq!(denied.status, 403);
+    assert_eq!(denied.body["error"]["code"], json!("UnAuthorized"));
+
+    // The least-privilege administrator's roles allow both.
+    let upn = format!("least-privilege-admin@{domain}");
+    let admin = bearer_for(&c, &base, &upn).await;
+    let h = [
+        ("authorization", admin.as_str()),
+        ("content-type", "application/json"),
+    ];
+    let made = call(
+        &c,
+        "POST",
+        &format!("{base}/v1.0/users"),
+        &h,
+        Some(new_user("m2")),
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    assert_eq!(call(&c, "GET", &em, &h, None).await.status, 200);
+
+    // Without the governance licence entitlement management refuses everyone.
+    let off = call(
+        &c,
+        "POST",
+        &format!("{base}/_sandbox/licence"),
+        &[],
+        Some(json!({"governance": false})),
+    )
+    .await;
+    assert_eq!(off.status, 204);
+    let refused = call(&c, "GET", &em, &h, None).await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.body["error"]["code"], json!("NoLicense"));
+    let st = call(&c, "GET", &format!("{base}/_sandbox/state"), &[], None).await;
+    assert_eq!(st.body["governanceLicence"], json!(false));
+
+    let unknown = call(
+        &c,
+        "GET",
+        &format!("{base}/_sandbox/token?upn=nobody@{domain}"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(unknown.status, 404);
+}
+
+#[test]
+fn prints_a_token_for_the_account_asked_for() {
+    let out = Command::new(env!("CARGO_BIN_EXE_graphwalk-sandbox"))
+        .args([
+            "--print-token",
+            "--upn",
+            "least-privilege-admin@graphwalk-sandbox.onmicrosoft.com",
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let payload = token.split('.').nth(1).expect("payload");
+    // The payload is base64url JSON: decode just enough to read `wids`.
+    let json = decode_b64url(payload);
+    let claims: Value = serde_json::from_slice(&json).expect("claims");
+    let mut wids: Vec<&str> = claims["wids"]
+        .as_array()
+        .expect("wids")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    wids.sort();
+    assert_eq!(
+        wids,
+        [
+            "45d8d3c5-c802-45c6-b32a-1d70b5e1e86e",
+            "e8611ab8-c189-46e8-94e1-60213ab1f814",
+            "fe930be7-5e62-47db-91af-98c3a49a38b1"
+        ]
+    );
+    let missing = Command::new(env!("CARGO_BIN_EXE_graphwalk-sandbox"))
+        .args(["--print-token", "--upn", "nobody@example.com"])
+        .output()
+        .expect("run");
+    assert!(!missing.status.success());
+}
+
+fn decode_b64url(s: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'-' => 62,
+        _ => 63,
+    };
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in s.bytes() {
+        acc = (acc << 6) | u32::from(value(c));
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
 }
 
 #[test]

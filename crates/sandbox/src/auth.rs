@@ -70,7 +70,8 @@ pub(crate) fn authenticate(
     })
 }
 
-/// 403 unless the token carries one of `accepted` (any one suffices, as in Graph's permission tables).
+/// 403 unless the token carries one of `accepted` (any one suffices, as in Graph's permission
+/// tables). Graph's message names neither the permission nor the role; the card's advice does.
 pub(crate) fn need(caller: &Caller, accepted: &[&str]) -> Result<(), GraphError> {
     if caller
         .scopes
@@ -79,10 +80,7 @@ pub(crate) fn need(caller: &Caller, accepted: &[&str]) -> Result<(), GraphError>
     {
         return Ok(());
     }
-    Err(GraphError::forbidden(format!(
-        "Insufficient privileges to complete the operation. The token lacks the permission this operation needs: one of {}.",
-        accepted.join(", ")
-    )))
+    Err(GraphError::insufficient_privileges())
 }
 
 pub(crate) const USER_READ: &[&str] = &[

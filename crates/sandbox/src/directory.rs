@@ -578,6 +578,7 @@ fn bound_users(t: &Tenant, b: &Map<String, Value>, name: &str) -> Result<Vec<Str
 }
 
 pub(crate) fn create_group(t: &mut Tenant, cx: &Ctx) -> Outcome {
+    t.require_role(&cx.caller, &[GLOBAL_ADMIN, GROUPS_ADMIN, USER_ADMIN])?;
     let b = cx.body_as(t, "group", Workload::Directory)?;
     let display_name =
         str_prop(&b, "displayName")?.ok_or_else(|| GraphError::required("displayName", "Group"))?;

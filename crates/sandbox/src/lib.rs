@@ -22,7 +22,7 @@ pub use snapshot::{
     ObjectRef, Snapshot, SnapshotAccessPackage, SnapshotAssignment, SnapshotCatalog, SnapshotGroup,
     SnapshotPolicy, SnapshotRequest, SnapshotResource, SnapshotRoleAssignment, SnapshotUser,
 };
-pub use token::mint_token;
+pub use token::{mint_token, mint_token_with_roles};
 
 use ids::Prng;
 use odata::{Family, Query};
@@ -77,6 +77,14 @@ pub struct Config {
     pub legacy_role_names: bool,
     /// Items per page when the request has no `$top`.
     pub page_size: usize,
+    /// The tenant has a Microsoft Entra ID P2 or Microsoft Entra ID Governance licence. Off:
+    /// entitlement management refuses every request, as Graph does for an unlicensed tenant.
+    #[serde(default = "licensed")]
+    pub governance_licence: bool,
+}
+
+fn licensed() -> bool {
+    true
 }
 
 impl Default for Config {
@@ -90,6 +98,7 @@ impl Default for Config {
             organization_name: "Graphwalk Sandbox".to_string(),
             legacy_role_names: false,
             page_size: 100,
+            governance_licence: true,
         }
     }
 }
@@ -129,7 +138,8 @@ pub struct Sandbox {
 impl Sandbox {
     pub fn new(config: Config) -> Self {
         let mut ids = Prng::new(config.seed);
-        let store = store::seed(&mut ids, &config.default_domain);
+        let mut accounts = Prng::new(config.seed ^ 0xACC0_0375_0000_0003);
+        let store = store::seed(&mut ids, &mut accounts, &config.default_domain);
         let tenant = Tenant {
             store,
             ids,
@@ -241,6 +251,9 @@ impl Sandbox {
             .get("consistencylevel")
             .and_then(|h| h.to_str().ok())
             .is_some_and(|v| v.eq_ignore_ascii_case("eventual"));
+        if family == Family::Entitlement && !self.config.governance_licence {
+            return Err(GraphError::no_governance_licence());
+        }
         let query = Query::parse(&target, family, eventual)?;
         // Beta serves the v1.0-named entitlement-management sets too, with the v1.0 types.
         let v1_on_beta = family == Family::Entitlement
@@ -278,6 +291,11 @@ impl Sandbox {
             }
         }
         Ok(reply)
+    }
+
+    /// Give the tenant a Microsoft Entra ID P2 / Governance licence, or take it away (kept by `reset`).
+    pub fn set_governance_licence(&mut self, licensed: bool) {
+        self.config.governance_licence = licensed;
     }
 
     pub fn set_faults(&mut self, faults: Faults) {
@@ -355,15 +373,88 @@ impl Sandbox {
             .map_or("", |u| u.upn.as_str())
     }
 
+    /// The UPN of one of the seeded accounts.
+    pub fn account_upn(&self, account: Account) -> String {
+        format!("{}@{}", account.local_part(), self.tenant.domain)
+    }
+
     /// A token for the seeded administrator with [`TUTORIAL_SCOPES`], valid for an hour after `now_ms`.
     pub fn admin_token(&self, now_ms: u64) -> String {
-        mint_token(
+        self.token_for(self.admin_upn(), now_ms).unwrap_or_default()
+    }
+
+    /// A token for a user of this tenant with [`TUTORIAL_SCOPES`] and, in `wids`, the template ids of
+    /// the directory roles the user holds now, valid for an hour after `now_ms`. `None` for a UPN the
+    /// tenant does not have.
+    pub fn token_for(&self, upn: &str, now_ms: u64) -> Option<String> {
+        let user = self
+            .tenant
+            .store
+            .users
+            .iter()
+            .find(|u| u.upn.eq_ignore_ascii_case(upn))?;
+        let roles = self.roles_of(&user.upn);
+        Some(mint_token_with_roles(
             TUTORIAL_SCOPES,
-            self.admin_upn(),
+            &user.upn,
             self.tenant_id(),
             now_ms / 1000 + 3600,
-        )
+            &roles,
+        ))
     }
+
+    /// The template ids of the directory roles a user holds (none for an unknown UPN).
+    pub fn roles_of(&self, upn: &str) -> Vec<&'static str> {
+        let s = &self.tenant.store;
+        let Some(user) = s.users.iter().find(|u| u.upn.eq_ignore_ascii_case(upn)) else {
+            return Vec::new();
+        };
+        s.role_definitions
+            .iter()
+            .filter(|r| {
+                s.role_assignments
+                    .iter()
+                    .any(|a| a.principal_id == user.meta.id && a.role_definition_id == r.id)
+            })
+            .map(|r| r.id)
+            .collect()
+    }
+}
+
+/// The accounts every sandbox tenant is seeded with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Account {
+    /// `admin@…`: Global Administrator; `/me` for [`Sandbox::admin_token`].
+    GlobalAdmin,
+    /// `least-privilege-admin@…`: User Administrator, Privileged Role Administrator and Identity
+    /// Governance Administrator, exactly the roles the tutorials need.
+    LeastPrivilegeAdmin,
+    /// `member@…`: a member user with no directory role.
+    Member,
+}
+
+impl Account {
+    pub const ALL: [Account; 3] = [
+        Account::GlobalAdmin,
+        Account::LeastPrivilegeAdmin,
+        Account::Member,
+    ];
+
+    pub fn local_part(self) -> &'static str {
+        match self {
+            Account::GlobalAdmin => store::ADMIN,
+            Account::LeastPrivilegeAdmin => store::LEAST_PRIVILEGE_ADMIN,
+            Account::Member => store::MEMBER,
+        }
+    }
+}
+
+/// Microsoft Entra built-in role template ids the sandbox knows by name.
+pub mod roles {
+    pub use crate::store::{
+        GLOBAL_ADMIN, GLOBAL_READER, GROUPS_ADMIN, IDENTITY_GOVERNANCE_ADMIN,
+        PRIVILEGED_ROLE_ADMIN, USER_ADMIN,
+    };
 }
 
 /// The packages (name@version) Graph's type definitions come from: v1.0, then beta.

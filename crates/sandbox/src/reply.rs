@@ -65,6 +65,8 @@ pub(crate) struct GraphError {
 
 pub(crate) type Outcome = Result<Reply, GraphError>;
 
+const INSUFFICIENT_PRIVILEGES: &str = "Insufficient privileges to complete the operation.";
+
 impl GraphError {
     pub(crate) fn new(status: u16, code: &str, message: impl Into<String>) -> Self {
         GraphError {
@@ -113,6 +115,21 @@ impl GraphError {
         Self::new(403, "Authorization_RequestDenied", message)
     }
 
+    /// The directory's answer when the token lacks the permission or the signed-in user the role.
+    pub(crate) fn insufficient_privileges() -> Self {
+        Self::forbidden(INSUFFICIENT_PRIVILEGES)
+    }
+
+    /// Entitlement management's answer for a tenant without a Microsoft Entra ID P2 or
+    /// Governance licence.
+    pub(crate) fn no_governance_licence() -> Self {
+        Self::new(
+            403,
+            "NoLicense",
+            "User is not authorized to perform the operation. Reason: Tenant does not meet license requirement!",
+        )
+    }
+
     pub(crate) fn method_not_allowed(allow: &'static str) -> Self {
         let mut e = Self::new(
             405,
@@ -127,8 +144,16 @@ impl GraphError {
         Self::bad_request(format!("Resource not found for the segment '{seg}'."))
     }
 
-    /// Entitlement management answers an unknown object with its own code and message.
+    /// Entitlement management answers an unknown object, and a caller it does not authorize, with
+    /// its own codes and messages.
     pub(crate) fn in_entitlement(self) -> Self {
+        if self.status == 403 && self.message == INSUFFICIENT_PRIVILEGES {
+            return GraphError {
+                code: "UnAuthorized".into(),
+                message: "User is not authorized to perform the operation. Reason: The caller is not authorized.".into(),
+                ..self
+            };
+        }
         if self.status == 404 && self.code == "Request_ResourceNotFound" {
             GraphError {
                 code: "ResourceNotFound".into(),

@@ -306,12 +306,12 @@ pub(crate) struct Store {
     pub assignments: Vec<Assignment>,
 }
 
-pub(crate) const GLOBAL_ADMIN: &str = "62e90394-69f5-4237-9190-012177145e10";
-pub(crate) const IDENTITY_GOVERNANCE_ADMIN: &str = "45d8d3c5-c802-45c6-b32a-1d70b5e1e86e";
-pub(crate) const USER_ADMIN: &str = "fe930be7-5e62-47db-91af-98c3a49a38b1";
-pub(crate) const GROUPS_ADMIN: &str = "fdd7a751-b60b-444a-984c-02652fe8fa1c";
-pub(crate) const PRIVILEGED_ROLE_ADMIN: &str = "e8611ab8-c189-46e8-94e1-60213ab1f814";
-pub(crate) const GLOBAL_READER: &str = "f2ef992c-3afb-46b9-b7cf-a126ee74c451";
+pub const GLOBAL_ADMIN: &str = "62e90394-69f5-4237-9190-012177145e10";
+pub const IDENTITY_GOVERNANCE_ADMIN: &str = "45d8d3c5-c802-45c6-b32a-1d70b5e1e86e";
+pub const USER_ADMIN: &str = "fe930be7-5e62-47db-91af-98c3a49a38b1";
+pub const GROUPS_ADMIN: &str = "fdd7a751-b60b-444a-984c-02652fe8fa1c";
+pub const PRIVILEGED_ROLE_ADMIN: &str = "e8611ab8-c189-46e8-94e1-60213ab1f814";
+pub const GLOBAL_READER: &str = "f2ef992c-3afb-46b9-b7cf-a126ee74c451";
 
 /// When the seeded objects were made (2020-05-30T10:58:05.363Z, the General catalog's date in Graph's docs).
 pub(crate) const SEEDED_MS: u64 = 1_590_836_285_363;
@@ -341,8 +341,23 @@ fn builtin_roles() -> Vec<RoleDefinition> {
     ]
 }
 
-/// The tenant as it is before anyone touches it.
-pub(crate) fn seed(ids: &mut crate::ids::Prng, domain: &str) -> Store {
+/// The seeded accounts' local parts: the Global Administrator, the least-privilege administrator
+/// (User, Privileged Role and Identity Governance Administrator) and a member with no role.
+pub(crate) const ADMIN: &str = "admin";
+pub(crate) const LEAST_PRIVILEGE_ADMIN: &str = "least-privilege-admin";
+pub(crate) const MEMBER: &str = "member";
+
+/// The roles the least-privilege administrator holds: exactly what the tutorials need.
+pub(crate) const LEAST_PRIVILEGE_ROLES: &[&str] =
+    &[USER_ADMIN, PRIVILEGED_ROLE_ADMIN, IDENTITY_GOVERNANCE_ADMIN];
+
+/// The tenant as it is before anyone touches it. `accounts` makes the ids of the accounts seeded
+/// besides the administrator, so `ids` gives the same ids it always did.
+pub(crate) fn seed(
+    ids: &mut crate::ids::Prng,
+    accounts: &mut crate::ids::Prng,
+    domain: &str,
+) -> Store {
     let meta = |id: String| Meta {
         id,
         created_ms: SEEDED_MS,
@@ -352,8 +367,8 @@ pub(crate) fn seed(ids: &mut crate::ids::Prng, domain: &str) -> Store {
     let admin = User {
         meta: meta(admin_id.clone()),
         display_name: "Sandbox Administrator".into(),
-        mail_nickname: "admin".into(),
-        upn: format!("admin@{domain}"),
+        mail_nickname: ADMIN.into(),
+        upn: format!("{ADMIN}@{domain}"),
         account_enabled: true,
         given_name: Some("Sandbox".into()),
         surname: Some("Administrator".into()),
@@ -380,10 +395,46 @@ pub(crate) fn seed(ids: &mut crate::ids::Prng, domain: &str) -> Store {
         externally_visible: true,
         created_by: "Azure AD".into(),
     };
+    let mut users = vec![admin];
+    let mut role_assignments = vec![admin_ga];
+    let others = [
+        (
+            LEAST_PRIVILEGE_ADMIN,
+            "Least-Privilege Administrator",
+            "Least-Privilege",
+            "Administrator",
+            LEAST_PRIVILEGE_ROLES,
+        ),
+        (MEMBER, "Sandbox Member", "Sandbox", "Member", &[][..]),
+    ];
+    for (local, display_name, given, surname, roles) in others {
+        let id = accounts.guid();
+        for role in roles {
+            role_assignments.push(RoleAssignment {
+                meta: meta(crate::directory::role_assignment_id(role, &id)),
+                role_definition_id: (*role).into(),
+                principal_id: id.clone(),
+                directory_scope_id: "/".into(),
+            });
+        }
+        users.push(User {
+            meta: meta(id),
+            display_name: display_name.into(),
+            mail_nickname: local.into(),
+            upn: format!("{local}@{domain}"),
+            account_enabled: true,
+            given_name: Some(given.into()),
+            surname: Some(surname.into()),
+            job_title: None,
+            mail: Some(format!("{local}@{domain}")),
+            usage_location: Some("US".into()),
+            subject_id: accounts.guid(),
+        });
+    }
     Store {
-        users: vec![admin],
+        users,
         role_definitions: builtin_roles(),
-        role_assignments: vec![admin_ga],
+        role_assignments,
         catalogs: vec![general],
         ..Store::default()
     }

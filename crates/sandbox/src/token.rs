@@ -53,8 +53,20 @@ pub fn mint_token(
     tenant_id: &str,
     expires_at_unix_secs: u64,
 ) -> String {
+    mint_token_with_roles(scopes, upn, tenant_id, expires_at_unix_secs, &[])
+}
+
+/// [`mint_token`] with `wids`: the template ids of the user's directory roles, as Entra puts them in
+/// access tokens. Informational: the sandbox authorizes by the roles the user holds when it asks.
+pub fn mint_token_with_roles(
+    scopes: &[&str],
+    upn: &str,
+    tenant_id: &str,
+    expires_at_unix_secs: u64,
+    wids: &[&str],
+) -> String {
     let header = json!({"typ": "JWT", "alg": "none", "kid": "graphwalk-sandbox"});
-    let payload = json!({
+    let mut payload = json!({
         "aud": "https://graph.microsoft.com",
         "iss": format!("https://sts.windows.net/{tenant_id}/"),
         "exp": expires_at_unix_secs,
@@ -64,6 +76,9 @@ pub fn mint_token(
         "tid": tenant_id,
         "app_displayname": "graphwalk sandbox",
     });
+    if !wids.is_empty() {
+        payload["wids"] = json!(wids);
+    }
     format!(
         "{}.{}.{}",
         b64url_encode(header.to_string().as_bytes()),

@@ -546,7 +546,19 @@ fn bodies_need_a_json_content_type() {
 fn reset_returns_to_the_seed_and_the_seed_is_as_documented() {
     let mut sb = Sandbox::new(Config::default());
     let before = sb.snapshot();
-    assert_eq!(before.users.len(), 1);
+    let upns: Vec<&str> = before
+        .users
+        .iter()
+        .map(|u| u.user_principal_name.as_str())
+        .collect();
+    assert_eq!(
+        upns,
+        [
+            "admin@graphwalk-sandbox.onmicrosoft.com",
+            "least-privilege-admin@graphwalk-sandbox.onmicrosoft.com",
+            "member@graphwalk-sandbox.onmicrosoft.com"
+        ]
+    );
     assert_eq!(before.catalogs[0].display_name, "General");
     assert!(before.beyond_seed().is_empty());
     let token = sb.admin_token(T0);

@@ -4,12 +4,19 @@ use super::Server;
 
 pub struct Tenant {
     pub sandbox: sandbox::Sandbox,
+    /// Who signs the requests: the seeded Global Administrator unless told otherwise.
+    pub account: sandbox::Account,
 }
 
 impl Tenant {
     pub fn new(config: sandbox::Config) -> Tenant {
+        Self::signed_in_as(config, sandbox::Account::GlobalAdmin)
+    }
+
+    pub fn signed_in_as(config: sandbox::Config, account: sandbox::Account) -> Tenant {
         Tenant {
             sandbox: sandbox::Sandbox::new(config),
+            account,
         }
     }
 }
@@ -24,7 +31,7 @@ impl Server for Tenant {
         let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
         let token = sandbox::mint_token(
             &scopes,
-            self.sandbox.admin_upn(),
+            &self.sandbox.account_upn(self.account),
             self.sandbox.tenant_id(),
             now_ms / 1000 + 3600,
         );
