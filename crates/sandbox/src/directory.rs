@@ -507,15 +507,10 @@ pub(crate) fn update_user(t: &mut Tenant, cx: &Ctx, key: &str) -> Outcome {
 pub(crate) fn delete_user(t: &mut Tenant, cx: &Ctx, key: &str) -> Outcome {
     t.require_role(&cx.caller, &[GLOBAL_ADMIN, USER_ADMIN])?;
     let i = user_index(t, key)?;
+    // Into deleted items for 30 days: memberships, role assignments and access package
+    // assignments stay, so a restore brings them back (and they still block what they block).
     let user = t.store.users.remove(i);
-    let id = user.meta.id;
-    let s = &mut t.store;
-    for g in &mut s.groups {
-        g.members.retain(|m| *m != id);
-        g.owners.retain(|m| *m != id);
-    }
-    s.role_assignments.retain(|a| a.principal_id != id);
-    s.assignments.retain(|a| a.target_id != id);
+    t.store.deleted_users.push((user, t.now));
     Ok(Reply::NoContent)
 }
 
@@ -655,20 +650,10 @@ fn require_group_admin(t: &Tenant, cx: &Ctx, i: usize) -> Result<(), GraphError>
 pub(crate) fn delete_group(t: &mut Tenant, cx: &Ctx, id: &str) -> Outcome {
     let i = group_index(t, id)?;
     require_group_admin(t, cx, i)?;
+    // Security and Microsoft 365 groups go to deleted items for 30 days; what refers to them stays
+    // until they are deleted for good.
     let g = t.store.groups.remove(i);
-    let gid = g.meta.id;
-    let s = &mut t.store;
-    s.role_assignments.retain(|a| a.principal_id != gid);
-    // The group leaves every catalog it was a resource of, with the roles packages gave from it.
-    let gone: Vec<String> = s
-        .resources
-        .iter()
-        .filter(|r| r.origin_id == gid)
-        .map(|r| r.meta.id.clone())
-        .collect();
-    s.role_scopes.retain(|rs| !gone.contains(&rs.resource_id));
-    s.resources.retain(|r| r.origin_id != gid);
-    s.resource_requests.retain(|r| r.origin_id != gid);
+    t.store.deleted_groups.push((g, t.now));
     Ok(Reply::NoContent)
 }
 

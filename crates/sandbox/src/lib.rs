@@ -3,6 +3,7 @@
 
 mod auth;
 mod clock;
+mod deleted;
 mod directory;
 mod entitlement;
 mod ids;
@@ -174,6 +175,7 @@ impl Sandbox {
         self.stats.requests += 1;
         self.tenant.now = self.tenant.now.max(now_ms);
         entitlement::delivery::advance(&mut self.tenant);
+        deleted::purge(&mut self.tenant);
         let request_id = self.request_rng.guid();
         let client_request_id = request
             .headers()

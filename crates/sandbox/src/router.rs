@@ -1,6 +1,7 @@
 //! Which handler answers a method and path, and which permissions it needs.
 
 use crate::auth::{self, need};
+use crate::deleted;
 use crate::directory as dir;
 use crate::entitlement::{catalogs, packages, requests, Set};
 use crate::reply::{GraphError, Outcome};
@@ -120,6 +121,26 @@ pub(crate) fn route(t: &mut Tenant, cx: &Ctx, method: &Method) -> Outcome {
                 Err(GraphError::method_not_allowed("GET, DELETE"))
             }
         }
+        ["directory", "deleteditems"] => only_get(&m, || deleted::list(t, cx, None)),
+        ["directory", "deleteditems", cast] if cast.starts_with("microsoft.graph.") => {
+            only_get(&m, || deleted::list(t, cx, Some(cast)))
+        }
+        ["directory", "deleteditems", _] => {
+            if m == get {
+                deleted::get(t, cx, &orig[2])
+            } else if m == del {
+                deleted::delete(t, cx, &orig[2])
+            } else {
+                Err(GraphError::method_not_allowed("GET, DELETE"))
+            }
+        }
+        ["directory", "deleteditems", _, "restore"] => {
+            if m == post {
+                deleted::restore(t, cx, &orig[2])
+            } else {
+                Err(GraphError::method_not_allowed("POST"))
+            }
+        }
         ["identitygovernance", "entitlementmanagement", ..] => {
             entitlement(t, cx, &m, &l[2..], &orig[2..]).map_err(GraphError::in_entitlement)
         }
@@ -145,6 +166,7 @@ fn unknown_segment<'a>(l: &[&str], orig: &'a [String]) -> &'a str {
         "domains",
         "rolemanagement",
         "identitygovernance",
+        "directory",
     ];
     match l.first() {
         Some(first) if !known.contains(first) => &orig[0],

@@ -304,6 +304,9 @@ pub(crate) struct Store {
     pub policies: Vec<Policy>,
     pub requests: Vec<AssignmentRequest>,
     pub assignments: Vec<Assignment>,
+    /// Deleted users and groups with when they were deleted (`directory/deletedItems`).
+    pub deleted_users: Vec<(User, u64)>,
+    pub deleted_groups: Vec<(Group, u64)>,
 }
 
 pub const GLOBAL_ADMIN: &str = "62e90394-69f5-4237-9190-012177145e10";

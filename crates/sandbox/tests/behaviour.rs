@@ -377,9 +377,20 @@ fn deleting_what_is_in_use_fails() {
         json!("InvalidDeleteResourceHasEntitlements")
     );
 
-    // Deleting the user takes their assignment and membership with them.
+    // A deleted user waits in deleted items with their assignment, which still blocks the
+    // package; deleted for good, it takes the assignment and membership with it.
     assert_eq!(st.d.delete(&format!("{G}/users/{alice}")).status, 204);
     assert!(members(&mut st).is_empty());
+    assert_eq!(
+        st.d.delete(&format!("{EM_V1}/accessPackages/{package}"))
+            .status,
+        400
+    );
+    assert_eq!(
+        st.d.delete(&format!("{G}/directory/deletedItems/{alice}"))
+            .status,
+        204
+    );
     assert_eq!(
         st.d.get(&format!("{EM_V1}/assignments")).body["value"],
         json!([])
@@ -435,7 +446,14 @@ fn roles_added_later_reach_existing_assignees_and_group_deletion_cleans_up() {
         .flatten()
         .any(|o| o["id"] == json!(alice)));
 
+    // A deleted group stays a catalog resource until it is deleted for good.
     assert_eq!(st.d.delete(&format!("{G}/groups/{}", st.group)).status, 204);
+    assert!(!st.d.sb.snapshot().catalogs[0].resources.is_empty());
+    assert_eq!(
+        st.d.delete(&format!("{G}/directory/deletedItems/{}", st.group))
+            .status,
+        204
+    );
     let snap = st.d.sb.snapshot();
     assert!(snap.catalogs[0].resources.is_empty());
     assert!(snap.access_packages[0].role_scopes.is_empty());

@@ -70,6 +70,7 @@ fn the_seed_tutorial_runs_on_beta() {
     assert_eq!(ra.body["directoryScopeId"], json!("/"));
     assert_eq!(ra.body["roleDefinitionId"], json!(role_id));
     assert!(s(&ra.body["id"]).ends_with("-1"));
+    let role_assignment_id = s(&ra.body["id"]).to_string();
 
     let grp = d.post(
         &format!("{g}/groups"),
@@ -275,9 +276,21 @@ fn the_seed_tutorial_runs_on_beta() {
     let members = d.get(&format!("{g}/groups/{group_id}/members"));
     assert_eq!(members.body["value"], json!([]));
 
+    // Nothing cascades in Entra: the group leaves the catalog and the role assignment goes by name.
     for url in [
         format!("{EM_BETA}/accessPackageAssignmentPolicies/{policy_id}"),
         format!("{EM_BETA}/accessPackages/{package_id}"),
+    ] {
+        let r = d.delete(&url);
+        assert_eq!(r.status, 204, "{url}: {}", r.body);
+    }
+    let out = d.post(
+        &format!("{EM_BETA}/accessPackageResourceRequests"),
+        json!({"catalogId": catalog_id, "requestType": "AdminRemove", "accessPackageResource": {"id": resource_id, "originId": group_id, "originSystem": "AadGroup"}}),
+    );
+    assert_eq!(out.status, 201, "{}", out.body);
+    for url in [
+        format!("{g}/roleManagement/directory/roleAssignments/{role_assignment_id}"),
         format!("{g}/users/{requestor1}"),
         format!("{g}/users/{admin1}"),
         format!("{g}/groups/{group_id}"),

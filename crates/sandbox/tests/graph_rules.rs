@@ -341,3 +341,112 @@ fn select_is_checked_on_every_item_and_on_empty_lists() {
     let a = query(&mut d, &format!("{EM_V1}/assignments?$select=bogus"), false);
     assert_eq!(a.status, 400, "{}", a.body);
 }
+
+#[test]
+fn deleted_users_and_groups_wait_in_deleted_items_for_30_days() {
+    let mut d = Driver::default();
+    let u = new_user(&mut d, V1, "gone");
+    let uid = s(&u["id"]).to_string();
+    let g = new_group(&mut d, "gonegroup");
+    let gid = s(&g["id"]).to_string();
+    let add = d.post(
+        &format!("{V1}/groups/{gid}/members/$ref"),
+        json!({"@odata.id": format!("{V1}/directoryObjects/{uid}")}),
+    );
+    assert_eq!(add.status, 204, "{}", add.body);
+    assert_eq!(d.delete(&format!("{V1}/users/{uid}")).status, 204);
+    assert_eq!(d.get(&format!("{V1}/users/{uid}")).status, 404);
+    let item = d.get(&format!("{V1}/directory/deletedItems/{uid}"));
+    assert_eq!(item.status, 200, "{}", item.body);
+    assert_eq!(item.body["@odata.type"], "#microsoft.graph.user");
+    assert!(item.body["deletedDateTime"].is_string());
+    // Listing needs the cast.
+    assert_eq!(d.get(&format!("{V1}/directory/deletedItems")).status, 400);
+    let list = d.get(&format!("{V1}/directory/deletedItems/microsoft.graph.user"));
+    assert_eq!(list.body["value"].as_array().map(Vec::len), Some(1));
+    // A deleted user is no member; restored, it is again.
+    let members = |d: &mut Driver| {
+        d.get(&format!("{V1}/groups/{gid}/members")).body["value"]
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    assert_eq!(members(&mut d), 0);
+    let back = d.post(
+        &format!("{V1}/directory/deletedItems/{uid}/restore"),
+        json!({}),
+    );
+    assert_eq!(back.status, 200, "{}", back.body);
+    assert_eq!(d.get(&format!("{V1}/users/{uid}")).status, 200);
+    assert_eq!(members(&mut d), 1);
+    // Deleted for good: gone from deleted items, and from the group.
+    assert_eq!(d.delete(&format!("{V1}/users/{uid}")).status, 204);
+    assert_eq!(
+        d.delete(&format!("{V1}/directory/deletedItems/{uid}"))
+            .status,
+        204
+    );
+    assert_eq!(
+        d.get(&format!("{V1}/directory/deletedItems/{uid}")).status,
+        404
+    );
+    // Groups too, and after 30 days Entra deletes them itself.
+    assert_eq!(d.delete(&format!("{V1}/groups/{gid}")).status, 204);
+    let list = d.get(&format!(
+        "{V1}/directory/deletedItems/microsoft.graph.group"
+    ));
+    assert_eq!(list.body["value"].as_array().map(Vec::len), Some(1));
+    d.advance(30 * 86_400_000);
+    d.token = d.sb.admin_token(d.now);
+    assert_eq!(
+        d.get(&format!("{V1}/directory/deletedItems/{gid}")).status,
+        404
+    );
+    // Deleted items are not leftovers of a run.
+    assert!(d.sb.snapshot().beyond_seed().is_empty());
+}
+
+#[test]
+fn a_deleted_users_assignment_still_blocks_deleting_its_package() {
+    let mut d = Driver::default();
+    let u = new_user(&mut d, V1, "holder");
+    let uid = s(&u["id"]).to_string();
+    let general = d.get(&format!(
+        "{EM_V1}/catalogs?$filter=displayName%20eq%20'General'"
+    ));
+    let cid = s(&general.body["value"][0]["id"]).to_string();
+    let p = d.post(
+        &format!("{EM_V1}/accessPackages"),
+        json!({"displayName": "Blocked", "description": "d", "catalog": {"id": cid}}),
+    );
+    let pid = s(&p.body["id"]).to_string();
+    let pol = d.post(
+        &format!("{EM_V1}/assignmentPolicies"),
+        json!({"displayName": "Direct", "description": "d", "allowedTargetScope": "notSpecified", "accessPackage": {"id": pid}}),
+    );
+    assert_eq!(pol.status, 201, "{}", pol.body);
+    let r = d.post(
+        &format!("{EM_V1}/assignmentRequests"),
+        json!({"requestType": "adminAdd", "assignment": {"targetId": uid, "assignmentPolicyId": s(&pol.body["id"]), "accessPackageId": pid}}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    d.advance(60_000);
+    assert_eq!(
+        d.get(&format!("{EM_V1}/assignments")).body["value"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(d.delete(&format!("{V1}/users/{uid}")).status, 204);
+    let del = d.delete(&format!("{EM_V1}/accessPackages/{pid}"));
+    assert_eq!(del.status, 400, "{}", del.body);
+    // Deleted for good, the user takes its assignment along.
+    assert_eq!(
+        d.delete(&format!("{V1}/directory/deletedItems/{uid}"))
+            .status,
+        204
+    );
+    assert_eq!(
+        d.delete(&format!("{EM_V1}/accessPackages/{pid}")).status,
+        204
+    );
+}
