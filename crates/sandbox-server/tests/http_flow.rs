@@ -265,9 +265,22 @@ async fn drives_the_beta_flow_over_http() {
     )
     .await;
     assert_eq!(rm.status, 201);
+    // Nothing cascades in Entra: the group leaves the catalog and the role assignment goes by name.
     for url in [
         format!("{em}/accessPackageAssignmentPolicies/{policy}"),
         format!("{em}/accessPackages/{package}"),
+    ] {
+        let r = call(&c, "DELETE", &url, &h, None).await;
+        assert_eq!(r.status, 204, "{url}: {}", r.body);
+    }
+    let out = call(&c, "POST", &format!("{em}/accessPackageResourceRequests"), &h, Some(json!({"catalogId":catalog,
+        "requestType":"AdminRemove","accessPackageResource":{"id":resource,"originId":group,"originSystem":"AadGroup"}}))).await;
+    assert_eq!(out.status, 201, "{}", out.body);
+    for url in [
+        format!(
+            "{g}/roleManagement/directory/roleAssignments/{}",
+            id(&ra.body)
+        ),
         format!("{g}/users/{requestor}"),
         format!("{g}/users/{}", id(&admin1.body)),
         format!("{g}/groups/{group}"),

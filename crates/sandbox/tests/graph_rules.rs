@@ -450,3 +450,43 @@ fn a_deleted_users_assignment_still_blocks_deleting_its_package() {
         204
     );
 }
+
+#[test]
+fn a_removal_sent_again_while_the_first_is_open_is_delivered_too() {
+    let mut d = Driver::default();
+    let u = new_user(&mut d, V1, "twice");
+    let uid = s(&u["id"]).to_string();
+    let general = d.get(&format!(
+        "{EM_V1}/catalogs?$filter=displayName%20eq%20'General'"
+    ));
+    let cid = s(&general.body["value"][0]["id"]).to_string();
+    let p = d.post(
+        &format!("{EM_V1}/accessPackages"),
+        json!({"displayName": "Twice", "description": "d", "catalog": {"id": cid}}),
+    );
+    let pid = s(&p.body["id"]).to_string();
+    let pol = d.post(
+        &format!("{EM_V1}/assignmentPolicies"),
+        json!({"displayName": "Direct", "description": "d", "allowedTargetScope": "notSpecified", "accessPackage": {"id": pid}}),
+    );
+    let add = d.post(
+        &format!("{EM_V1}/assignmentRequests"),
+        json!({"requestType": "adminAdd", "assignment": {"targetId": uid, "assignmentPolicyId": s(&pol.body["id"]), "accessPackageId": pid}}),
+    );
+    assert_eq!(add.status, 201, "{}", add.body);
+    d.advance(60_000);
+    let aid = s(&d.get(&format!("{EM_V1}/assignments")).body["value"][0]["id"]).to_string();
+    let remove = json!({"requestType": "adminRemove", "assignment": {"id": aid}});
+    let first = d.post(&format!("{EM_V1}/assignmentRequests"), remove.clone());
+    assert_eq!(first.status, 201, "{}", first.body);
+    let again = d.post(&format!("{EM_V1}/assignmentRequests"), remove.clone());
+    assert_eq!(again.status, 201, "{}", again.body);
+    d.advance(60_000);
+    for r in [&first, &again] {
+        let got = d.get(&format!("{EM_V1}/assignmentRequests/{}", s(&r.body["id"])));
+        assert_eq!(got.body["state"], json!("delivered"), "{}", got.body);
+    }
+    // Once it is gone, the assignment is unknown.
+    let late = d.post(&format!("{EM_V1}/assignmentRequests"), remove);
+    assert_eq!(late.status, 404, "{}", late.body);
+}

@@ -49,6 +49,7 @@ fn the_tutorial_runs_on_v1() {
     );
     assert_eq!(ra.status, 201, "{}", ra.body);
     assert_eq!(ra.body["@odata.context"], json!("https://graph.microsoft.com/v1.0/$metadata#roleManagement/directory/roleAssignments/$entity"));
+    let role_assignment = s(&ra.body["id"]).to_string();
 
     let grp = d.post(
         &format!("{g}/groups"),
@@ -207,9 +208,21 @@ fn the_tutorial_runs_on_v1() {
         json!([])
     );
 
+    // Nothing cascades in Entra: the group leaves the catalog and the role assignment goes by name.
     for url in [
         format!("{EM_V1}/assignmentPolicies/{policy}"),
         format!("{EM_V1}/accessPackages/{package}"),
+    ] {
+        let r = d.delete(&url);
+        assert_eq!(r.status, 204, "{url}: {}", r.body);
+    }
+    let out = d.post(
+        &format!("{EM_V1}/resourceRequests"),
+        json!({"requestType":"adminRemove","resource":{"id":resource,"originId":group,"originSystem":"AadGroup"},"catalog":{"id":catalog}}),
+    );
+    assert_eq!(out.status, 201, "{}", out.body);
+    for url in [
+        format!("{g}/roleManagement/directory/roleAssignments/{role_assignment}"),
         format!("{g}/users/{requestor}"),
         format!("{g}/users/{admin1}"),
         format!("{g}/groups/{group}"),

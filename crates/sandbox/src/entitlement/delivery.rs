@@ -90,6 +90,15 @@ fn deliver(t: &mut Tenant, i: usize) {
                 revoke_pairs(&mut t.store, &pairs, &a.target_id);
                 Some(aid)
             }
+            // An earlier removal of the same assignment took it away: this one has nothing left to do.
+            None if t.store.requests.iter().any(|x| {
+                !x.request_type.is_add()
+                    && x.assignment_id.as_deref() == Some(aid.as_str())
+                    && x.state == RequestState::Delivered
+            }) =>
+            {
+                Some(aid)
+            }
             None => None,
         }
     };

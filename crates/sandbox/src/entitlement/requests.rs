@@ -245,15 +245,8 @@ pub(crate) fn create(t: &mut Tenant, cx: &Ctx) -> Outcome {
                 "The assignment is not active and can not be removed.",
             ));
         }
-        if t.store.requests.iter().any(|r| {
-            !r.request_type.is_add()
-                && r.assignment_id.as_deref() == Some(a.meta.id.as_str())
-                && r.state == RequestState::Submitted
-        }) {
-            return Err(GraphError::bad_request(
-                "There is already an open request to remove this assignment.",
-            ));
-        }
+        // A removal already on its way does not refuse another: a client that lost the answer to
+        // the first (a reload, a timeout) may send it again, and both end delivered.
         AssignmentRequest {
             meta: Meta {
                 id: String::new(),
