@@ -1,6 +1,6 @@
 //! Command-line flags of `graphwalk-sandbox`.
 
-use sandbox::Config;
+use sandbox::{Config, Timing};
 
 pub const USAGE: &str = "graphwalk-sandbox: an emulated Microsoft Graph tenant on 127.0.0.1
 
@@ -8,11 +8,14 @@ USAGE: graphwalk-sandbox [FLAGS]
 
   --port N                 port to listen on (default 8787; 0 picks a free one)
   --seed N                 seed for ids and fault decisions (default 1)
-  --delivery-delay-ms N    time an assignment request takes to be delivered (default 2000)
+  --timing PRESET          quick (default: delivery in 2 s, no replication lag) or realistic
+                           (delivery in 25 s through submitted and delivering, 3 s replication lag)
+  --delivery-delay-ms N    time an assignment request takes to be delivered (default 2000;
+                           overrides --timing)
   --throttle-rate F        chance 0..1 of answering 429 (default 0)
   --retry-after-secs N     Retry-After sent with 429 and 503 (default 2)
   --unavailable-rate F     chance 0..1 of answering 503 (default 0)
-  --replication-lag-ms N   new objects answer 404 for this long (default 0)
+  --replication-lag-ms N   new objects answer 404 for this long (default 0; overrides --timing)
   --domain NAME            the tenant's verified domain (default graphwalk-sandbox.onmicrosoft.com)
   --legacy-role-names      beta role definitions use their old names (\"Company Administrator\")
   --allow-origin ORIGIN    allow this browser origin (repeatable; '*' allows any);
@@ -81,6 +84,10 @@ pub fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
         ..Options::default()
     };
     o.config.faults.retry_after_secs = 2;
+    // The preset first, then any delay or lag given on its own, whatever the order of the flags.
+    let mut timing = Timing::Quick;
+    let mut delivery_delay_ms = None;
+    let mut replication_lag_ms = None;
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
         // Accept --flag=value as well as --flag value.
@@ -92,11 +99,17 @@ pub fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
         match flag.as_str() {
             "--port" => o.port = value(&flag, next())?,
             "--seed" => o.config.seed = value(&flag, next())?,
-            "--delivery-delay-ms" => o.config.delivery_delay_ms = value(&flag, next())?,
+            "--timing" => {
+                let name: String = value(&flag, next())?;
+                timing = Timing::parse(&name).ok_or_else(|| {
+                    format!("--timing: '{name}' is not a preset (quick, realistic)")
+                })?;
+            }
+            "--delivery-delay-ms" => delivery_delay_ms = Some(value(&flag, next())?),
             "--throttle-rate" => o.config.faults.throttle_rate = rate(&flag, next())?,
             "--retry-after-secs" => o.config.faults.retry_after_secs = value(&flag, next())?,
             "--unavailable-rate" => o.config.faults.unavailable_rate = rate(&flag, next())?,
-            "--replication-lag-ms" => o.config.faults.replication_lag_ms = value(&flag, next())?,
+            "--replication-lag-ms" => replication_lag_ms = Some(value(&flag, next())?),
             "--domain" => o.config.default_domain = value(&flag, next())?,
             "--legacy-role-names" => o.config.legacy_role_names = true,
             "--allow-origin" => o.origins.listed.push(value(&flag, next())?),
@@ -106,6 +119,13 @@ pub fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--help" | "-h" => o.help = true,
             other => return Err(format!("unknown flag '{other}'")),
         }
+    }
+    o.config = o.config.with_timing(timing);
+    if let Some(ms) = delivery_delay_ms {
+        o.config.delivery_delay_ms = ms;
+    }
+    if let Some(ms) = replication_lag_ms {
+        o.config.faults.replication_lag_ms = ms;
     }
     Ok(o)
 }
@@ -154,6 +174,23 @@ mod tests {
         assert!(p(&["--throttle-rate", "2"]).is_err());
         assert!(p(&["--bogus"]).is_err());
         assert!(p(&["--port"]).is_err());
+    }
+
+    #[test]
+    fn timing_presets_and_overrides() {
+        let quick = p(&[]).expect("no flags").config;
+        assert_eq!(quick.delivery_delay_ms, 2_000);
+        assert_eq!(quick.faults.replication_lag_ms, 0);
+        let real = p(&["--timing", "realistic"]).expect("realistic").config;
+        assert_eq!(real.delivery_delay_ms, 25_000);
+        assert_eq!(real.faults.replication_lag_ms, 3_000);
+        // A delay given on its own wins over the preset, before or after it.
+        let mixed = p(&["--delivery-delay-ms=500", "--timing=realistic"])
+            .expect("mixed")
+            .config;
+        assert_eq!(mixed.delivery_delay_ms, 500);
+        assert_eq!(mixed.faults.replication_lag_ms, 3_000);
+        assert!(p(&["--timing", "slow"]).is_err());
     }
 
     #[test]

@@ -17,12 +17,14 @@ mod snapshot;
 mod store;
 mod target;
 mod tenant;
+mod timing;
 mod token;
 
 pub use snapshot::{
     ObjectRef, Snapshot, SnapshotAccessPackage, SnapshotAssignment, SnapshotCatalog, SnapshotGroup,
     SnapshotPolicy, SnapshotRequest, SnapshotResource, SnapshotRoleAssignment, SnapshotUser,
 };
+pub use timing::Timing;
 pub use token::{mint_token, mint_token_with_roles};
 
 use ids::Prng;

@@ -229,6 +229,8 @@ impl RequestType {
 pub(crate) enum RequestState {
     Submitted,
     PendingApproval,
+    /// Accepted and on its way: the assignment is being made (or taken away).
+    Delivering,
     Delivered,
     DeliveryFailed,
 }
@@ -238,9 +240,17 @@ impl RequestState {
         match self {
             Self::Submitted => "submitted",
             Self::PendingApproval => "pendingApproval",
+            Self::Delivering => "delivering",
             Self::Delivered => "delivered",
             Self::DeliveryFailed => "deliveryFailed",
         }
+    }
+}
+
+impl RequestState {
+    /// Submitted or delivering: not done yet, and not waiting for anyone's approval.
+    pub(crate) fn in_progress(self) -> bool {
+        matches!(self, Self::Submitted | Self::Delivering)
     }
 }
 
@@ -255,6 +265,8 @@ pub(crate) struct AssignmentRequest {
     pub assignment_id: Option<String>,
     pub requestor_id: String,
     pub justification: Option<String>,
+    /// When it turns from submitted (accepted) to delivering.
+    pub delivering_ms: u64,
     pub due_ms: u64,
     pub completed_ms: Option<u64>,
 }

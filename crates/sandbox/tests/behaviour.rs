@@ -209,10 +209,16 @@ fn requests_are_delivered_on_the_callers_clock_and_assignments_expire() {
     let r = add(&mut st, &alice, &pol);
     assert_eq!(r.status, 201);
     let rid = s(&r.body["id"]).to_string();
-    st.d.advance(999);
+    st.d.advance(249);
     assert_eq!(
         st.d.get(&format!("{EM_V1}/assignmentRequests/{rid}")).body["state"],
         json!("submitted")
+    );
+    // After a quarter of the delay it is delivering, and still nothing is assigned.
+    st.d.advance(750);
+    assert_eq!(
+        st.d.get(&format!("{EM_V1}/assignmentRequests/{rid}")).body["state"],
+        json!("delivering")
     );
     assert!(members(&mut st).is_empty());
     st.d.advance(1);

@@ -490,3 +490,81 @@ fn a_removal_sent_again_while_the_first_is_open_is_delivered_too() {
     let late = d.post(&format!("{EM_V1}/assignmentRequests"), remove);
     assert_eq!(late.status, 404, "{}", late.body);
 }
+
+#[test]
+fn requests_pass_through_submitted_and_delivering_on_both_versions() {
+    let mut d = Driver::new(sandbox::Config::default().with_timing(sandbox::Timing::Realistic));
+    let delay = sandbox::Timing::Realistic.delivery_delay_ms();
+    // Only the states are under test here: reads of new objects answer at once.
+    d.sb.set_faults(sandbox::Faults::default());
+    let u = new_user(&mut d, V1, "paced");
+    let uid = s(&u["id"]).to_string();
+    let general = d.get(&format!(
+        "{EM_V1}/catalogs?$filter=displayName%20eq%20'General'"
+    ));
+    let cid = s(&general.body["value"][0]["id"]).to_string();
+    let p = d.post(
+        &format!("{EM_V1}/accessPackages"),
+        json!({"displayName": "Paced", "description": "d", "catalog": {"id": cid}}),
+    );
+    let pid = s(&p.body["id"]).to_string();
+    let pol = d.post(
+        &format!("{EM_V1}/assignmentPolicies"),
+        json!({"displayName": "Direct", "description": "d", "allowedTargetScope": "notSpecified", "accessPackage": {"id": pid}}),
+    );
+    let add = d.post(
+        &format!("{EM_V1}/assignmentRequests"),
+        json!({"requestType": "adminAdd", "assignment": {"targetId": uid, "assignmentPolicyId": s(&pol.body["id"]), "accessPackageId": pid}}),
+    );
+    assert_eq!(add.status, 201, "{}", add.body);
+    let rid = s(&add.body["id"]).to_string();
+    let seen = |d: &mut Driver| {
+        let v1 = d.get(&format!("{EM_V1}/assignmentRequests/{rid}"));
+        let beta = d.get(&format!("{EM_BETA}/accessPackageAssignmentRequests/{rid}"));
+        (
+            v1.body["state"].clone(),
+            v1.body["status"].clone(),
+            beta.body["requestState"].clone(),
+            beta.body["requestStatus"].clone(),
+        )
+    };
+    assert_eq!(
+        seen(&mut d),
+        (
+            json!("submitted"),
+            json!("Accepted"),
+            json!("Submitted"),
+            json!("Accepted")
+        )
+    );
+    d.advance(delay / 2);
+    assert_eq!(
+        seen(&mut d),
+        (
+            json!("delivering"),
+            json!("Delivering"),
+            json!("Delivering"),
+            json!("Delivering")
+        )
+    );
+    // Nothing is assigned while delivering; a second request for the same target is still refused.
+    assert_eq!(
+        d.get(&format!("{EM_V1}/assignments")).body["value"],
+        json!([])
+    );
+    let again = d.post(
+        &format!("{EM_V1}/assignmentRequests"),
+        json!({"requestType": "adminAdd", "assignment": {"targetId": uid, "assignmentPolicyId": s(&pol.body["id"]), "accessPackageId": pid}}),
+    );
+    assert_eq!(again.status, 400, "{}", again.body);
+    d.advance(delay);
+    assert_eq!(
+        seen(&mut d),
+        (
+            json!("delivered"),
+            json!("Delivered"),
+            json!("Delivered"),
+            json!("Fulfilled")
+        )
+    );
+}

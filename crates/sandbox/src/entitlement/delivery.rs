@@ -13,7 +13,7 @@ pub(crate) fn advance(t: &mut Tenant) {
             .requests
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.state == RequestState::Submitted && r.due_ms <= t.now)
+            .filter(|(_, r)| r.state.in_progress() && r.due_ms <= t.now)
             .min_by_key(|(i, r)| (r.due_ms, *i))
             .map(|(i, _)| i);
         match next {
@@ -21,7 +21,13 @@ pub(crate) fn advance(t: &mut Tenant) {
             None => break,
         }
     }
+    // Accepted requests are delivering for the rest of their delay, as Graph shows them.
     let now = t.now;
+    for r in &mut t.store.requests {
+        if r.state == RequestState::Submitted && r.delivering_ms <= now {
+            r.state = RequestState::Delivering;
+        }
+    }
     let expiring: Vec<usize> = t
         .store
         .assignments

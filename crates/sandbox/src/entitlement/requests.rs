@@ -191,10 +191,7 @@ pub(crate) fn create(t: &mut Tenant, cx: &Ctx) -> Outcome {
             r.request_type.is_add()
                 && r.target_id == target_id
                 && r.access_package_id == package_id
-                && matches!(
-                    r.state,
-                    RequestState::Submitted | RequestState::PendingApproval
-                )
+                && (r.state.in_progress() || r.state == RequestState::PendingApproval)
         });
         let assigned = t.store.assignments.iter().any(|a| {
             a.target_id == target_id
@@ -226,6 +223,7 @@ pub(crate) fn create(t: &mut Tenant, cx: &Ctx) -> Outcome {
             assignment_id: None,
             requestor_id: cx.caller.user_id.clone(),
             justification,
+            delivering_ms: t.now.saturating_add(t.delivery_delay_ms / 4),
             due_ms: t.now.saturating_add(t.delivery_delay_ms),
             completed_ms: None,
         }
@@ -261,6 +259,7 @@ pub(crate) fn create(t: &mut Tenant, cx: &Ctx) -> Outcome {
             assignment_id: Some(a.meta.id.clone()),
             requestor_id: cx.caller.user_id.clone(),
             justification,
+            delivering_ms: t.now.saturating_add(t.delivery_delay_ms / 4),
             due_ms: t.now.saturating_add(t.delivery_delay_ms),
             completed_ms: None,
         }

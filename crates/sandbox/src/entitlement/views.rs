@@ -642,6 +642,7 @@ fn state_names(s: RequestState) -> (&'static str, &'static str, &'static str, &'
             "pendingApproval",
             "PendingApproval",
         ),
+        RequestState::Delivering => ("Delivering", "Delivering", "delivering", "Delivering"),
         RequestState::Delivered => ("Delivered", "Fulfilled", "delivered", "Delivered"),
         RequestState::DeliveryFailed => (
             "DeliveryFailed",
