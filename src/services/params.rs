@@ -1,5 +1,5 @@
-//! What the page's URL asks for: `?tutorial=&mode=&step=&embed=1&origin=&latency=`, and faults for the
-//! in-page sandbox (`throttle=&unavailable=&lag=&retry_after=&seed=`).
+//! What the page's URL asks for: `?tutorial=&mode=&step=&embed=1&origin=&latency=`, and timing and faults
+//! for the in-page sandbox (`timing=&delivery=&throttle=&unavailable=&lag=&retry_after=&seed=`).
 
 /// The page's query parameters, read once at start.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -24,6 +24,9 @@ pub struct Params {
     pub faults: FaultParams,
     /// Seeds the in-page sandbox's ids and fault decisions, so a faulty run can be repeated exactly.
     pub seed: Option<u64>,
+    /// `quick` (the default) or `realistic`: the in-page sandbox's delivery time and replication lag as
+    /// the sandbox crate's presets give them (`delivery=` and `lag=` still win).
+    pub timing: Option<sandbox::Timing>,
 }
 
 /// `?throttle=0.2&unavailable=0.1&lag=400&retry_after=0`: rates are chances from 0 to 1
@@ -90,8 +93,17 @@ impl Params {
                     params.faults.retry_after_secs = value.parse().ok().map(|s: u64| s.min(120))
                 }
                 "seed" => params.seed = value.parse().ok(),
+                "timing" => params.timing = sandbox::Timing::parse(&value),
                 _ => {}
             }
+        }
+        // A timing preset fills in what `delivery=` and `lag=` did not give.
+        if let Some(timing) = params.timing {
+            params.delivery_ms.get_or_insert(timing.delivery_delay_ms());
+            params
+                .faults
+                .replication_lag_ms
+                .get_or_insert(timing.replication_lag_ms());
         }
         params
     }
@@ -154,6 +166,18 @@ fn hex(byte: u8) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_realistic_timing_sets_delivery_and_lag_unless_they_are_given() {
+        let realistic = Params::parse("?timing=realistic");
+        assert_eq!(realistic.delivery_ms, Some(25_000));
+        assert_eq!(realistic.faults.replication_lag_ms, Some(3_000));
+        let mine = Params::parse("?timing=realistic&delivery=100&lag=0");
+        assert_eq!(mine.delivery_ms, Some(100));
+        assert_eq!(mine.faults.replication_lag_ms, Some(0));
+        assert_eq!(Params::parse("?timing=sometimes").timing, None);
+        assert_eq!(Params::parse("").delivery_ms, None);
+    }
 
     #[test]
     fn reads_every_parameter() {
