@@ -24,7 +24,7 @@ use crate::services::live_transport::LiveTransport;
 use crate::services::params::Params;
 use crate::services::storage;
 use crate::services::transport::Transport;
-use crate::state::{Command, Notice, Page, PageMsg, Tone};
+use crate::state::{unsaved_edit_in_the_way, Command, Notice, Page, PageMsg, Tone};
 
 /// The in-page sandbox answers after this many milliseconds unless `?latency=` says otherwise.
 pub const DEFAULT_LATENCY_MS: u32 = 300;
@@ -184,14 +184,19 @@ pub fn App(props: &AppProps) -> Html {
 
     // Callbacks keep their identity across renders, so a card whose data did not change is not rendered.
     // A step with its editor open is not run from its last saved request: the reader sees another one.
+    // It holds only what it reads (never the page's handle, which would keep a whole snapshot alive).
     let refuse_unsaved = {
-        let page = page.clone();
+        let (editing, titles, dispatcher) = (
+            page.editing.clone(),
+            page.run.titles.clone(),
+            page.dispatcher(),
+        );
         move |command: &Command| -> bool {
-            let Some(step) = page.unsaved_edit_in_the_way(command) else {
+            let Some(step) = unsaved_edit_in_the_way(&editing, command) else {
                 return false;
             };
-            let title = page.run.titles.get(step).cloned().unwrap_or_default();
-            page.dispatch(PageMsg::Notify(Notice {
+            let title = titles.get(step).cloned().unwrap_or_default();
+            dispatcher.dispatch(PageMsg::Notify(Notice {
                 text: format!(
                     "Step {} ({title}) has an edit that is not saved. Save or cancel it first; nothing was sent.",
                     step + 1
@@ -201,14 +206,17 @@ pub fn App(props: &AppProps) -> Html {
             true
         }
     };
-    let on_command = use_callback((run.clone(), page.editing.clone()), {
-        let refuse_unsaved = refuse_unsaved.clone();
-        move |command: Command, (run, _)| {
-            if !refuse_unsaved(&command) {
-                run.command(command)
+    let on_command = use_callback(
+        (run.clone(), page.editing.clone(), page.run.titles.clone()),
+        {
+            let refuse_unsaved = refuse_unsaved.clone();
+            move |command: Command, (run, _, _)| {
+                if !refuse_unsaved(&command) {
+                    run.command(command)
+                }
             }
-        }
-    });
+        },
+    );
     let on_editing = use_callback(
         page.dispatcher(),
         |(step, open): (usize, bool), dispatcher| {
@@ -238,8 +246,8 @@ pub fn App(props: &AppProps) -> Html {
     let on_run_all = {
         let on_run_all = on_run_all.clone();
         use_callback(
-            (on_run_all, page.editing.clone()),
-            move |(), (on_run_all, _)| {
+            (on_run_all, page.editing.clone(), page.run.titles.clone()),
+            move |(), (on_run_all, _, _)| {
                 if !refuse_unsaved(&Command::RunAll) {
                     on_run_all.emit(())
                 }

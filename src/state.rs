@@ -273,19 +273,19 @@ pub enum PageMsg {
     },
 }
 
-impl Page {
-    /// The first step with an open editor that `command` would run, if any.
-    pub fn unsaved_edit_in_the_way(&self, command: &Command) -> Option<usize> {
-        let first = self.editing.iter().next().copied();
-        match command {
-            Command::RunAll => first,
-            Command::RunStep(step) => self.editing.contains(step).then_some(*step),
-            // Run to here runs what the step needs, all earlier than it.
-            Command::RunTo(step) => first.filter(|open| open <= step),
-            _ => None,
-        }
+/// The first step with an open editor (`editing`) that `command` would run, if any.
+pub fn unsaved_edit_in_the_way(editing: &BTreeSet<usize>, command: &Command) -> Option<usize> {
+    let first = editing.iter().next().copied();
+    match command {
+        Command::RunAll => first,
+        Command::RunStep(step) => editing.contains(step).then_some(*step),
+        // Run to here runs what the step needs, all earlier than it.
+        Command::RunTo(step) => first.filter(|open| open <= step),
+        _ => None,
     }
+}
 
+impl Page {
     pub fn new(run: RunView, mode: Mode, live: LiveState) -> Page {
         Page {
             run,
