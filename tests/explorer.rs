@@ -494,3 +494,41 @@ async fn focus_stays_where_the_reader_is_through_run_edit_and_cancel() {
     click(&get(&root, ".var-edit button[type=button]")).await;
     assert_eq!(focused_id(), format!("var-edit-{name}"));
 }
+
+async fn key(element: &web_sys::Element, key: &str, ctrl: bool) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_ctrl_key(ctrl);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let event =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    element.dispatch_event(&event).unwrap();
+    yew::scheduler::flush().await;
+}
+
+#[wasm_bindgen_test]
+async fn escape_cancels_an_edit_and_ctrl_enter_saves_it() {
+    let root = mount_app("?tutorial=access-package-beta", false).await;
+    click(&get(&card(&root, 2), ".edit-request")).await;
+    let url = get(&root, "#step-2-url");
+    key(&url, "Escape", false).await;
+    assert!(
+        find(&root, "#step-2-url").is_none(),
+        "Esc closed the editor"
+    );
+    assert!(
+        find(&card(&root, 2), ".edited-badge").is_none(),
+        "and saved nothing"
+    );
+
+    click(&get(&card(&root, 2), ".edit-request")).await;
+    let url = get(&root, "#step-2-url");
+    type_into(&url, "{{base}}/users?$select=id").await;
+    key(&url, "Enter", true).await;
+    wait_for("the edit to be saved", Duration::from_secs(3), || {
+        find(&root, "#step-2-url").is_none() && find(&card(&root, 2), ".edited-badge").is_some()
+    })
+    .await;
+    assert!(text(&get(&card(&root, 2), ".request-line .url")).ends_with("/users?$select=id"));
+}

@@ -264,10 +264,32 @@ fn RequestEditor(props: &RequestEditorProps) -> Html {
         let on_close = props.on_close.clone();
         Callback::from(move |_: MouseEvent| on_close.emit(()))
     };
+    // Esc cancels; Ctrl+Enter (Cmd+Enter on a Mac) saves, as the Save button does.
+    let on_keydown = {
+        let on_close = props.on_close.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" {
+                e.prevent_default();
+                on_close.emit(());
+            } else if e.key() == "Enter" && (e.ctrl_key() || e.meta_key()) {
+                e.prevent_default();
+                let form = e
+                    .target()
+                    .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+                    .and_then(|t| t.closest("form").ok().flatten())
+                    .and_then(|f| {
+                        wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlFormElement>(f).ok()
+                    });
+                if let Some(form) = form {
+                    let _ = form.request_submit();
+                }
+            }
+        })
+    };
     let id = |part: &str| format!("step-{}-{part}", index + 1);
 
     html! {
-        <form class="request-editor" onsubmit={on_save}>
+        <form class="request-editor" onsubmit={on_save} onkeydown={on_keydown}>
             <div class="editor-line">
                 <label for={id("method")} class="field-label">{ "Method" }</label>
                 <input id={id("method")} ref={method_field} class="mono method-input" value={(*method).clone()} oninput={on_method} size="7" />
@@ -284,6 +306,7 @@ fn RequestEditor(props: &RequestEditorProps) -> Html {
                 <button type="submit" class="primary">{ "Save" }</button>
                 <button type="button" onclick={on_cancel}>{ "Cancel" }</button>
                 <button type="button" class="link" onclick={on_revert}>{ "Back to the tutorial's request" }</button>
+                <span class="hint">{ "Esc cancels, Ctrl+Enter saves" }</span>
             </div>
         </form>
     }

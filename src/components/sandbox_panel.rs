@@ -102,7 +102,7 @@ pub fn SandboxPanel(props: &SandboxPanelProps) -> Html {
             } else if let Some(counts) = counts {
                 <ul class="sandbox-counts">
                     { for counts.iter().map(|(name, n)| html! {
-                        <li data-collection={name.clone()}><span class="count">{ n }</span>{ format!(" {name}") }</li>
+                        <li data-collection={name.clone()}><span class="count">{ n }</span>{ format!(" {}", counted(name, *n)) }</li>
                     }) }
                 </ul>
             } else {
@@ -143,5 +143,29 @@ pub fn SandboxPanel(props: &SandboxPanelProps) -> Html {
             </fieldset>
             <button type="button" onclick={on_reset} disabled={!ready}>{ "Reset the sandbox" }</button>
         </section>
+    }
+}
+
+/// A collection's name for `n` of it: "1 group", "2 groups", "1 policy".
+fn counted(name: &str, n: usize) -> String {
+    if n != 1 {
+        return name.to_string();
+    }
+    if let Some(stem) = name.strip_suffix("ies") {
+        format!("{stem}y")
+    } else {
+        name.strip_suffix('s').unwrap_or(name).to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_of_a_collection_is_named_in_the_singular() {
+        assert_eq!(super::counted("groups", 1), "group");
+        assert_eq!(super::counted("policies", 1), "policy");
+        assert_eq!(super::counted("role assignments", 1), "role assignment");
+        assert_eq!(super::counted("groups", 2), "groups");
+        assert_eq!(super::counted("groups", 0), "groups");
     }
 }

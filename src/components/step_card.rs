@@ -179,7 +179,7 @@ pub fn StepCard(props: &StepCardProps) -> Html {
             <div class="step-actions">
                 <button type="button" class="run-step" onclick={on_run} disabled={props.editing}
                     aria-disabled={busy.then_some("true")} aria-describedby={title_id.clone()}>
-                    { if matches!(status, StepStatus::Idle | StepStatus::Blocked { .. }) { "Run" } else { "Run again" } }
+                    { if matches!(status, StepStatus::Idle | StepStatus::Blocked { .. } | StepStatus::Skipped) { "Run" } else { "Run again" } }
                 </button>
                 <button type="button" class="run-to" onclick={on_run_to} disabled={props.editing}
                     aria-disabled={busy.then_some("true")} aria-describedby={title_id}>
