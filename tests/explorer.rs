@@ -532,3 +532,47 @@ async fn escape_cancels_an_edit_and_ctrl_enter_saves_it() {
     .await;
     assert!(text(&get(&card(&root, 2), ".request-line .url")).ends_with("/users?$select=id"));
 }
+
+async fn choose(select: &web_sys::Element, value: &str) {
+    let select: web_sys::HtmlSelectElement = wasm_bindgen::JsCast::unchecked_into(select.clone());
+    select.set_value(value);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let change = web_sys::Event::new_with_event_init_dict("change", &init).unwrap();
+    select.dispatch_event(&change).unwrap();
+    yew::scheduler::flush().await;
+}
+
+#[wasm_bindgen_test]
+async fn signed_in_as_a_user_with_no_role_the_sandbox_refuses_what_graph_refuses() {
+    let root = mount_app("?tutorial=access-package-beta", false).await;
+    wait_for("the tenant", RUN_TIMEOUT, || {
+        find(&root, "#sandbox-account:not([disabled])").is_some()
+    })
+    .await;
+    choose(&get(&root, "#sandbox-account"), "member").await;
+    // Step 1 reads the organization: any member may. Step 2 creates a user: only with a role.
+    click(&get(&card(&root, 1), "button.run-step")).await;
+    wait_for("step 1", RUN_TIMEOUT, || status_of(&root, 1) == "passed").await;
+    click(&get(&card(&root, 2), "button.run-step")).await;
+    wait_for("step 2 to be refused", RUN_TIMEOUT, || {
+        status_of(&root, 2) == "failed"
+    })
+    .await;
+    let error = text(&get(&card(&root, 2), ".error-box"));
+    assert!(
+        error.contains("403") && error.contains("Authorization_RequestDenied"),
+        "{error}"
+    );
+    assert!(
+        error.contains("User Administrator"),
+        "the advice names the role: {error}"
+    );
+    // The least-privilege administrator holds exactly that role.
+    choose(&get(&root, "#sandbox-account"), "least-privilege-admin").await;
+    click(&get(&card(&root, 2), "button.run-step")).await;
+    wait_for("step 2 to pass", RUN_TIMEOUT, || {
+        status_of(&root, 2) == "passed"
+    })
+    .await;
+}

@@ -84,6 +84,25 @@ pub fn SandboxPanel(props: &SandboxPanelProps) -> Html {
             }
         })
     };
+    // Who the page signs in as: the Global Administrator, or an account with only the roles Graph asks for,
+    // so what a least-privileged account may not do fails here first, as it would in a real tenant.
+    let account = if ready {
+        sandbox.account()
+    } else {
+        sandbox::Account::GlobalAdmin
+    };
+    let on_account = {
+        let sandbox = sandbox.clone();
+        let refresh = refresh.clone();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            if let Some(account) = sandbox::Account::parse(&select.value()) {
+                sandbox.sign_in(account);
+                refresh.set(*refresh + 1);
+            }
+        })
+    };
+
     let on_reset = {
         let sandbox = sandbox.clone();
         let refresh = refresh.clone();
@@ -108,6 +127,14 @@ pub fn SandboxPanel(props: &SandboxPanelProps) -> Html {
             } else {
                 <p class="hint" id="sandbox-loading" role="status">{ "Starting the sandbox tenant…" }</p>
             }
+            <label class="field">
+                <span class="field-label">{ "Signed in as" }</span>
+                <select id="sandbox-account" onchange={on_account} disabled={!ready}>
+                    { for sandbox::Account::ALL.iter().map(|a| html! {
+                        <option value={a.as_str()} selected={*a == account}>{ a.label() }</option>
+                    }) }
+                </select>
+            </label>
             <details class="sandbox-state" ontoggle={on_toggle}>
                 <summary>{ "What it holds" }</summary>
                 { for listing }

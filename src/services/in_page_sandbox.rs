@@ -47,6 +47,10 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn set_faults(this: &ModuleTenant, faults: &str) -> bool;
     #[wasm_bindgen(method)]
+    fn account(this: &ModuleTenant) -> String;
+    #[wasm_bindgen(method)]
+    fn sign_in(this: &ModuleTenant, account: &str) -> bool;
+    #[wasm_bindgen(method)]
     fn reset(this: &ModuleTenant);
     #[wasm_bindgen(method)]
     fn journal(this: &ModuleTenant) -> Option<String>;
@@ -247,6 +251,19 @@ impl InPageSandbox {
         self.with(|t| each!(t, t => t.faults()))
             .and_then(|text| serde_json::from_str(&text).ok())
             .unwrap_or_default()
+    }
+
+    /// The seeded account the page's requests are signed as (the Global Administrator until one is chosen).
+    pub fn account(&self) -> sandbox::Account {
+        self.with(|t| each!(t, t => t.account()))
+            .and_then(|name| sandbox::Account::parse(&name))
+            .unwrap_or(sandbox::Account::GlobalAdmin)
+    }
+
+    /// Signs the page's next requests as `account`; the tenant keeps the choice across reloads.
+    pub fn sign_in(&self, account: sandbox::Account) {
+        self.with(|t| each!(t, t => t.sign_in(account.as_str())));
+        self.changed();
     }
 
     pub fn set_faults(&self, faults: Faults) {

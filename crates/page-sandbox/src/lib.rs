@@ -54,6 +54,23 @@ impl SandboxTenant {
         }
     }
 
+    /// The seeded account the page signs in as: `global-admin`, `least-privilege-admin` or `member`.
+    pub fn account(&self) -> String {
+        self.inner.account().as_str().to_string()
+    }
+
+    /// Signs the page's next requests as the account named; false (and nothing changed) for a name the
+    /// tenant does not have.
+    pub fn sign_in(&mut self, account: &str) -> bool {
+        match sandbox::Account::parse(account) {
+            Some(account) => {
+                self.inner.sign_in(account);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Back to the freshly seeded tenant.
     pub fn reset(&mut self) {
         self.inner.reset();

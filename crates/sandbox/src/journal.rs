@@ -10,7 +10,7 @@
 use http::header::{HeaderValue, AUTHORIZATION};
 use serde::{Deserialize, Serialize};
 
-use crate::{Config, Faults, Sandbox, Stats};
+use crate::{Account, Config, Faults, Sandbox, Stats};
 
 /// Past this many entries the journal is no longer offered for saving (a reload then starts fresh).
 pub const MAX_JOURNAL: usize = 20_000;
@@ -102,9 +102,14 @@ enum Entry {
         headers: Vec<(String, String)>,
         body: String,
         at_ms: u64,
+        /// Who sent it (a seeded account); the administrator when absent, as journals before accounts.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<Account>,
     },
     Faults(Faults),
     Reset,
+    /// The page signs in as another seeded account from here on.
+    SignIn(Account),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -114,10 +119,12 @@ struct Journal {
     entries: Vec<Entry>,
 }
 
-/// The tenant a page runs: signed in as its administrator with every scope, and kept as a journal.
+/// The tenant a page runs: signed in as one of its seeded accounts (the Global Administrator unless the
+/// page chose another) with every scope the tutorials ask for, and kept as a journal.
 pub struct JournaledTenant {
     tenant: Sandbox,
     journal: Journal,
+    account: Account,
 }
 
 impl JournaledTenant {
@@ -132,15 +139,32 @@ impl JournaledTenant {
                 delivery_delay_ms,
                 entries: Vec::new(),
             });
-        let tenant = replay(&journal);
-        JournaledTenant { tenant, journal }
+        let (tenant, account) = replay(&journal);
+        JournaledTenant {
+            tenant,
+            journal,
+            account,
+        }
+    }
+
+    /// The seeded account the page's requests are signed as.
+    pub fn account(&self) -> Account {
+        self.account
+    }
+
+    /// Signs the page's next requests as `account` (its roles decide what they may do).
+    pub fn sign_in(&mut self, account: Account) {
+        if account != self.account {
+            self.account = account;
+            self.journal.entries.push(Entry::SignIn(account));
+        }
     }
 
     /// Answers a request made at `at_ms` on the page's clock, and records it.
     pub fn handle(&mut self, exchange: Exchange, at_ms: u64) -> Answer {
         let response = match exchange.to_request() {
             Some(mut request) => {
-                authorize(&mut request, &self.tenant, at_ms);
+                authorize(&mut request, &self.tenant, self.account, at_ms);
                 let response = self.tenant.handle(&request, at_ms);
                 self.journal.entries.push(Entry::Request {
                     method: exchange.method,
@@ -148,6 +172,7 @@ impl JournaledTenant {
                     headers: exchange.headers,
                     body: exchange.body,
                     at_ms,
+                    account: (self.account != Account::GlobalAdmin).then_some(self.account),
                 });
                 self.compact_after(&request, response.status().as_u16());
                 response
@@ -226,12 +251,18 @@ impl JournaledTenant {
             let faults = self.tenant.faults().clone();
             self.journal.entries.push(Entry::Faults(faults));
         }
+        if self.account != Account::GlobalAdmin {
+            self.journal.entries.push(Entry::SignIn(self.account));
+        }
     }
 }
 
-/// The page is the tenant's signed-in administrator, with every scope the tutorials need.
-fn authorize(request: &mut http::Request<String>, tenant: &Sandbox, at_ms: u64) {
-    if let Ok(bearer) = HeaderValue::from_str(&format!("Bearer {}", tenant.admin_token(at_ms))) {
+/// The page is signed in as `account`, with every scope the tutorials need.
+fn authorize(request: &mut http::Request<String>, tenant: &Sandbox, account: Account, at_ms: u64) {
+    let token = tenant
+        .token_for(&tenant.account_upn(account), at_ms)
+        .unwrap_or_else(|| tenant.admin_token(at_ms));
+    if let Ok(bearer) = HeaderValue::from_str(&format!("Bearer {token}")) {
         request.headers_mut().insert(AUTHORIZATION, bearer);
     }
 }
@@ -251,12 +282,13 @@ fn not_http(exchange: &Exchange) -> Answer {
     }
 }
 
-fn replay(journal: &Journal) -> Sandbox {
+fn replay(journal: &Journal) -> (Sandbox, Account) {
     let mut tenant = Sandbox::new(Config {
         seed: journal.seed,
         delivery_delay_ms: journal.delivery_delay_ms,
         ..Config::default()
     });
+    let mut signed_in = Account::GlobalAdmin;
     for entry in &journal.entries {
         match entry {
             Entry::Request {
@@ -265,15 +297,18 @@ fn replay(journal: &Journal) -> Sandbox {
                 headers,
                 body,
                 at_ms,
+                account,
             } => {
                 if let Some(mut request) = http_request(method, uri, headers, body) {
-                    authorize(&mut request, &tenant, *at_ms);
+                    let account = account.unwrap_or(Account::GlobalAdmin);
+                    authorize(&mut request, &tenant, account, *at_ms);
                     tenant.handle(&request, *at_ms);
                 }
             }
             Entry::Faults(faults) => tenant.set_faults(faults.clone()),
             Entry::Reset => tenant.reset(),
+            Entry::SignIn(account) => signed_in = *account,
         }
     }
-    tenant
+    (tenant, signed_in)
 }

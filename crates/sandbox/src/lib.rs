@@ -426,7 +426,8 @@ impl Sandbox {
 }
 
 /// The accounts every sandbox tenant is seeded with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Account {
     /// `admin@…`: Global Administrator; `/me` for [`Sandbox::admin_token`].
     GlobalAdmin,
@@ -443,6 +444,30 @@ impl Account {
         Account::LeastPrivilegeAdmin,
         Account::Member,
     ];
+
+    /// Its name in settings and saved journals: `global-admin`, `least-privilege-admin`, `member`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Account::GlobalAdmin => "global-admin",
+            Account::LeastPrivilegeAdmin => "least-privilege-admin",
+            Account::Member => "member",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Account> {
+        Account::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+
+    /// What it is, for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Account::GlobalAdmin => "Global Administrator",
+            Account::LeastPrivilegeAdmin => {
+                "Least-privilege administrator (User, Privileged Role and Identity Governance Administrator)"
+            }
+            Account::Member => "A user with no directory role",
+        }
+    }
 
     pub fn local_part(self) -> &'static str {
         match self {

@@ -189,3 +189,42 @@ fn an_answer_goes_back_to_the_same_http_response() {
     assert_eq!(Answer::of(&response), answer);
     assert!(response.headers().contains_key("content-type"));
 }
+
+#[test]
+fn the_page_signs_in_as_a_seeded_account_and_a_reload_keeps_it_and_what_it_was_refused() {
+    use sandbox::Account;
+    let mut tenant = JournaledTenant::open(None, 3, 0);
+    assert_eq!(tenant.account(), Account::GlobalAdmin);
+    // A user with no directory role may not create users: Graph's 403, and nothing is created.
+    tenant.sign_in(Account::Member);
+    let domain = tenant.tenant().default_domain().to_string();
+    let body = format!(
+        r#"{{"accountEnabled":true,"displayName":"n","mailNickname":"n",
+            "userPrincipalName":"n@{domain}","passwordProfile":{{"password":"Xy7!long-enough-pass"}}}}"#
+    );
+    let refused = tenant.handle(
+        exchange("POST", "https://graph.microsoft.com/v1.0/users", &body),
+        T0,
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        refused.body.contains("Authorization_RequestDenied"),
+        "{}",
+        refused.body
+    );
+    // The least-privilege administrator may, as the Global Administrator may.
+    tenant.sign_in(Account::LeastPrivilegeAdmin);
+    let id = create_user(&mut tenant, "allowed", T0 + 1);
+
+    // Replayed after a reload, each request is signed as it was: the refused one stays refused, the
+    // allowed one is there, and the page is still signed in as the account it chose.
+    let saved = tenant.journal().expect("a journal to save");
+    assert!(!saved.contains("eyJ"), "no token in the journal");
+    let mut reloaded = JournaledTenant::open(Some(&saved), 99, 0);
+    assert_eq!(reloaded.account(), Account::LeastPrivilegeAdmin);
+    assert_eq!(get_user(&mut reloaded, &id, T0 + 10).status, 200);
+    assert_eq!(
+        reloaded.tenant().snapshot().beyond_seed().len(),
+        tenant.tenant().snapshot().beyond_seed().len()
+    );
+}
