@@ -307,3 +307,52 @@ async fn the_mode_switch_brings_up_the_live_panel_and_run_all_asks_for_a_token()
     })
     .await;
 }
+
+/// A token source that counts how often it is asked, and gives a token with exactly the scopes asked for.
+struct Counting(std::rc::Rc<std::cell::Cell<u32>>);
+
+impl graphwalk::services::auth::TokenSource for Counting {
+    fn token(
+        &self,
+        scopes: &[String],
+        _interactive: bool,
+        _refresh: bool,
+    ) -> graphwalk::services::auth::TokenFuture {
+        self.0.set(self.0.get() + 1);
+        let token = token_with(scopes);
+        Box::pin(async move { Ok(token) })
+    }
+}
+
+fn token_with(scopes: &[String]) -> graphwalk::services::auth::Token {
+    graphwalk::services::auth::Token {
+        secret: graphwalk::services::auth::Secret::new("h.p.s".into()),
+        claims: auth_claims::Claims {
+            scopes: scopes.to_vec(),
+            expires_at_secs: Some(4_102_444_800),
+            ..auth_claims::Claims::default()
+        },
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_cached_token_is_handed_out_only_for_scopes_it_grants() {
+    let asked = std::rc::Rc::new(std::cell::Cell::new(0));
+    let session = graphwalk::services::live_session::LiveSession::default();
+    session.set_source(Some(std::rc::Rc::new(Counting(asked.clone()))));
+    session.remember(token_with(&["User.Read".to_string()]));
+    let read = session
+        .token(&["User.Read".to_string()], false, false)
+        .await
+        .unwrap();
+    assert_eq!(asked.get(), 0, "the cached token grants User.Read");
+    assert_eq!(read.claims.scopes, vec!["User.Read".to_string()]);
+    let write = vec!["Group.ReadWrite.All".to_string()];
+    let token = session.token(&write, false, false).await.unwrap();
+    assert_eq!(
+        asked.get(),
+        1,
+        "a token without Group.ReadWrite.All is not handed out for it"
+    );
+    assert_eq!(token.claims.scopes, write);
+}

@@ -32,7 +32,7 @@ impl LiveSession {
         *self.cached.borrow_mut() = Some(token);
     }
 
-    /// A token for `scopes`: the current one while it is fresh, else one from the source.
+    /// A token for `scopes`: the current one while it is fresh and grants them, else one from the source.
     /// `refresh` skips the current one (after Graph answered 401).
     pub async fn token(
         &self,
@@ -42,9 +42,12 @@ impl LiveSession {
     ) -> Result<Token, AuthError> {
         if !refresh {
             let fresh = self.cached.borrow().as_ref().and_then(|token| {
+                // A token for other scopes is not handed out for these: the source is asked instead
+                // (MSAL.js then gets, silently, one that has them).
                 let ok = !token
                     .claims
-                    .is_expired(now_ms().saturating_add(EXPIRY_MARGIN_MS));
+                    .is_expired(now_ms().saturating_add(EXPIRY_MARGIN_MS))
+                    && token.claims.missing(scopes).is_empty();
                 ok.then(|| token.clone())
             });
             if let Some(token) = fresh {
