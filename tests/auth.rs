@@ -147,6 +147,19 @@ async fn other_silent_errors_are_reported_without_a_prompt() {
     assert_eq!(calls(), ["initialize", "silent"]);
 }
 
+#[wasm_bindgen_test]
+async fn a_silent_renewal_that_timed_out_needs_the_user_and_a_click_opens_the_popup() {
+    // The hidden renewal frame never came back (the refresh token expired): not a failure to report as
+    // is, but a sign-in the user has to make.
+    fake_msal("timed_out", "ok").await;
+    let error = acquire(false, false).await.expect_err("needs the user");
+    assert_eq!(error, AuthError::InteractionRequired);
+    assert_eq!(calls(), ["initialize", "silent"]);
+    fake_msal("timed_out", "ok").await;
+    acquire(false, true).await.expect("the popup signs in");
+    assert_eq!(calls(), ["initialize", "silent", "popup"]);
+}
+
 /// A JWT-shaped token with this payload (the signature is never checked here).
 fn jwt(payload: &str) -> String {
     let encoded = web_sys::window()

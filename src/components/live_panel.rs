@@ -124,6 +124,12 @@ pub fn LivePanel(props: &LivePanelProps) -> Html {
                         <>
                             <p>{ "Signed in as " }<strong id="live-account">{ account.username.clone() }</strong></p>
                             <p>{ "Tenant " }<code id="live-tenant">{ account.tenant_id.clone() }</code></p>
+                            // When a token can no longer be had silently (the sign-in expired), signing in
+                            // again is one click here, as the messages say.
+                            <button type="button" id="sign-in" onclick={on_sign_in.clone()} disabled={state.busy}>
+                                { if state.busy { "Signing in…" } else { "Sign in again" } }
+                            </button>
+                            { " " }
                             <button type="button" id="sign-out" onclick={on_sign_out}>{ "Sign out" }</button>
                         </>
                     },

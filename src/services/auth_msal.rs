@@ -52,6 +52,10 @@ const NEEDS_USER: &[&str] = &[
     "no_tokens_found",
 ];
 
+/// Error codes of a silent request whose hidden renewal frame never came back: the refresh token is gone
+/// or expired (a single-page app's lasts 24 hours) and Microsoft's page needs the user.
+const SILENT_TIMED_OUT: &[&str] = &["timed_out", "monitor_window_timeout"];
+
 /// Adds MSAL.js to the page with a `<script src>` (once) and waits until it has run.
 pub async fn load_script(src: &str) -> Result<(), AuthError> {
     let global = js_sys::global();
@@ -192,7 +196,12 @@ impl MsalTokenSource {
         let silent = msal_silent(scopes.clone(), refresh).await;
         let error = match silent {
             Ok(value) => return token_from(&value),
-            Err(error) => classify(&error),
+            Err(error) => match classify(&error) {
+                AuthError::Msal { code, .. } if SILENT_TIMED_OUT.contains(&code.as_str()) => {
+                    AuthError::InteractionRequired
+                }
+                other => other,
+            },
         };
         if !matches!(
             error,
