@@ -89,7 +89,8 @@ async function serverState() {
   return (await fetch(`${server.url}/_sandbox/state`)).json();
 }
 
-/// Opens the app in live mode pointed at `graph`, and pastes `accessToken`.
+/// Opens the app in live mode through a link to `graph`, confirms that Graph base URL in the live panel (a
+/// link alone does not send a token elsewhere), and pastes `accessToken`.
 async function openLive(tutorial, accessToken, graph = server.url) {
   const opened = await openPage(
     browser,
@@ -97,6 +98,10 @@ async function openLive(tutorial, accessToken, graph = server.url) {
   );
   const { page } = opened;
   await page.waitForSelector('#live-panel');
+  await page.waitForSelector('#linked-graph');
+  assert.equal(await page.textContent('#live-graph-base'), 'https://graph.microsoft.com', 'held back until chosen');
+  await page.click('#use-linked-graph');
+  await page.waitForSelector('#linked-graph', { state: 'detached' });
   await page.click('.paste-token summary');
   await page.fill('#pasted-token', accessToken);
   await page.click('#token-form button[type=submit]');
@@ -274,4 +279,26 @@ test('embedded in a docs page, live mode offers a popup or a new tab, never a re
   assert.match(await link.getAttribute('href'), /embed=0/);
   await context.close();
   await docs.close();
+});
+
+test('a link cannot send a real token elsewhere: its Graph base URL waits for the reader, and nothing goes there before', async () => {
+  await resetServer();
+  const hits = [];
+  const { page, context } = await openPage(
+    browser,
+    `${site.url}/?mode=live&tutorial=access-package-v1&graph=${encodeURIComponent(server.url)}`,
+  );
+  page.on('request', (r) => {
+    if (r.url().startsWith(server.url)) hits.push(r.url());
+  });
+  await page.waitForSelector('#linked-graph');
+  assert.match(await page.textContent('#linked-graph'), /not Microsoft Graph/);
+  await page.click('.paste-token summary');
+  await page.fill('#pasted-token', token);
+  await page.click('#token-form button[type=submit]');
+  await page.waitForSelector('#token-claims');
+  // Nothing has gone to the linked server: requests would go to Microsoft Graph until it is chosen.
+  assert.equal(await page.textContent('#live-graph-base'), 'https://graph.microsoft.com');
+  assert.deepEqual(hits, []);
+  await context.close();
 });

@@ -104,6 +104,11 @@ pub fn LivePanel(props: &LivePanelProps) -> Html {
     let now = now_ms();
     let expired = state.claims.as_ref().is_some_and(|c| c.is_expired(now));
     let open_settings = settings.client_id.is_empty() && state.credential == Credential::None;
+    let linked_graph = live.linked_graph();
+    let on_use_linked = {
+        let live = live.clone();
+        Callback::from(move |_: MouseEvent| live.use_linked_graph())
+    };
     let new_tab = {
         let href = web_sys::window()
             .and_then(|w| w.location().href().ok())
@@ -114,6 +119,19 @@ pub fn LivePanel(props: &LivePanelProps) -> Html {
     html! {
         <section class="panel live-panel" id="live-panel" aria-labelledby="live-title">
             <h2 id="live-title">{ "Live tenant" }</h2>
+            if let Some(graph) = linked_graph {
+                <div class="error-box" role="alert" id="linked-graph">
+                    <p>
+                        { "The link that opened this page asks for requests, with your access token, to go to " }
+                        <code>{ graph.clone() }</code>
+                        { ", which is not Microsoft Graph. They go to Microsoft Graph until you choose it. \
+                           Choose it only if it is your own server, such as a local graphwalk-sandbox." }
+                    </p>
+                    <button type="button" id="use-linked-graph" onclick={on_use_linked}>
+                        { format!("Send requests to {graph}") }
+                    </button>
+                </div>
+            }
             <p class="live-target">
                 { "Requests go to " }<code id="live-graph-base">{ settings.graph_base_url.clone() }</code>
                 if settings.is_custom_graph() { { " (not Microsoft Graph)" } }

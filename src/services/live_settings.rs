@@ -95,6 +95,30 @@ impl SettingsLayer {
     }
 }
 
+/// Microsoft Graph's own endpoints: the global service and the national clouds
+/// (learn.microsoft.com/graph/deployments).
+pub const MICROSOFT_GRAPH_HOSTS: &[&str] = &[
+    "https://graph.microsoft.com",
+    "https://graph.microsoft.us",
+    "https://dod-graph.microsoft.us",
+    "https://microsoftgraph.chinacloudapi.cn",
+];
+
+/// A Graph base URL that a link (the URL's `graph=`) asks for and the reader has not chosen: anything but
+/// Microsoft Graph's own endpoints. A link alone must not send a token elsewhere, so it is held back until
+/// the reader confirms it in the live panel (which copies it into the form).
+pub fn linked_graph_to_confirm(url: &SettingsLayer, form: &SettingsLayer) -> Option<String> {
+    let linked = url.graph_base_url.as_deref()?.trim().trim_end_matches('/');
+    let microsoft = MICROSOFT_GRAPH_HOSTS
+        .iter()
+        .any(|host| linked.eq_ignore_ascii_case(host));
+    let chosen = form
+        .graph_base_url
+        .as_deref()
+        .is_some_and(|g| g.trim().trim_end_matches('/').eq_ignore_ascii_case(linked));
+    (!linked.is_empty() && !microsoft && !chosen).then(|| linked.to_string())
+}
+
 /// config.json < URL parameters < the settings form.
 pub fn precedence(
     config: &SettingsLayer,
@@ -179,6 +203,29 @@ pub fn save_mode(mode: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_to_another_graph_base_is_held_until_the_reader_chooses_it() {
+        let layer = |graph: &str| SettingsLayer {
+            graph_base_url: Some(graph.to_string()),
+            ..SettingsLayer::default()
+        };
+        let none = SettingsLayer::default();
+        assert_eq!(
+            linked_graph_to_confirm(&layer("http://127.0.0.1:9999"), &none).as_deref(),
+            Some("http://127.0.0.1:9999")
+        );
+        assert_eq!(
+            linked_graph_to_confirm(&layer("https://graph.microsoft.us/"), &none),
+            None
+        );
+        assert_eq!(linked_graph_to_confirm(&none, &none), None);
+        let chosen = layer("http://127.0.0.1:9999/");
+        assert_eq!(
+            linked_graph_to_confirm(&layer("http://127.0.0.1:9999"), &chosen),
+            None
+        );
+    }
 
     fn layer(client: Option<&str>, graph: Option<&str>) -> SettingsLayer {
         SettingsLayer {

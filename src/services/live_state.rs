@@ -149,11 +149,31 @@ thread_local! {
 
 impl Live {
     /// The settings in force: config.json < URL < form, then the defaults.
+    /// A link's Graph base URL waits for the reader's confirmation (see `linked_graph_to_confirm`); until
+    /// then requests go where the other layers say.
     pub fn settings(&self) -> LiveSettings {
         let state = &self.state;
+        let mut url = state.url.clone();
+        if self.linked_graph().is_some() {
+            url.graph_base_url = None;
+        }
         REDIRECT_URL.with(|redirect| {
-            live_settings::precedence(&state.config, &state.url, &state.form).resolve(redirect)
+            live_settings::precedence(&state.config, &url, &state.form).resolve(redirect)
         })
+    }
+
+    /// The Graph base URL a link asks for that the reader has not confirmed.
+    pub fn linked_graph(&self) -> Option<String> {
+        live_settings::linked_graph_to_confirm(&self.state.url, &self.state.form)
+    }
+
+    /// The reader confirms the link's Graph base URL: it goes into the settings form, as if typed there.
+    pub fn use_linked_graph(&self) {
+        if let Some(graph) = self.linked_graph() {
+            let mut form = self.state.form.clone();
+            form.graph_base_url = Some(graph);
+            self.save_form(form);
+        }
     }
 
     pub fn set_mode(&self, mode: Mode) {
