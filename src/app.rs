@@ -15,6 +15,7 @@ use crate::components::{
 use crate::handles::{fresh_options, SandboxHandle};
 use crate::hooks::use_live::{initial_live, initial_mode};
 use crate::hooks::use_run::Setup;
+use crate::hooks::use_switch::{fetch_tutorial, load_failed};
 use crate::hooks::{use_live, use_run, use_switch};
 use crate::services::clock::{next_frame, AfterPaint};
 use crate::services::download;
@@ -156,6 +157,34 @@ pub fn App(props: &AppProps) -> Html {
                     }
                 }
             }
+        });
+    }
+
+    // `?src=`: open the tutorial at that address, after any restore (a run that still holds objects is not
+    // left behind without the reader's say: they are told to clean up first).
+    {
+        let (run, dispatcher) = (run.clone(), page.dispatcher());
+        let src = params.src.clone();
+        use_effect_with((), move |_| {
+            let Some(src) = src else { return };
+            let left = run.view().left();
+            if left > 0 {
+                dispatcher.dispatch(PageMsg::Notify(Notice {
+                    text: format!(
+                        "This page was opened to load a tutorial from {src}, but the run from before still has \
+                         {left} object{} in the tenant. Clean up first, then open it with Load….",
+                        if left == 1 { "" } else { "s" }
+                    ),
+                    tone: Tone::Bad,
+                }));
+                return;
+            }
+            wasm_bindgen_futures::spawn_local(async move {
+                match fetch_tutorial(&src).await {
+                    Ok(tutorial) => run.load(tutorial, fresh_options()),
+                    Err(error) => dispatcher.dispatch(PageMsg::Notify(load_failed(&src, &error))),
+                }
+            });
         });
     }
 

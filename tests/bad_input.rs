@@ -720,3 +720,32 @@ async fn a_failed_step_is_linked_from_the_toolbar_and_announced_by_name() {
     // The badges themselves are quiet: one live region speaks for the run.
     assert!(all(&root, "li.step .status[aria-live]").is_empty());
 }
+
+#[wasm_bindgen_test]
+async fn src_in_the_address_opens_that_tutorial_and_a_broken_one_is_reported() {
+    let query = format!(
+        "?src={}",
+        String::from(js_sys::encode_uri_component(&data_url(GOOD)))
+    );
+    let root = mount_app(&query, false).await;
+    wait_for("the tutorial from src= to open", TIMEOUT, || {
+        find(&root, "li.step h3").is_some_and(|h| text(&h) == "Who am I")
+    })
+    .await;
+    root.remove();
+
+    let broken = format!(
+        "?src={}",
+        String::from(js_sys::encode_uri_component(&data_url("not a tutorial")))
+    );
+    let root = mount_app(&broken, false).await;
+    wait_for("the notice", TIMEOUT, || {
+        find(&root, ".notice")
+            .is_some_and(|n| text(&n).contains("Could not load the tutorial from data:"))
+    })
+    .await;
+    assert!(
+        all(&root, "li.step").len() > 5,
+        "the built-in tutorial stays"
+    );
+}

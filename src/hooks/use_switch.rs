@@ -28,6 +28,24 @@ pub struct Switch {
     pub on_mode: Callback<Mode, bool>,
 }
 
+/// The tutorial at `url`, or what is wrong with it (unreachable, or not a tutorial), in words.
+pub async fn fetch_tutorial(url: &str) -> Result<Tutorial, String> {
+    fetch_text(url)
+        .await
+        .and_then(|text| parse_tutorial(&text).map_err(|e| e.to_string()))
+}
+
+/// "Could not load the tutorial from …: why".
+pub fn load_failed(origin: &str, error: &str) -> Notice {
+    Notice {
+        text: format!(
+            "Could not load the tutorial from {}: {error}",
+            shorten(origin, 96)
+        ),
+        tone: Tone::Bad,
+    }
+}
+
 /// Asks the reader; false when the browser cannot ask.
 fn confirm(question: &str) -> bool {
     web_sys::window()
@@ -72,13 +90,7 @@ pub fn use_switch(
         Callback::from(move |(origin, text): (String, Result<String, String>)| {
             match text.and_then(|text| parse_tutorial(&text).map_err(|e| e.to_string())) {
                 Ok(tutorial) => open.emit(tutorial),
-                Err(error) => dispatcher.dispatch(PageMsg::Notify(Notice {
-                    text: format!(
-                        "Could not load the tutorial from {}: {error}",
-                        shorten(&origin, 96)
-                    ),
-                    tone: Tone::Bad,
-                })),
+                Err(error) => dispatcher.dispatch(PageMsg::Notify(load_failed(&origin, &error))),
             }
         })
     };
