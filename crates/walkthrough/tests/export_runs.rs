@@ -35,7 +35,7 @@ fn the_curl_export_runs_end_to_end_and_cleans_up() {
         let out = std::process::Command::new("bash")
             .arg(&file)
             .env("TOKEN", token)
-            .env("RUN_PASSWORD", "Str0ng!Passw0rd-For-Tests")
+            .env("RUN_PASSWORD", r#"Str0ng!"Pass\w0rd-For-Tests"#)
             .output()
             .unwrap();
         assert!(

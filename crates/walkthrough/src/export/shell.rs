@@ -11,6 +11,11 @@ use crate::template::{Segment, Template};
 
 /// A bash double-quoted string with `$name` for variables.
 pub(crate) fn sh_string(t: &Template) -> String {
+    sh_string_of(t, "")
+}
+
+/// `t` as a double-quoted shell string, each variable as `${<prefix><name>}`.
+fn sh_string_of(t: &Template, prefix: &str) -> String {
     let mut out = String::from("\"");
     for seg in t.segments() {
         match seg {
@@ -23,7 +28,7 @@ pub(crate) fn sh_string(t: &Template) -> String {
                 }
             }
             Segment::Var(v) => {
-                let _ = write!(out, "${{{}}}", ident(v));
+                let _ = write!(out, "${{{prefix}{}}}", ident(v));
             }
         }
     }
@@ -83,6 +88,7 @@ pub(crate) fn jq_args(args: &[String]) -> String {
 }
 
 pub(crate) fn curl_call(out: &mut String, r: &RequestTemplate, indent: &str) {
+    json_escaped_values(out, r, indent);
     let _ = write!(
         out,
         "{indent}response=$(curl -sS --fail-with-body -X {} {}",
@@ -96,9 +102,31 @@ pub(crate) fn curl_call(out: &mut String, r: &RequestTemplate, indent: &str) {
         let _ = write!(out, " \\\n{indent}  -H {}", sh_string(&header));
     }
     if let Some(b) = &r.body {
-        let _ = write!(out, " \\\n{indent}  --data-binary {}", sh_string(b));
+        let _ = write!(
+            out,
+            " \\\n{indent}  --data-binary {}",
+            sh_string_of(b, "json_")
+        );
     }
     out.push_str(")\n");
+}
+
+/// Before a request with a JSON body: each value the body uses, escaped for a JSON string by jq (a
+/// password with a quote or a backslash would otherwise break the body).
+fn json_escaped_values(out: &mut String, r: &RequestTemplate, indent: &str) {
+    let Some(body) = &r.body else { return };
+    let mut seen = std::collections::BTreeSet::new();
+    for seg in body.segments() {
+        if let Segment::Var(v) = seg {
+            let id = ident(v);
+            if seen.insert(id.clone()) {
+                let _ = writeln!(
+                    out,
+                    "{indent}json_{id}=$(jq -rn --arg v \"${{{id}}}\" '$v | tojson | .[1:-1]')"
+                );
+            }
+        }
+    }
 }
 
 pub(crate) fn curl(plan: &Plan) -> String {

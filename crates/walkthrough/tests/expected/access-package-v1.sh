@@ -15,16 +15,19 @@ response=$(curl -sS --fail-with-body -X GET "${base}/organization?\$select=id,ve
 domain=$(jq -r '[.value[0].verifiedDomains[] | select(.isDefault == true) | .name][0] // empty' <<<"$response")
 
 # Create the test administrator
+json_run_tag=$(jq -rn --arg v "${run_tag}" '$v | tojson | .[1:-1]')
+json_domain=$(jq -rn --arg v "${domain}" '$v | tojson | .[1:-1]')
+json_run_password=$(jq -rn --arg v "${run_password}" '$v | tojson | .[1:-1]')
 response=$(curl -sS --fail-with-body -X POST "${base}/users" \
   -H "Authorization: Bearer ${TOKEN}" \
   -H "Content-Type: application/json" \
   --data-binary "{
   \"accountEnabled\": true,
-  \"displayName\": \"Admin1 ${run_tag}\",
-  \"mailNickname\": \"admin1-${run_tag}\",
-  \"userPrincipalName\": \"admin1-${run_tag}@${domain}\",
+  \"displayName\": \"Admin1 ${json_run_tag}\",
+  \"mailNickname\": \"admin1-${json_run_tag}\",
+  \"userPrincipalName\": \"admin1-${json_run_tag}@${json_domain}\",
   \"passwordProfile\": {
-    \"password\": \"${run_password}\",
+    \"password\": \"${json_run_password}\",
     \"forceChangePasswordNextSignIn\": true
   }
 }")
@@ -32,16 +35,19 @@ jq -e --arg run_tag "$run_tag" --arg domain "$domain" '([.userPrincipalName][0])
 admin_id=$(jq -r '[.id][0] // empty' <<<"$response")
 
 # Create the requestor account
+json_run_tag=$(jq -rn --arg v "${run_tag}" '$v | tojson | .[1:-1]')
+json_domain=$(jq -rn --arg v "${domain}" '$v | tojson | .[1:-1]')
+json_run_password=$(jq -rn --arg v "${run_password}" '$v | tojson | .[1:-1]')
 response=$(curl -sS --fail-with-body -X POST "${base}/users" \
   -H "Authorization: Bearer ${TOKEN}" \
   -H "Content-Type: application/json" \
   --data-binary "{
   \"accountEnabled\": true,
-  \"displayName\": \"Requestor1 ${run_tag}\",
-  \"mailNickname\": \"requestor1-${run_tag}\",
-  \"userPrincipalName\": \"requestor1-${run_tag}@${domain}\",
+  \"displayName\": \"Requestor1 ${json_run_tag}\",
+  \"mailNickname\": \"requestor1-${json_run_tag}\",
+  \"userPrincipalName\": \"requestor1-${json_run_tag}@${json_domain}\",
   \"passwordProfile\": {
-    \"password\": \"${run_password}\",
+    \"password\": \"${json_run_password}\",
     \"forceChangePasswordNextSignIn\": true
   }
 }")
@@ -54,27 +60,30 @@ jq -e --arg input_admin_role "$input_admin_role" '([.value[0].templateId][0]) ==
 role_id=$(jq -r '[.value[0].id][0] // empty' <<<"$response")
 
 # Give the administrator the role
+json_role_id=$(jq -rn --arg v "${role_id}" '$v | tojson | .[1:-1]')
+json_admin_id=$(jq -rn --arg v "${admin_id}" '$v | tojson | .[1:-1]')
 response=$(curl -sS --fail-with-body -X POST "${base}/roleManagement/directory/roleAssignments" \
   -H "Authorization: Bearer ${TOKEN}" \
   -H "Content-Type: application/json" \
   --data-binary "{
   \"@odata.type\": \"#microsoft.graph.unifiedRoleAssignment\",
-  \"roleDefinitionId\": \"${role_id}\",
-  \"principalId\": \"${admin_id}\",
+  \"roleDefinitionId\": \"${json_role_id}\",
+  \"principalId\": \"${json_admin_id}\",
   \"directoryScopeId\": \"/\"
 }")
 jq -e --arg admin_id "$admin_id" '([.principalId][0]) == ($admin_id)' >/dev/null <<<"$response" || { echo "role-assignment: expected jsonpath .principalId == {{admin_id}}" >&2; exit 1; }
 role_assignment_id=$(jq -r '[.id][0] // empty' <<<"$response")
 
 # Create the resource group
+json_run_tag=$(jq -rn --arg v "${run_tag}" '$v | tojson | .[1:-1]')
 response=$(curl -sS --fail-with-body -X POST "${base}/groups" \
   -H "Authorization: Bearer ${TOKEN}" \
   -H "Content-Type: application/json" \
   --data-binary "{
-  \"displayName\": \"Marketing resources ${run_tag}\",
+  \"displayName\": \"Marketing resources ${json_run_tag}\",
   \"description\": \"Group handed out by the marketing access package\",
   \"mailEnabled\": false,
-  \"mailNickname\": \"marketing-${run_tag}\",
+  \"mailNickname\": \"marketing-${json_run_tag}\",
   \"securityEnabled\": true
 }")
 group_id=$(jq -r '[.id][0] // empty' <<<"$response")
@@ -85,17 +94,19 @@ response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlem
 catalog_id=$(jq -r '[.value[0].id][0] // empty' <<<"$response")
 
 # Add the group to the catalog
+json_group_id=$(jq -rn --arg v "${group_id}" '$v | tojson | .[1:-1]')
+json_catalog_id=$(jq -rn --arg v "${catalog_id}" '$v | tojson | .[1:-1]')
 response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitlementManagement/resourceRequests" \
   -H "Authorization: Bearer ${TOKEN}" \
   -H "Content-Type: application/json" \
   --data-binary "{
   \"requestType\": \"adminAdd\",
   \"resource\": {
-    \"originId\": \"${group_id}\",
+    \"originId\": \"${json_group_id}\",
     \"originSystem\": \"AadGroup\"
   },
   \"catalog\": {
-    \"id\": \"${catalog_id}\"
+    \"id\": \"${json_catalog_id}\"
   }
 }")
 jq -e '([.state][0]) == ("delivered")' >/dev/null <<<"$response" || { echo "add-resource: expected jsonpath .state == delivered" >&2; exit 1; }
@@ -119,36 +130,41 @@ done
 member_role_origin_id=$(jq -r '[.value[0].originId][0] // empty' <<<"$response")
 
 # Create the access package
+json_run_tag=$(jq -rn --arg v "${run_tag}" '$v | tojson | .[1:-1]')
+json_catalog_id=$(jq -rn --arg v "${catalog_id}" '$v | tojson | .[1:-1]')
 response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitlementManagement/accessPackages" \
   -H "Authorization: Bearer ${TOKEN}" \
   -H "Content-Type: application/json" \
   --data-binary "{
-  \"displayName\": \"Marketing Campaign ${run_tag}\",
+  \"displayName\": \"Marketing Campaign ${json_run_tag}\",
   \"description\": \"Membership of the marketing resources group\",
   \"isHidden\": false,
   \"catalog\": {
-    \"id\": \"${catalog_id}\"
+    \"id\": \"${json_catalog_id}\"
   }
 }")
 package_id=$(jq -r '[.id][0] // empty' <<<"$response")
 
 # Put the Member role in the package
+json_member_role_origin_id=$(jq -rn --arg v "${member_role_origin_id}" '$v | tojson | .[1:-1]')
+json_resource_id=$(jq -rn --arg v "${resource_id}" '$v | tojson | .[1:-1]')
+json_group_id=$(jq -rn --arg v "${group_id}" '$v | tojson | .[1:-1]')
 response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitlementManagement/accessPackages/${package_id}/resourceRoleScopes" \
   -H "Authorization: Bearer ${TOKEN}" \
   -H "Content-Type: application/json" \
   --data-binary "{
   \"role\": {
-    \"originId\": \"${member_role_origin_id}\",
+    \"originId\": \"${json_member_role_origin_id}\",
     \"displayName\": \"Member\",
     \"originSystem\": \"AadGroup\",
     \"resource\": {
-      \"id\": \"${resource_id}\",
-      \"originId\": \"${group_id}\",
+      \"id\": \"${json_resource_id}\",
+      \"originId\": \"${json_group_id}\",
       \"originSystem\": \"AadGroup\"
     }
   },
   \"scope\": {
-    \"originId\": \"${group_id}\",
+    \"originId\": \"${json_group_id}\",
     \"originSystem\": \"AadGroup\",
     \"isRootScope\": true
   }
@@ -156,18 +172,21 @@ response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitle
 role_scope_id=$(jq -r '[.id][0] // empty' <<<"$response")
 
 # Create the assignment policy
+json_run_tag=$(jq -rn --arg v "${run_tag}" '$v | tojson | .[1:-1]')
+json_requestor_id=$(jq -rn --arg v "${requestor_id}" '$v | tojson | .[1:-1]')
+json_package_id=$(jq -rn --arg v "${package_id}" '$v | tojson | .[1:-1]')
 response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitlementManagement/assignmentPolicies" \
   -H "Authorization: Bearer ${TOKEN}" \
   -H "Content-Type: application/json" \
   --data-binary "{
-  \"displayName\": \"Direct assignment ${run_tag}\",
+  \"displayName\": \"Direct assignment ${json_run_tag}\",
   \"description\": \"Administrators assign the package directly\",
   \"allowedTargetScope\": \"specificDirectoryUsers\",
   \"specificAllowedTargets\": [
     {
       \"@odata.type\": \"#microsoft.graph.singleUser\",
-      \"userId\": \"${requestor_id}\",
-      \"description\": \"Requestor1 ${run_tag}\"
+      \"userId\": \"${json_requestor_id}\",
+      \"description\": \"Requestor1 ${json_run_tag}\"
     }
   ],
   \"expiration\": {
@@ -186,7 +205,7 @@ response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitle
     \"stages\": []
   },
   \"accessPackage\": {
-    \"id\": \"${package_id}\"
+    \"id\": \"${json_package_id}\"
   }
 }")
 policy_id=$(jq -r '[.id][0] // empty' <<<"$response")
@@ -197,15 +216,18 @@ response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlem
 jq -e --arg policy_id "$policy_id" '([.id][0]) == ($policy_id)' >/dev/null <<<"$response" || { echo "get-policy: expected jsonpath .id == {{policy_id}}" >&2; exit 1; }
 
 # Assign the package to the requestor
+json_requestor_id=$(jq -rn --arg v "${requestor_id}" '$v | tojson | .[1:-1]')
+json_policy_id=$(jq -rn --arg v "${policy_id}" '$v | tojson | .[1:-1]')
+json_package_id=$(jq -rn --arg v "${package_id}" '$v | tojson | .[1:-1]')
 response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitlementManagement/assignmentRequests" \
   -H "Authorization: Bearer ${TOKEN}" \
   -H "Content-Type: application/json" \
   --data-binary "{
   \"requestType\": \"adminAdd\",
   \"assignment\": {
-    \"targetId\": \"${requestor_id}\",
-    \"assignmentPolicyId\": \"${policy_id}\",
-    \"accessPackageId\": \"${package_id}\"
+    \"targetId\": \"${json_requestor_id}\",
+    \"assignmentPolicyId\": \"${json_policy_id}\",
+    \"accessPackageId\": \"${json_package_id}\"
   }
 }")
 jq -e '([.state][0]) as $x | ["submitted", "accepted", "delivering", "delivered"] | index([$x]) != null' >/dev/null <<<"$response" || { echo "request: expected jsonpath .state in [submitted,accepted,delivering,delivered]" >&2; exit 1; }
@@ -242,13 +264,14 @@ assignment_id=$(jq -r --arg requestor_id "$requestor_id" '[.value[] | select(.ta
 # Clean up, newest first. Run this part again if it stops half way.
 set +e
 # Clean up: Find the requestor's assignment
+json_assignment_id=$(jq -rn --arg v "${assignment_id}" '$v | tojson | .[1:-1]')
 response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitlementManagement/assignmentRequests" \
   -H "Authorization: Bearer ${TOKEN}" \
   -H "Content-Type: application/json" \
   --data-binary "{
   \"requestType\": \"adminRemove\",
   \"assignment\": {
-    \"id\": \"${assignment_id}\"
+    \"id\": \"${json_assignment_id}\"
   }
 }")
 cleanup_removal_id=$(jq -r '[.id][0] // empty' <<<"$response")
@@ -268,18 +291,21 @@ response=$(curl -sS --fail-with-body -X DELETE "${base}/identityGovernance/entit
 response=$(curl -sS --fail-with-body -X DELETE "${base}/identityGovernance/entitlementManagement/accessPackages/${package_id}" \
   -H "Authorization: Bearer ${TOKEN}")
 # Clean up: Read the group's catalog resource
+json_resource_id=$(jq -rn --arg v "${resource_id}" '$v | tojson | .[1:-1]')
+json_group_id=$(jq -rn --arg v "${group_id}" '$v | tojson | .[1:-1]')
+json_catalog_id=$(jq -rn --arg v "${catalog_id}" '$v | tojson | .[1:-1]')
 response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitlementManagement/resourceRequests" \
   -H "Authorization: Bearer ${TOKEN}" \
   -H "Content-Type: application/json" \
   --data-binary "{
   \"requestType\": \"adminRemove\",
   \"resource\": {
-    \"id\": \"${resource_id}\",
-    \"originId\": \"${group_id}\",
+    \"id\": \"${json_resource_id}\",
+    \"originId\": \"${json_group_id}\",
     \"originSystem\": \"AadGroup\"
   },
   \"catalog\": {
-    \"id\": \"${catalog_id}\"
+    \"id\": \"${json_catalog_id}\"
   }
 }")
 # Clean up: Create the resource group
