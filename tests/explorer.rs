@@ -228,13 +228,7 @@ async fn the_role_choice_changes_which_role_the_tutorial_looks_up() {
         "the least-privileged role is the default"
     );
 
-    let select: web_sys::HtmlSelectElement = wasm_bindgen::JsCast::unchecked_into(select);
-    select.set_value(GLOBAL_ADMINISTRATOR);
-    let init = web_sys::EventInit::new();
-    init.set_bubbles(true);
-    let change = web_sys::Event::new_with_event_init_dict("change", &init).unwrap();
-    select.dispatch_event(&change).unwrap();
-    yew::scheduler::flush().await;
+    choose(&select, GLOBAL_ADMINISTRATOR).await;
 
     assert!(
         text(&get(&card(&root, role_step), ".url")).contains(GLOBAL_ADMINISTRATOR),
@@ -426,6 +420,18 @@ fn focused_id() -> String {
         .unwrap_or_default()
 }
 
+/// Asserts that the focused element has `class`.
+fn assert_focus_on(class: &str) {
+    let active = gloo_utils::document()
+        .active_element()
+        .expect("something has focus");
+    assert!(
+        active.class_name().split_whitespace().any(|c| c == class),
+        "focus on {:?}",
+        active.outer_html()
+    );
+}
+
 fn focus(element: &web_sys::Element) {
     use wasm_bindgen::JsCast;
     element
@@ -447,17 +453,7 @@ async fn focus_stays_where_the_reader_is_through_run_edit_and_cancel() {
         status_of(&root, 1) == "passed"
     })
     .await;
-    let active = gloo_utils::document()
-        .active_element()
-        .expect("something has focus");
-    assert!(
-        active
-            .class_name()
-            .split_whitespace()
-            .any(|c| c == "run-step"),
-        "focus on {:?}",
-        active.outer_html()
-    );
+    assert_focus_on("run-step");
 
     // Edit request: the editor's field takes focus; Cancel gives it back to the Edit button.
     let edit = get(&card(&root, 2), ".edit-request");
@@ -473,17 +469,7 @@ async fn focus_stays_where_the_reader_is_through_run_edit_and_cancel() {
         ".editor-actions button[type=button]:not(.link)",
     ))
     .await;
-    let active = gloo_utils::document()
-        .active_element()
-        .expect("something has focus");
-    assert!(
-        active
-            .class_name()
-            .split_whitespace()
-            .any(|c| c == "edit-request"),
-        "focus on {:?}",
-        active.outer_html()
-    );
+    assert_focus_on("edit-request");
 
     // A variable's Edit: into its field, and back to its Edit button.
     let name = get(&root, ".variables tr[data-var]")
