@@ -562,3 +562,52 @@ async fn signed_in_as_a_user_with_no_role_the_sandbox_refuses_what_graph_refuses
     })
     .await;
 }
+
+#[wasm_bindgen_test]
+async fn without_a_governance_licence_entitlement_management_is_refused_and_the_timing_can_be_realistic(
+) {
+    let root = mount_app("?tutorial=access-package-beta", false).await;
+    wait_for("the tenant", RUN_TIMEOUT, || {
+        find(&root, "#sandbox-licence:not([disabled])").is_some()
+    })
+    .await;
+    let licence: web_sys::HtmlInputElement =
+        wasm_bindgen::JsCast::unchecked_into(get(&root, "#sandbox-licence"));
+    assert!(licence.checked(), "a new tenant is licensed");
+    click(&licence).await;
+    assert!(
+        text(&get(&root, "#sandbox-licence-hint")).contains("NoLicense"),
+        "the panel says what an unlicensed tenant answers"
+    );
+    // Step 7 lists catalogs: entitlement management, so refused without the licence.
+    click(&get(&card(&root, 7), "button.run-step")).await;
+    wait_for("step 7 to be refused", RUN_TIMEOUT, || {
+        status_of(&root, 7) == "failed"
+    })
+    .await;
+    let error = text(&get(&card(&root, 7), ".error-box"));
+    assert!(
+        error.contains("403") && error.contains("NoLicense"),
+        "{error}"
+    );
+    // The directory does not need it: step 1 still passes.
+    click(&get(&card(&root, 1), "button.run-step")).await;
+    wait_for("step 1", RUN_TIMEOUT, || status_of(&root, 1) == "passed").await;
+    click(&licence).await;
+    click(&get(&card(&root, 7), "button.run-step")).await;
+    wait_for("step 7 to pass with the licence back", RUN_TIMEOUT, || {
+        status_of(&root, 7) == "passed"
+    })
+    .await;
+
+    // Realistic timing: delivery in tens of seconds and replication lag, shown in the panel.
+    choose(&get(&root, "#sandbox-timing"), "realistic").await;
+    let lag: web_sys::HtmlInputElement =
+        wasm_bindgen::JsCast::unchecked_into(get(&root, "#fault-lag"));
+    assert_eq!(lag.value(), "3000");
+    assert!(text(&get(&root, "#sandbox-timing-hint")).contains("25 s"));
+    choose(&get(&root, "#sandbox-timing"), "quick").await;
+    let lag: web_sys::HtmlInputElement =
+        wasm_bindgen::JsCast::unchecked_into(get(&root, "#fault-lag"));
+    assert_eq!(lag.value(), "0");
+}

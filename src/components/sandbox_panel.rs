@@ -103,6 +103,31 @@ pub fn SandboxPanel(props: &SandboxPanelProps) -> Html {
         })
     };
 
+    // Without a Microsoft Entra ID P2 / Governance licence, entitlement management refuses every request.
+    let licensed = !ready || sandbox.governance_licence();
+    let on_licence = {
+        let sandbox = sandbox.clone();
+        let refresh = refresh.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            sandbox.set_governance_licence(input.checked());
+            refresh.set(*refresh + 1);
+        })
+    };
+    // Quick keeps runs short; realistic delivers in tens of seconds with replication lag, as Graph does.
+    let timing = sandbox.timing();
+    let on_timing = {
+        let sandbox = sandbox.clone();
+        let refresh = refresh.clone();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            if let Some(timing) = sandbox::Timing::parse(&select.value()) {
+                sandbox.set_timing(timing);
+                refresh.set(*refresh + 1);
+            }
+        })
+    };
+
     let on_reset = {
         let sandbox = sandbox.clone();
         let refresh = refresh.clone();
@@ -135,6 +160,35 @@ pub fn SandboxPanel(props: &SandboxPanelProps) -> Html {
                     }) }
                 </select>
             </label>
+            <label class="field">
+                <span class="field-label">{ "Timing" }</span>
+                <select id="sandbox-timing" onchange={on_timing} disabled={!ready}
+                    aria-describedby="sandbox-timing-hint">
+                    <option value="quick" selected={timing == sandbox::Timing::Quick}>{ "Quick" }</option>
+                    <option value="realistic" selected={timing == sandbox::Timing::Realistic}>{ "Realistic" }</option>
+                </select>
+            </label>
+            <p class="hint" id="sandbox-timing-hint">{
+                match timing {
+                    sandbox::Timing::Quick => "Access is delivered in a few seconds and new objects can be read at once.".to_string(),
+                    sandbox::Timing::Realistic => format!(
+                        "Access is delivered after about {} s and new objects are not found for {} s, as in a real tenant.",
+                        sandbox::Timing::Realistic.delivery_delay_ms() / 1000,
+                        sandbox::Timing::Realistic.replication_lag_ms() / 1000),
+                }
+            }</p>
+            <label class="toggle">
+                <input type="checkbox" id="sandbox-licence" checked={licensed} onchange={on_licence}
+                    disabled={!ready} aria-describedby="sandbox-licence-hint" />
+                { " Microsoft Entra ID Governance licence" }
+            </label>
+            <p class="hint" id="sandbox-licence-hint">{
+                if licensed {
+                    "Entitlement management needs Microsoft Entra ID P2 or ID Governance. Untick to see what an unlicensed tenant answers."
+                } else {
+                    "No licence: every entitlement management request is refused with 403 NoLicense."
+                }
+            }</p>
             <details class="sandbox-state" ontoggle={on_toggle}>
                 <summary>{ "What it holds" }</summary>
                 { for listing }

@@ -51,6 +51,14 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn sign_in(this: &ModuleTenant, account: &str) -> bool;
     #[wasm_bindgen(method)]
+    fn governance_licence(this: &ModuleTenant) -> bool;
+    #[wasm_bindgen(method)]
+    fn set_governance_licence(this: &ModuleTenant, licensed: bool);
+    #[wasm_bindgen(method)]
+    fn delivery_ms(this: &ModuleTenant) -> u32;
+    #[wasm_bindgen(method)]
+    fn set_delivery_ms(this: &ModuleTenant, ms: u32);
+    #[wasm_bindgen(method)]
     fn reset(this: &ModuleTenant);
     #[wasm_bindgen(method)]
     fn journal(this: &ModuleTenant) -> Option<String>;
@@ -290,6 +298,44 @@ impl InPageSandbox {
         if faults != current {
             self.set_faults(faults);
         }
+    }
+
+    /// Whether the tenant has an Entra ID P2 / Governance licence (true until the tenant is here).
+    pub fn governance_licence(&self) -> bool {
+        self.with(|t| each!(t, t => t.governance_licence()))
+            .unwrap_or(true)
+    }
+
+    /// Gives the tenant its governance licence or takes it away; kept across reloads.
+    pub fn set_governance_licence(&self, licensed: bool) {
+        self.with(|t| each!(t, t => t.set_governance_licence(licensed)));
+        self.changed();
+    }
+
+    /// How fast the tenant moves: its delivery time and replication lag, as a preset.
+    pub fn timing(&self) -> sandbox::Timing {
+        let delivery = self
+            .with(|t| each!(t, t => t.delivery_ms()))
+            .map_or(self.inner.delivery_ms, u64::from);
+        if delivery >= sandbox::Timing::Realistic.delivery_delay_ms() {
+            sandbox::Timing::Realistic
+        } else {
+            sandbox::Timing::Quick
+        }
+    }
+
+    /// Delivery and replication lag as `timing` has them (quick delivery is this page's default); the other
+    /// faults stay. Kept across reloads.
+    pub fn set_timing(&self, timing: sandbox::Timing) {
+        let delivery = match timing {
+            sandbox::Timing::Quick => DEFAULT_DELIVERY_MS,
+            sandbox::Timing::Realistic => timing.delivery_delay_ms(),
+        };
+        let ms = u32::try_from(delivery).unwrap_or(u32::MAX);
+        self.with(|t| each!(t, t => t.set_delivery_ms(ms)));
+        let mut faults = self.faults();
+        faults.replication_lag_ms = timing.replication_lag_ms();
+        self.set_faults(faults);
     }
 
     /// Back to the freshly seeded tenant.

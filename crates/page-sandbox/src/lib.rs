@@ -71,6 +71,28 @@ impl SandboxTenant {
         }
     }
 
+    /// Whether the tenant has a Microsoft Entra ID P2 / Governance licence (entitlement management
+    /// refuses every request without one).
+    pub fn governance_licence(&self) -> bool {
+        self.inner.governance_licence()
+    }
+
+    pub fn set_governance_licence(&mut self, licensed: bool) {
+        self.inner.set_governance_licence(licensed);
+    }
+
+    /// How long assignment requests take to be delivered, in milliseconds.
+    pub fn delivery_ms(&self) -> u32 {
+        self.inner
+            .delivery_delay_ms()
+            .try_into()
+            .unwrap_or(u32::MAX)
+    }
+
+    pub fn set_delivery_ms(&mut self, ms: u32) {
+        self.inner.set_delivery_delay_ms(u64::from(ms));
+    }
+
     /// Back to the freshly seeded tenant.
     pub fn reset(&mut self) {
         self.inner.reset();

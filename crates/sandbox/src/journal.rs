@@ -110,6 +110,10 @@ enum Entry {
     Reset,
     /// The page signs in as another seeded account from here on.
     SignIn(Account),
+    /// The tenant gains or loses its Microsoft Entra ID P2 / Governance licence.
+    Licence(bool),
+    /// Assignment requests made from here on take this long to be delivered.
+    Delivery(u64),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -187,6 +191,31 @@ impl JournaledTenant {
         self.journal.entries.push(Entry::Faults(faults));
     }
 
+    /// Gives the tenant a Microsoft Entra ID P2 / Governance licence or takes it away: without one,
+    /// entitlement management refuses every request.
+    pub fn set_governance_licence(&mut self, licensed: bool) {
+        if licensed != self.governance_licence() {
+            self.tenant.set_governance_licence(licensed);
+            self.journal.entries.push(Entry::Licence(licensed));
+        }
+    }
+
+    pub fn governance_licence(&self) -> bool {
+        self.tenant.config().governance_licence
+    }
+
+    /// How long assignment requests made from now on take to be delivered.
+    pub fn set_delivery_delay_ms(&mut self, ms: u64) {
+        if ms != self.delivery_delay_ms() {
+            self.tenant.set_delivery_delay_ms(ms);
+            self.journal.entries.push(Entry::Delivery(ms));
+        }
+    }
+
+    pub fn delivery_delay_ms(&self) -> u64 {
+        self.tenant.config().delivery_delay_ms
+    }
+
     pub fn faults(&self) -> &Faults {
         self.tenant.faults()
     }
@@ -254,6 +283,13 @@ impl JournaledTenant {
         if self.account != Account::GlobalAdmin {
             self.journal.entries.push(Entry::SignIn(self.account));
         }
+        if !self.governance_licence() {
+            self.journal.entries.push(Entry::Licence(false));
+        }
+        if self.delivery_delay_ms() != self.journal.delivery_delay_ms {
+            let ms = self.delivery_delay_ms();
+            self.journal.entries.push(Entry::Delivery(ms));
+        }
     }
 }
 
@@ -308,6 +344,8 @@ fn replay(journal: &Journal) -> (Sandbox, Account) {
             Entry::Faults(faults) => tenant.set_faults(faults.clone()),
             Entry::Reset => tenant.reset(),
             Entry::SignIn(account) => signed_in = *account,
+            Entry::Licence(licensed) => tenant.set_governance_licence(*licensed),
+            Entry::Delivery(ms) => tenant.set_delivery_delay_ms(*ms),
         }
     }
     (tenant, signed_in)

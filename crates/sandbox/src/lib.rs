@@ -302,6 +302,12 @@ impl Sandbox {
         self.config.governance_licence = licensed;
     }
 
+    /// How long assignment requests made from now on take to be delivered (kept by `reset`).
+    pub fn set_delivery_delay_ms(&mut self, ms: u64) {
+        self.config.delivery_delay_ms = ms;
+        self.tenant.delivery_delay_ms = ms;
+    }
+
     pub fn set_faults(&mut self, faults: Faults) {
         self.tenant.lag_ms = faults.replication_lag_ms;
         self.config.faults = faults;

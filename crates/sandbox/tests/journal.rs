@@ -228,3 +228,40 @@ fn the_page_signs_in_as_a_seeded_account_and_a_reload_keeps_it_and_what_it_was_r
         tenant.tenant().snapshot().beyond_seed().len()
     );
 }
+
+#[test]
+fn the_licence_and_the_delivery_time_are_replayed_and_survive_the_journal_starting_again() {
+    let mut tenant = JournaledTenant::open(None, 4, 2_000);
+    let catalogs =
+        "https://graph.microsoft.com/v1.0/identityGovernance/entitlementManagement/catalogs";
+    assert_eq!(tenant.handle(exchange("GET", catalogs, ""), T0).status, 200);
+    tenant.set_governance_licence(false);
+    tenant.set_delivery_delay_ms(25_000);
+    let refused = tenant.handle(exchange("GET", catalogs, ""), T0 + 1);
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(refused.body.contains("NoLicense"), "{}", refused.body);
+
+    // A reload rebuilds the tenant without its licence and with the slower delivery.
+    let saved = tenant.journal().expect("a journal to save");
+    let reloaded = JournaledTenant::open(Some(&saved), 4, 2_000);
+    assert!(!reloaded.governance_licence());
+    assert_eq!(reloaded.delivery_delay_ms(), 25_000);
+
+    // After a run is cleaned up the journal starts again, and keeps both settings.
+    let id = create_user(&mut tenant, "gone", T0 + 2);
+    delete_user(&mut tenant, &id, T0 + 3);
+    let saved = tenant.journal().expect("a journal to save");
+    assert!(
+        !saved.contains("\"Request\""),
+        "the journal started again: {saved}"
+    );
+    let reloaded = JournaledTenant::open(Some(&saved), 4, 2_000);
+    assert!(!reloaded.governance_licence());
+    assert_eq!(reloaded.delivery_delay_ms(), 25_000);
+
+    tenant.set_governance_licence(true);
+    assert_eq!(
+        tenant.handle(exchange("GET", catalogs, ""), T0 + 4).status,
+        200
+    );
+}
