@@ -551,3 +551,134 @@ async fn location_headers_and_v1_sets_on_beta_over_http() {
     assert_eq!(inner["client-request-id"], "abc");
     assert!(inner["request-id"].is_string() && inner["date"].is_string());
 }
+
+/// The rules the sandbox shares with Graph hold over HTTP too: bodies checked against the type
+/// definitions, advanced queries, soft delete, the licence and replication lag.
+#[tokio::test]
+async fn graphs_rules_hold_over_http() {
+    let server = start(&["--replication-lag-ms", "400"]);
+    let base = server.base.clone();
+    let c: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+    let auth = bearer(&c, &base).await;
+    let h = [
+        ("authorization", auth.as_str()),
+        ("content-type", "application/json"),
+    ];
+    let code = |a: &Answer| a.body["error"]["code"].as_str().unwrap_or("").to_string();
+    let message = |a: &Answer| {
+        a.body["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    let em = format!("{base}/v1.0/identityGovernance/entitlementManagement");
+
+    // A beta property on a v1.0 entitlement-management body: refused the way Graph's OData reader does.
+    let beta_name = call(
+        &c,
+        "POST",
+        &format!("{em}/accessPackages"),
+        &h,
+        Some(json!({"displayName": "p", "catalogId": "3f2504e0-4f89-41d3-9a0c-0305e82c3301"})),
+    )
+    .await;
+    assert_eq!(beta_name.status, 400, "{}", beta_name.body);
+    assert!(
+        message(&beta_name)
+            .contains("'catalogId' does not exist on type 'microsoft.graph.accessPackage'"),
+        "{}",
+        beta_name.body
+    );
+    // A misspelt property on a directory body: the directory's own wording.
+    let misspelt = call(
+        &c,
+        "POST",
+        &format!("{base}/v1.0/groups"),
+        &h,
+        Some(
+            json!({"displayName": "g", "mailEnabled": false, "mailNickname": "g",
+            "securityEnabled": true, "descripton": "typo"}),
+        ),
+    )
+    .await;
+    assert_eq!(misspelt.status, 400, "{}", misspelt.body);
+    assert_eq!(code(&misspelt), "Request_BadRequest");
+    assert!(
+        message(&misspelt).contains("'descripton'"),
+        "{}",
+        misspelt.body
+    );
+
+    // An advanced query needs `ConsistencyLevel: eventual` and `$count=true`.
+    let filter = format!("{base}/v1.0/users?$filter=accountEnabled%20ne%20false");
+    let plain = call(&c, "GET", &filter, &h, None).await;
+    assert_eq!(plain.status, 400, "{}", plain.body);
+    assert_eq!(code(&plain), "Request_UnsupportedQuery");
+    let eventual = [
+        ("authorization", auth.as_str()),
+        ("consistencylevel", "eventual"),
+    ];
+    let advanced = call(&c, "GET", &format!("{filter}&$count=true"), &eventual, None).await;
+    assert_eq!(advanced.status, 200, "{}", advanced.body);
+    assert!(advanced.body["@odata.count"].is_u64());
+
+    // A new group is not found until it has replicated.
+    let group = call(
+        &c,
+        "POST",
+        &format!("{base}/v1.0/groups"),
+        &h,
+        Some(
+            json!({"displayName": "Lagging", "mailEnabled": false, "mailNickname": "lagging",
+            "securityEnabled": true}),
+        ),
+    )
+    .await;
+    assert_eq!(group.status, 201, "{}", group.body);
+    let gid = id(&group.body);
+    let url = format!("{base}/v1.0/groups/{gid}");
+    assert_eq!(call(&c, "GET", &url, &h, None).await.status, 404);
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert_eq!(call(&c, "GET", &url, &h, None).await.status, 200);
+
+    // Deleted, it waits in deleted items and can be restored.
+    assert_eq!(call(&c, "DELETE", &url, &h, None).await.status, 204);
+    assert_eq!(call(&c, "GET", &url, &h, None).await.status, 404);
+    let deleted = call(
+        &c,
+        "GET",
+        &format!("{base}/v1.0/directory/deletedItems/microsoft.graph.group"),
+        &h,
+        None,
+    )
+    .await;
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    assert!(deleted.body["value"]
+        .as_array()
+        .is_some_and(|v| v.iter().any(|g| g["id"] == gid.as_str())));
+    let restored = call(
+        &c,
+        "POST",
+        &format!("{base}/v1.0/directory/deletedItems/{gid}/restore"),
+        &h,
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(restored.status, 200, "{}", restored.body);
+    assert_eq!(call(&c, "GET", &url, &h, None).await.status, 200);
+
+    // Without the governance licence entitlement management refuses; the directory does not care.
+    let off = call(
+        &c,
+        "POST",
+        &format!("{base}/_sandbox/licence"),
+        &[("content-type", "application/json")],
+        Some(json!({"governance": false})),
+    )
+    .await;
+    assert!(off.status < 300, "{}", off.body);
+    let refused = call(&c, "GET", &format!("{em}/catalogs"), &h, None).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(code(&refused), "NoLicense");
+    assert_eq!(call(&c, "GET", &url, &h, None).await.status, 200);
+}
