@@ -1,5 +1,6 @@
 //! Command-line flags of `graphwalk-sandbox`.
 
+use crate::identity::IdentityConfig;
 use sandbox::{Config, Timing};
 
 pub const USAGE: &str = "graphwalk-sandbox: an emulated Microsoft Graph tenant on 127.0.0.1
@@ -25,9 +26,21 @@ USAGE: graphwalk-sandbox [FLAGS]
   --print-token            print a token with the tutorial's scopes and exit
   --upn UPN                whose token --print-token prints (default the Global Administrator,
                            admin@DOMAIN; also least-privilege-admin@DOMAIN, member@DOMAIN)
+  --client-id ID           the emulated app registration's application (client) id
+  --redirect-uri URI       a registered single-page-application redirect URI (repeatable;
+                           default http://127.0.0.1:8080/redirect.html and http://localhost:8080/redirect.html)
+  --single-tenant          the app accepts only this tenant's authority (organizations and common
+                           answer AADSTS50194)
+  --no-admin-consent       nobody has granted admin consent: users meet the consent page
+  --password PASSWORD      the seeded accounts' password (default Sandbox-Passw0rd!)
+  --password-change UPN    this account must choose a new password at its first sign-in (repeatable)
+  --refresh-token-lifetime-secs N
+                           how long a refresh token lasts from sign-in (default 86400, as for a SPA)
+  --login-base URL         the address MSAL.js signs in at (default https://login.microsoftonline.com)
   --help                   show this text
 
-Endpoints: /beta/... and /v1.0/... as Graph; POST /_sandbox/reset; GET /_sandbox/state;
+Endpoints: /beta/... and /v1.0/... as Graph; the identity platform's /{tenant}/oauth2/v2.0/authorize,
+token and logout, /{tenant}/v2.0/.well-known/openid-configuration, /common/discovery/instance; POST /_sandbox/reset; GET /_sandbox/state;
 GET /_sandbox/token[?upn=UPN]; POST /_sandbox/faults with {\"throttle_rate\":0.2,...};
 POST /_sandbox/licence with {\"governance\":false}.";
 
@@ -69,6 +82,7 @@ pub struct Options {
     pub print_token: bool,
     /// Whose token `--print-token` prints.
     pub upn: Option<String>,
+    pub identity: IdentityConfig,
     pub help: bool,
 }
 
@@ -88,6 +102,7 @@ pub fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut timing = Timing::Quick;
     let mut delivery_delay_ms = None;
     let mut replication_lag_ms = None;
+    let mut redirect_uris = Vec::new();
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
         // Accept --flag=value as well as --flag value.
@@ -116,9 +131,26 @@ pub fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--print-token" => o.print_token = true,
             "--upn" => o.upn = Some(value(&flag, next())?),
             "--no-governance-licence" => o.config.governance_licence = false,
+            "--client-id" => o.identity.registration.client_id = value(&flag, next())?,
+            "--redirect-uri" => redirect_uris.push(value::<String>(&flag, next())?),
+            "--single-tenant" => o.identity.registration.multi_tenant = false,
+            "--no-admin-consent" => o.identity.registration.admin_consent = false,
+            "--password" => o.identity.password = value(&flag, next())?,
+            "--password-change" => o.identity.must_change_password.push(value(&flag, next())?),
+            "--refresh-token-lifetime-secs" => {
+                o.identity.refresh_lifetime_ms = value::<u64>(&flag, next())?.saturating_mul(1000)
+            }
+            "--login-base" => {
+                o.identity.login_base = value::<String>(&flag, next())?
+                    .trim_end_matches('/')
+                    .to_string()
+            }
             "--help" | "-h" => o.help = true,
             other => return Err(format!("unknown flag '{other}'")),
         }
+    }
+    if !redirect_uris.is_empty() {
+        o.identity.registration.redirect_uris = redirect_uris;
     }
     o.config = o.config.with_timing(timing);
     if let Some(ms) = delivery_delay_ms {
@@ -173,6 +205,22 @@ mod tests {
         assert!(o.print_token);
         assert!(p(&["--throttle-rate", "2"]).is_err());
         assert!(p(&["--bogus"]).is_err());
+        let id = p(&[
+            "--single-tenant",
+            "--no-admin-consent",
+            "--redirect-uri",
+            "http://127.0.0.1:5/r.html",
+            "--refresh-token-lifetime-secs=90",
+        ])
+        .expect("identity flags")
+        .identity;
+        assert!(!id.registration.multi_tenant);
+        assert!(!id.registration.admin_consent);
+        assert_eq!(
+            id.registration.redirect_uris,
+            vec!["http://127.0.0.1:5/r.html".to_string()]
+        );
+        assert_eq!(id.refresh_lifetime_ms, 90_000);
         assert!(p(&["--port"]).is_err());
     }
 

@@ -1,9 +1,10 @@
 //! `graphwalk-sandbox`: the sandbox tenant over real HTTP on 127.0.0.1, with CORS for browsers.
 
 mod args;
+mod identity;
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{Request, State};
+use axum::extract::{FromRef, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -14,6 +15,20 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 type Shared = Arc<Mutex<Sandbox>>;
+type SharedIdentity = Arc<Mutex<identity::Identity>>;
+
+/// The tenant and its sign-in service, each behind its own lock.
+#[derive(Clone)]
+struct AppState {
+    sb: Shared,
+    id: SharedIdentity,
+}
+
+impl FromRef<AppState> for Shared {
+    fn from_ref(state: &AppState) -> Shared {
+        state.sb.clone()
+    }
+}
 
 /// Bodies larger than this are refused: the tutorial's are a few hundred bytes.
 const MAX_BODY: usize = 1 << 20;
@@ -33,8 +48,10 @@ fn json_response(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// Every Graph path goes to the sandbox, rebuilt as an absolute URL so next links lead back here.
-async fn graph(State(sb): State<Shared>, req: Request) -> Response {
+/// The identity platform's paths go to the sign-in service; every other path to the Graph tenant,
+/// rebuilt as an absolute URL so next links lead back here.
+async fn graph(State(state): State<AppState>, req: Request) -> Response {
+    let sb = state.sb.clone();
     let (parts, body) = req.into_parts();
     let bytes = match to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
@@ -72,6 +89,15 @@ async fn graph(State(sb): State<Shared>, req: Request) -> Response {
             &parts.headers,
         );
     };
+    let signed_in = {
+        let tenant = lock(&sb);
+        let mut id = state.id.lock().unwrap_or_else(|e| e.into_inner());
+        id.handle(&tenant, &request, now_ms())
+    };
+    if let Some(answer) = signed_in {
+        let (parts, body) = answer.into_parts();
+        return Response::from_parts(parts, Body::from(body));
+    }
     let answer = lock(&sb).handle(&request, now_ms());
     let (parts, body) = answer.into_parts();
     Response::from_parts(parts, Body::from(body))
@@ -90,8 +116,9 @@ fn graph_error(
     Response::from_parts(parts, Body::from(body))
 }
 
-async fn reset(State(sb): State<Shared>) -> Response {
-    lock(&sb).reset();
+async fn reset(State(state): State<AppState>) -> Response {
+    lock(&state.sb).reset();
+    state.id.lock().unwrap_or_else(|e| e.into_inner()).reset();
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -239,7 +266,7 @@ fn cors(origins: &args::Origins) -> CorsLayer {
         .max_age(std::time::Duration::from_secs(3600))
 }
 
-pub fn app(sb: Shared, origins: &args::Origins) -> Router {
+fn app(sb: Shared, id: SharedIdentity, origins: &args::Origins) -> Router {
     Router::new()
         .route("/_sandbox/reset", post(reset))
         .route("/_sandbox/state", get(state))
@@ -247,7 +274,7 @@ pub fn app(sb: Shared, origins: &args::Origins) -> Router {
         .route("/_sandbox/faults", post(set_faults).put(set_faults))
         .route("/_sandbox/licence", post(set_licence).put(set_licence))
         .fallback(graph)
-        .with_state(sb)
+        .with_state(AppState { sb, id })
         .layer(cors(origins))
         .layer(axum::middleware::from_fn(log))
 }
@@ -320,7 +347,25 @@ async fn main() {
     for account in Account::ALL {
         eprintln!("  account {}", sb.account_upn(account));
     }
-    let app = app(Arc::new(Mutex::new(sb)), &opts.origins);
+    let reg = &opts.identity.registration;
+    eprintln!(
+        "sign-in: {}/organizations (app {}, {}, {}), password of the accounts: {}",
+        opts.identity.login_base,
+        reg.client_id,
+        if reg.multi_tenant {
+            "multi-tenant"
+        } else {
+            "single-tenant"
+        },
+        if reg.admin_consent {
+            "admin consent granted"
+        } else {
+            "no admin consent"
+        },
+        opts.identity.password
+    );
+    let id = Arc::new(Mutex::new(identity::Identity::new(opts.identity.clone())));
+    let app = app(Arc::new(Mutex::new(sb)), id, &opts.origins);
     if let Err(e) = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await
