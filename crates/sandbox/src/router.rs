@@ -251,9 +251,10 @@ fn entitlement(t: &mut Tenant, cx: &Ctx, m: &Method, l: &[&str], orig: &[String]
         }
         (AccessPackages, 1, _) if is(&post) => write(&mut || packages::create(t, cx)),
         (AccessPackages, 1, _) => Err(GraphError::method_not_allowed("GET, POST")),
-        (AccessPackages, 2, _) if is(&get) => {
-            need(c, auth::EM_READ).and_then(|_| packages::get(t, cx, &orig[1]))
-        }
+        (AccessPackages, 2, _) if is(&get) => match current_user_filter(l[1]) {
+            Some(on) => need(c, auth::EM_MINE).and_then(|_| requests::list_requestable(t, cx, &on)),
+            None => need(c, auth::EM_READ).and_then(|_| packages::get(t, cx, &orig[1])),
+        },
         (AccessPackages, 2, _) if is(&del) => write(&mut || packages::delete(t, cx, &orig[1])),
         (AccessPackages, 2, _) => Err(GraphError::method_not_allowed("GET, DELETE")),
         (AccessPackages, 3, Some(Some(RoleScopes))) if is(&get) => {

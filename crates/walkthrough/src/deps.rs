@@ -48,6 +48,15 @@ pub(crate) fn request_vars(r: &RequestTemplate) -> Vec<String> {
     out
 }
 
+/// The variables naming the account a step runs as (its identity's user principal name).
+pub(crate) fn identity_vars(t: &Tutorial, step: &Step) -> Vec<String> {
+    step.run_as
+        .as_deref()
+        .and_then(|name| t.identity(name))
+        .map(|i| i.upn.vars().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
 /// Variables a step needs before it can send its request (request, expectations, polling).
 pub(crate) fn step_inputs(step: &Step) -> Vec<String> {
     // A step's own captures do not exist before its request is sent.
@@ -114,7 +123,37 @@ pub(crate) fn validate(t: &Tutorial, _lines: &[&str]) -> Result<(), ParseError> 
                 }
             }
         }
-        for var in step_inputs(step) {
+        if let Some(name) = &step.run_as {
+            if t.identity(name).is_none() {
+                let declared: Vec<&str> = t.identities.iter().map(|i| i.name.as_str()).collect();
+                return err(
+                    step.line,
+                    format!(
+                        "step `{}` runs `as: {name}`, but the front matter declares no `identity {name}: …`{}",
+                        step.id,
+                        if declared.is_empty() { String::new() } else { format!(" (declared: {})", declared.join(", ")) }
+                    ),
+                );
+            }
+        }
+        if let Some(when) = &step.when {
+            let Some(input) = t.inputs.iter().find(|i| i.name == when.input) else {
+                return err(
+                    step.line,
+                    format!("step `{}` says `when: input.{} …`, but the front matter declares no `input {}`", step.id, when.input, when.input),
+                );
+            };
+            if !input.choices.is_empty() && !input.choices.iter().any(|c| c.value == when.value) {
+                let values: Vec<&str> = input.choices.iter().map(|c| c.value.as_str()).collect();
+                return err(
+                    step.line,
+                    format!("step `{}` compares `input.{}` with `{}`, which is not one of its choices ({})", step.id, when.input, when.value, values.join(", ")),
+                );
+            }
+        }
+        let mut inputs = step_inputs(step);
+        inputs.extend(identity_vars(t, step));
+        for var in inputs {
             if known.contains(&var) {
                 continue;
             }

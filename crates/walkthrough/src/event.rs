@@ -145,6 +145,14 @@ pub struct RequestEdit {
     pub body: Option<String>,
 }
 
+/// An account other than the signed-in one that a request runs as: its identity's name in the tutorial and
+/// its user principal name in this run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunAs {
+    pub identity: String,
+    pub upn: String,
+}
+
 /// What the driver should do next.
 #[derive(Debug)]
 pub enum Action {
@@ -156,6 +164,8 @@ pub enum Action {
         cleanup: Option<usize>,
         scopes: Vec<String>,
         request: http::Request<String>,
+        /// The account the request runs as (the step's `as:` identity); `None`: the signed-in user.
+        run_as: Option<RunAs>,
     },
     /// Send `Event::Tick` at this time (replaces any earlier wake-up).
     WakeAt(u64),

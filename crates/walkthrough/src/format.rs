@@ -2,7 +2,7 @@
 
 use crate::body::{check_body, BodyError};
 use crate::deps::validate;
-use crate::model::{Choice, Input, RequestTemplate, Step, Tutorial};
+use crate::model::{Choice, Identity, Input, RequestTemplate, Step, Tutorial};
 use crate::template::Template;
 use crate::walk::parse_walk;
 
@@ -85,6 +85,7 @@ pub(crate) fn parse_front_matter(lines: &[&str]) -> Result<(Tutorial, usize), Pa
         scopes: Vec::new(),
         intro: String::new(),
         inputs: Vec::new(),
+        identities: Vec::new(),
         steps: Vec::new(),
     };
     let mut i = 1;
@@ -143,6 +144,36 @@ pub(crate) fn parse_front_matter(lines: &[&str]) -> Result<(Tutorial, usize), Pa
                     default: String::new(),
                 });
             }
+            k if k.starts_with("identity ") => {
+                let name = k["identity ".len()..].trim();
+                if !is_name(name) {
+                    return err(n, format!("expected an identity name (letters, digits, `_`), found `{name}`"));
+                }
+                if t.identity(name).is_some() {
+                    return err(n, format!("identity `{name}` is declared twice"));
+                }
+                let upn = Template::parse(&value).map_err(|e| ParseError {
+                    line: n,
+                    message: format!("identity `{name}`: {e}"),
+                })?;
+                if value.is_empty() {
+                    return err(n, format!("identity `{name}` needs the account's user principal name, e.g. `identity {name}: {{{{{name}_upn}}}}`"));
+                }
+                t.identities.push(Identity {
+                    name: name.to_string(),
+                    upn,
+                    password: None,
+                });
+            }
+            "password" => match t.identities.last_mut() {
+                Some(identity) => {
+                    identity.password = Some(Template::parse(&value).map_err(|e| ParseError {
+                        line: n,
+                        message: format!("identity `{}` password: {e}", identity.name),
+                    })?)
+                }
+                None => return err(n, "expected `password:` after an `identity` line"),
+            },
             "default" => match t.inputs.last_mut() {
                 Some(input) => input.default = value,
                 None => return err(n, "expected `default:` after an `input` line"),
@@ -150,7 +181,7 @@ pub(crate) fn parse_front_matter(lines: &[&str]) -> Result<(Tutorial, usize), Pa
             other => {
                 return err(
                     n,
-                    format!("unknown front matter key `{other}`; expected id, title, api, base, scopes, input or default"),
+                    format!("unknown front matter key `{other}`; expected id, title, api, base, scopes, input, default, identity or password"),
                 )
             }
         }
@@ -272,6 +303,8 @@ fn parse_step(lines: &[&str], start: usize, end: usize) -> Result<Step, ParseErr
         note: (!note_text.is_empty()).then_some(note_text),
         scopes: Vec::new(),
         roles: Vec::new(),
+        run_as: None,
+        when: None,
         request,
         captures: Vec::new(),
         expectations: Vec::new(),
@@ -486,7 +519,11 @@ limit: 1m
         );
         assert!(t.steps[1].roles.is_empty());
         let e = fails(&OK.replace("after: user", "role: user"));
-        assert!(e.message.contains("expected scopes, roles or after"), "{e}");
+        assert!(
+            e.message
+                .contains("expected scopes, roles, after, as or when"),
+            "{e}"
+        );
     }
 
     fn fails(src: &str) -> ParseError {

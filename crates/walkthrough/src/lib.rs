@@ -42,12 +42,12 @@ pub use export::{export, ExportFormat, ExportSource};
 pub use format::{parse_tutorial, ParseError};
 pub use ledger::{CleanupStatus, Ledger, LedgerEntry};
 pub use model::{
-    Capture, Choice, Cleanup, CleanupWait, Expectation, Input, Poll, Predicate, Query,
-    RequestTemplate, Step, Tutorial,
+    Capture, Choice, Cleanup, CleanupWait, Condition, Expectation, Identity, Input, Poll,
+    Predicate, Query, RequestTemplate, Step, Tutorial,
 };
 pub use retry::RetryPolicy;
 pub use runner::{
     Action, Attempt, AttemptKind, Event, Missing, RenderedRequest, RenderedSegment, RequestEdit,
-    Run, RunOptions, SendFailure, SentRequest, StepRecord, StepStatus,
+    Run, RunAs, RunOptions, SendFailure, SentRequest, StepRecord, StepStatus,
 };
 pub use template::{Segment, Template};

@@ -19,7 +19,37 @@ pub struct Tutorial {
     /// Markdown between the front matter and the first step.
     pub intro: String,
     pub inputs: Vec<Input>,
+    /// Accounts other than the signed-in one that steps may run as (`as: NAME`), e.g. a requestor the
+    /// tutorial creates. Tutorials saved before identities existed load with none.
+    #[serde(default)]
+    pub identities: Vec<Identity>,
     pub steps: Vec<Step>,
+}
+
+/// An account a step can run as: `identity NAME: UPN-TEMPLATE` in the front matter, optionally followed by
+/// `password: TEMPLATE` (what the reader types at that account's first sign-in).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Identity {
+    pub name: String,
+    /// The account's user principal name, usually a variable an earlier step captures.
+    pub upn: Template,
+    #[serde(default)]
+    pub password: Option<Template>,
+}
+
+/// `when: input.NAME == VALUE` (or `!=`): the step belongs to one path through the tutorial, chosen by an
+/// input. Steps on the other path are neither run nor counted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Condition {
+    pub input: String,
+    pub value: String,
+    pub equals: bool,
+}
+
+impl Condition {
+    pub fn holds(&self, input_value: &str) -> bool {
+        (input_value == self.value) == self.equals
+    }
 }
 
 /// A value the reader chooses before running, e.g. which role the test admin gets.
@@ -56,6 +86,12 @@ pub struct Step {
     /// Runs saved before this field existed load with none.
     #[serde(default)]
     pub roles: Vec<String>,
+    /// The identity (front matter `identity NAME`) this step's request runs as; `None`: the signed-in user.
+    #[serde(default, rename = "as", skip_serializing_if = "Option::is_none")]
+    pub run_as: Option<String>,
+    /// The path this step belongs to; `None`: every path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<Condition>,
     pub request: RequestTemplate,
     pub captures: Vec<Capture>,
     pub expectations: Vec<Expectation>,
@@ -186,6 +222,10 @@ pub struct CleanupWait {
 
 impl Tutorial {
     /// Index of the step with this id.
+    pub fn identity(&self, name: &str) -> Option<&Identity> {
+        self.identities.iter().find(|i| i.name == name)
+    }
+
     pub fn step_index(&self, id: &str) -> Option<usize> {
         self.steps.iter().position(|s| s.id == id)
     }

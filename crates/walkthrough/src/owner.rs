@@ -156,12 +156,18 @@ impl Run {
         if let Some(record) = self.record_of(owner) {
             record.sent(kind, now, sent);
         }
+        // Cleanup runs as the signed-in administrator, whoever created what it removes.
+        let run_as = match owner {
+            Owner::Step(s) => self.run_as(s),
+            Owner::Cleanup(_) => None,
+        };
         out.push(Action::Send {
             request_id: id,
             step,
             cleanup,
             scopes,
             request,
+            run_as,
         });
     }
 

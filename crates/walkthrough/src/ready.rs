@@ -109,7 +109,8 @@ impl Run {
             }
         }
         for after in &self.tutorial.steps[step].after {
-            let Some(a) = self.tutorial.step_index(after) else {
+            // A step on the other path is no one's prerequisite.
+            let Some(a) = self.tutorial.step_index(after).filter(|&a| self.on_path(a)) else {
                 continue;
             };
             if self.schedule.is_planned(a) {

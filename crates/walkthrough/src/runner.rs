@@ -15,7 +15,8 @@ use crate::schedule::Schedule;
 use crate::step_state::Steps;
 use crate::template::{Segment, Template};
 
-pub use crate::event::{Action, Event, RequestEdit, RunOptions, SendFailure};
+use crate::error::StepError;
+pub use crate::event::{Action, Event, RequestEdit, RunAs, RunOptions, SendFailure};
 pub use crate::record::{
     Attempt, AttemptKind, Missing, RenderedRequest, RenderedSegment, SentRequest, StepRecord,
     StepStatus,
@@ -105,9 +106,17 @@ impl Run {
         match event {
             Event::RunAll { .. } => {
                 let all: Vec<usize> = (0..self.steps.len())
-                    .filter(|&i| !self.steps.is_passed(i))
+                    .filter(|&i| !self.steps.is_passed(i) && self.on_path(i))
                     .collect();
                 self.start_plan(all, &mut out);
+            }
+            Event::RunTo { step, .. } | Event::RunStep { step, .. } if !self.on_path(step) => {
+                out.push(Action::Refused {
+                    step: Some(step),
+                    error: StepError::InvalidRequest {
+                        message: self.off_path_reason(step),
+                    },
+                });
             }
             Event::RunTo { step, .. } => {
                 if step < self.steps.len() {
@@ -249,8 +258,27 @@ impl Run {
         self.in_flight.is_empty() && self.schedule.is_settled() && self.next_wake().is_none()
     }
 
-    /// (passed steps, all steps)
+    /// (passed steps, all steps) on the path the inputs choose.
     pub fn progress(&self) -> (usize, usize) {
-        (self.steps.passed_count(), self.steps.len())
+        let on: Vec<usize> = (0..self.steps.len()).filter(|&i| self.on_path(i)).collect();
+        let passed = on.iter().filter(|&&i| self.steps.is_passed(i)).count();
+        (passed, on.len())
+    }
+
+    /// Why a step is not on the chosen path, in words for the reader.
+    pub fn off_path_reason(&self, step: usize) -> String {
+        let Some(when) = self.tutorial.steps.get(step).and_then(|s| s.when.as_ref()) else {
+            return String::new();
+        };
+        let input = self.tutorial.inputs.iter().find(|i| i.name == when.input);
+        let label = input.map_or(when.input.as_str(), |i| i.label.as_str());
+        let choice = input
+            .and_then(|i| i.choices.iter().find(|c| c.value == when.value))
+            .map_or(when.value.as_str(), |c| c.label.as_str());
+        if when.equals {
+            format!("this step is on another path: it runs when \"{label}\" is \"{choice}\"")
+        } else {
+            format!("this step is on another path: it runs unless \"{label}\" is \"{choice}\"")
+        }
     }
 }

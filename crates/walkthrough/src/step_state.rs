@@ -105,13 +105,6 @@ impl Steps {
         self.0[s].status == StepStatus::Passed
     }
 
-    pub(crate) fn passed_count(&self) -> usize {
-        self.0
-            .iter()
-            .filter(|x| x.status == StepStatus::Passed)
-            .count()
-    }
-
     /// Failed or skipped: it will not provide anything until it runs again.
     pub(crate) fn gave_up(&self, s: usize) -> bool {
         matches!(

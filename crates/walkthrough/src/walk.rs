@@ -4,11 +4,46 @@ use serde_json::Value;
 use serde_json_path::JsonPath;
 
 use crate::format::{err, is_name, parse_request, split_list, ParseError};
-use crate::model::{Capture, Cleanup, CleanupWait, Expectation, Poll, Predicate, Query, Step};
+use crate::model::{
+    Capture, Cleanup, CleanupWait, Condition, Expectation, Poll, Predicate, Query, Step,
+};
 use crate::template::{Context, Template};
 
 const SECTIONS: &str =
     "[Options], [Captures], [Asserts], [Poll], [Cleanup], [Cleanup Captures] or [Cleanup Wait]";
+
+/// `input.NAME == value` or `input.NAME != value`.
+fn parse_condition(text: &str, n: usize) -> Result<Condition, ParseError> {
+    let text = text.trim();
+    let (left, value, equals) = if let Some((l, r)) = text.split_once("!=") {
+        (l, r, false)
+    } else if let Some((l, r)) = text.split_once("==") {
+        (l, r, true)
+    } else {
+        return err(
+            n,
+            format!("expected `when: input.NAME == value` (or `!=`), found `{text}`"),
+        );
+    };
+    let Some(input) = left.trim().strip_prefix("input.").filter(|i| is_name(i)) else {
+        return err(
+            n,
+            format!(
+                "`when:` compares an input (`input.NAME`), found `{}`",
+                left.trim()
+            ),
+        );
+    };
+    let value = value.trim().trim_matches('"').to_string();
+    if value.is_empty() {
+        return err(n, "`when:` needs a value to compare the input with");
+    }
+    Ok(Condition {
+        input: input.to_string(),
+        value,
+        equals,
+    })
+}
 
 pub(crate) fn parse_walk(step: &mut Step, body: &[&str], first: usize) -> Result<(), ParseError> {
     let mut section: Option<(&str, usize)> = None;
@@ -70,17 +105,25 @@ pub(crate) fn parse_walk(step: &mut Step, body: &[&str], first: usize) -> Result
                 let Some((key, value)) = line.split_once(':') else {
                     return err(
                         n,
-                        "expected `scopes: A, B`, `roles: A, B` or `after: step-id`",
+                        "expected `scopes: A, B`, `roles: A, B`, `after: step-id`, `as: identity` or `when: input.NAME == value`",
                     );
                 };
                 match key.trim() {
                     "scopes" => step.scopes = split_list(value),
                     "roles" => step.roles = split_list(value),
                     "after" => step.after.extend(split_list(value)),
+                    "as" if is_name(value.trim()) => step.run_as = Some(value.trim().to_string()),
+                    "as" => {
+                        return err(
+                            n,
+                            format!("expected `as: NAME` naming an `identity` of the front matter, found `{}`", value.trim()),
+                        )
+                    }
+                    "when" => step.when = Some(parse_condition(value, n)?),
                     other => {
                         return err(
                             n,
-                            format!("unknown option `{other}`; expected scopes, roles or after"),
+                            format!("unknown option `{other}`; expected scopes, roles, after, as or when"),
                         )
                     }
                 }

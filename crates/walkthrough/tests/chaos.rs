@@ -1,4 +1,5 @@
-//! 200 seeded runs against a sandbox that throttles, fails and lags: every run completes and cleans up.
+//! 200 seeded runs against a sandbox that throttles, fails and lags: every run completes and cleans up, on
+//! both paths (the requestor asks for the package, or an administrator assigns it).
 
 mod common;
 
@@ -25,9 +26,16 @@ fn two_hundred_runs_with_faults_all_complete_and_clean_up() {
             ..Default::default()
         });
         let before = serde_json::to_value(tenant.sandbox.snapshot()).unwrap();
+        // Seeds 0, 1 take the requestor's path, 2, 3 the administrator's, and so on: both tutorials, both paths.
+        let path = if (seed / 2) % 2 == 0 {
+            "requestor"
+        } else {
+            "admin"
+        };
         let options = RunOptions {
             seed,
             one_at_a_time: seed % 7 == 0,
+            inputs: [("path".to_string(), path.to_string())].into(),
             ..Default::default()
         };
         let mut run = Run::new(tutorial, options);
@@ -40,14 +48,26 @@ fn two_hundred_runs_with_faults_all_complete_and_clean_up() {
             "seed {seed}: did not settle"
         );
         for i in 0..run.tutorial().steps.len() {
+            // Steps of the other path are never sent.
+            let want = if run.on_path(i) {
+                StepStatus::Passed
+            } else {
+                StepStatus::Idle
+            };
             assert_eq!(
                 run.step_status(i),
-                &StepStatus::Passed,
-                "seed {seed} {id} step {}: {:?}",
+                &want,
+                "seed {seed} {id} {path} step {}: {:?}",
                 run.tutorial().steps[i].id,
                 run.step_record(i).attempts
             );
         }
+        let (passed, on_path) = run.progress();
+        assert_eq!(passed, on_path);
+        assert!(
+            on_path < run.tutorial().steps.len(),
+            "some steps are on the other path"
+        );
         d.event(&mut tenant, &mut run, Event::Cleanup { now_ms: d.now_ms });
         assert!(
             d.settle(&mut tenant, &mut run),

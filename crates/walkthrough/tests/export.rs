@@ -78,7 +78,25 @@ fn http_export_has_a_request_line_in_every_block() {
     for t in builtin_tutorials() {
         let text = export(&t, ExportFormat::Http);
         let blocks: Vec<&str> = text.split("\n### ").skip(1).collect();
-        assert!(blocks.len() >= t.steps.len());
+        // The default path: the requestor asks, so the administrator's own assignment steps are left out.
+        let on_path = t
+            .steps
+            .iter()
+            .filter(|s| s.when.as_ref().is_none_or(|w| w.holds("requestor")))
+            .count();
+        assert!(on_path < t.steps.len());
+        assert!(blocks.len() >= on_path);
+        let as_requestor = t.steps.iter().filter(|s| s.run_as.is_some()).count();
+        assert!(as_requestor > 0);
+        assert_eq!(
+            blocks
+                .iter()
+                .filter(|b| b.contains("Authorization: Bearer {{token_requestor}}"))
+                .count(),
+            as_requestor,
+            "each of the requestor's requests uses the requestor's token"
+        );
+        assert!(text.contains("@token_requestor = <paste an access token of the requestor>"));
         for block in blocks {
             let line = block
                 .lines()
@@ -90,7 +108,10 @@ fn http_export_has_a_request_line_in_every_block() {
                     .any(|m| line.starts_with(m)),
                 "no request line in block: {block}"
             );
-            assert!(block.contains("Authorization: Bearer {{token}}"));
+            assert!(
+                block.contains("Authorization: Bearer {{token}}")
+                    || block.contains("Authorization: Bearer {{token_requestor}}")
+            );
         }
     }
 }
@@ -126,4 +147,59 @@ fn run_exports_carry_the_run_tag_but_never_a_token_or_password() {
         !state.contains("test-token"),
         "the saved run must never hold a token"
     );
+}
+
+#[test]
+fn each_format_names_the_requestors_token_on_the_requestors_path_only() {
+    for t in builtin_tutorials() {
+        let admin = Run::new(
+            t.clone(),
+            RunOptions {
+                seed: 3,
+                inputs: [("path".to_string(), "admin".to_string())].into(),
+                ..Default::default()
+            },
+        );
+        let requestor = Run::new(t.clone(), RunOptions::default());
+        for (format, _) in FORMATS {
+            let mine = export(&requestor, format);
+            let theirs = export(&admin, format);
+            let marker = match format {
+                ExportFormat::Curl => "${TOKEN_REQUESTOR}",
+                ExportFormat::PowerShell => "Sign in as the requestor",
+                _ => "{{token_requestor}}",
+            };
+            assert!(mine.contains(marker), "{} {format:?}: {marker}", t.id);
+            assert!(
+                !theirs.contains(marker),
+                "{} {format:?} on the administrator's path",
+                t.id
+            );
+            // The two paths differ in who asks, and one export holds one path.
+            let (asks, assigns) = (
+                "The requestor asks for the package",
+                "Assign the package to the requestor",
+            );
+            assert!(
+                mine.contains(asks) && !mine.contains(assigns),
+                "{} {format:?}",
+                t.id
+            );
+            assert!(
+                theirs.contains(assigns) && !theirs.contains(asks),
+                "{} {format:?}",
+                t.id
+            );
+            let user_add = if t.api_version == "beta" {
+                "UserAdd"
+            } else {
+                "userAdd"
+            };
+            assert!(
+                mine.contains(user_add) && !theirs.contains(user_add),
+                "{} {format:?}",
+                t.id
+            );
+        }
+    }
 }

@@ -20,9 +20,15 @@ fn the_curl_export_runs_end_to_end_and_cleans_up() {
         let port = serve(&sandbox);
         let mut scopes: Vec<&str> = sandbox::TUTORIAL_SCOPES.to_vec();
         scopes.extend(tutorial.scopes.iter().map(String::as_str));
-        let token = {
+        // The export takes the requestor's path: the requestor, whom the script creates with the run tag
+        // `demo01`, signs its own requests.
+        let (token, requestor_token) = {
             let sb = sandbox.lock().unwrap();
-            sandbox::mint_token(&scopes, sb.admin_upn(), sb.tenant_id(), 4_000_000_000)
+            let requestor = format!("requestor1-demo01@{}", sb.default_domain());
+            (
+                sandbox::mint_token(&scopes, sb.admin_upn(), sb.tenant_id(), 4_000_000_000),
+                sandbox::mint_token(&scopes, &requestor, sb.tenant_id(), 4_000_000_000),
+            )
         };
         let script = export(&tutorial, ExportFormat::Curl).replace(
             &format!("base=\"{}\"", tutorial.base_url),
@@ -35,6 +41,7 @@ fn the_curl_export_runs_end_to_end_and_cleans_up() {
         let out = std::process::Command::new("bash")
             .arg(&file)
             .env("TOKEN", token)
+            .env("TOKEN_REQUESTOR", requestor_token)
             .env("RUN_PASSWORD", r#"Str0ng!"Pass\w0rd-For-Tests"#)
             .output()
             .unwrap();

@@ -23,6 +23,10 @@ struct Operation {
     higher: Vec<String>,
     roles: Vec<String>,
     entra_roles: Vec<String>,
+    /// The roles a user needs to make this request for themselves (a self-service request), where the
+    /// page says it differs from an administrator's.
+    #[serde(default)]
+    self_roles: Option<Vec<String>>,
 }
 
 fn reference() -> Vec<Operation> {
@@ -88,11 +92,25 @@ fn every_request_asks_for_the_least_privileged_permission_and_role() {
                 op.source,
                 op.least
             );
+            // A step that runs as an end user (`as:`) needs what that user needs, which for a request of
+            // their own is no administrator role.
+            let roles = match (&step.run_as, &op.self_roles) {
+                (Some(_), Some(self_roles)) => self_roles,
+                _ => &op.roles,
+            };
             assert_eq!(
-                step.roles, op.roles,
+                &step.roles, roles,
                 "{} step `{}` ({}): roles per {}",
                 tutorial.id, step.id, op.operation, op.source
             );
+            if step.run_as.is_some() {
+                assert!(
+                    step.roles.is_empty(),
+                    "{} step `{}` runs as an end user, who holds no directory role",
+                    tutorial.id,
+                    step.id
+                );
+            }
             union.extend(step.scopes.iter().map(String::as_str));
             checked += 1;
             // Cleanup signs with the tutorial's scopes: the removal and its wait need theirs there.

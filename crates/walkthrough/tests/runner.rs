@@ -9,8 +9,13 @@ use walkthrough::{
     RunOptions, SendFailure, StepError, StepStatus, Tutorial, VarSource,
 };
 
+/// The beta tutorial on the administrator's path, the one the small fake Graph answers.
 fn beta() -> Tutorial {
-    builtin_tutorials().remove(0)
+    let mut t = builtin_tutorials().remove(0);
+    for input in t.inputs.iter_mut().filter(|i| i.name == "path") {
+        input.default = "admin".to_string();
+    }
+    t
 }
 
 fn idx(run: &Run, id: &str) -> usize {
@@ -695,7 +700,7 @@ fn rerunning_a_step_invalidates_its_captures_and_marks_dependents_stale() {
     // Run all brings everything back up to date.
     d.event(&mut fake, &mut run, Event::RunAll { now_ms: d.now_ms });
     d.settle(&mut fake, &mut run);
-    for i in 0..run.tutorial().steps.len() {
+    for i in (0..run.tutorial().steps.len()).filter(|&i| run.on_path(i)) {
         assert_eq!(
             run.step_status(i),
             &StepStatus::Passed,

@@ -91,6 +91,14 @@ fn without_a_role_the_first_write_is_refused() {
 }
 
 fn run_and_clean_up_as(account: Account) {
+    for path in ["requestor", "admin"] {
+        run_path_and_clean_up_as(account, path);
+    }
+}
+
+/// One path of both tutorials: the requestor asks for the package with their own sign-in, or an
+/// administrator assigns it.
+fn run_path_and_clean_up_as(account: Account, path: &str) {
     for tutorial in builtin_tutorials() {
         let id = tutorial.id.clone();
         let mut tenant = Tenant::signed_in_as(
@@ -105,6 +113,7 @@ fn run_and_clean_up_as(account: Account) {
             tutorial,
             RunOptions {
                 seed: 7,
+                inputs: [("path".to_string(), path.to_string())].into(),
                 ..Default::default()
             },
         );
@@ -112,10 +121,15 @@ fn run_and_clean_up_as(account: Account) {
         d.event(&mut tenant, &mut run, Event::RunAll { now_ms: 0 });
         assert!(d.settle(&mut tenant, &mut run));
         for i in 0..run.tutorial().steps.len() {
+            let want = if run.on_path(i) {
+                StepStatus::Passed
+            } else {
+                StepStatus::Idle
+            };
             assert_eq!(
                 run.step_status(i),
-                &StepStatus::Passed,
-                "{id} as {account:?}\n{}",
+                &want,
+                "{id} as {account:?} on the {path} path\n{}",
                 status_report(&run)
             );
         }
@@ -134,6 +148,49 @@ fn run_and_clean_up_as(account: Account) {
             serde_json::to_value(&after).unwrap(),
             serde_json::to_value(&before).unwrap(),
             "{id} as {account:?}: the tenant is not back to its seeded state"
+        );
+    }
+}
+
+/// The requestor holds no directory role: their own token cannot do what the administrator's step does.
+/// The administrator's assignment step, made to run as the requestor, is refused with Graph's 403.
+#[test]
+fn the_requestors_token_cannot_do_an_administrators_step() {
+    for mut tutorial in builtin_tutorials() {
+        let id = tutorial.id.clone();
+        let assign = tutorial
+            .step_index("request")
+            .expect("the administrator's assignment step");
+        tutorial.steps[assign].run_as = Some("requestor".to_string());
+        let mut tenant = Tenant::new(sandbox::Config::default());
+        let mut run = Run::new(
+            tutorial,
+            RunOptions {
+                seed: 7,
+                inputs: [("path".to_string(), "admin".to_string())].into(),
+                ..Default::default()
+            },
+        );
+        let mut d = Driver::new(150);
+        d.event(
+            &mut tenant,
+            &mut run,
+            Event::RunTo {
+                step: assign,
+                now_ms: 0,
+            },
+        );
+        assert!(d.settle(&mut tenant, &mut run));
+        let response = run.step_record(assign).response.clone().expect("answered");
+        assert_eq!(response.status, 403, "{id}\n{}", status_report(&run));
+        assert!(
+            matches!(run.step_status(assign), StepStatus::Failed(_)),
+            "{id}\n{}",
+            status_report(&run)
+        );
+        assert!(
+            tenant.sandbox.snapshot().assignment_requests.is_empty(),
+            "{id}: nothing was requested"
         );
     }
 }

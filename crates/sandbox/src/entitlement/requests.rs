@@ -62,6 +62,30 @@ pub(crate) fn list_mine(t: &Tenant, cx: &Ctx, on: &str, assignments: bool) -> Ou
     }
 }
 
+/// `accessPackages/filterByCurrentUser(on='allowedRequestor')`: the packages the caller may ask for
+/// themselves, those with a policy that accepts self-service requests from them. No administrator role is
+/// needed: the list is the caller's own.
+pub(crate) fn list_requestable(t: &Tenant, cx: &Ctx, on: &str) -> Outcome {
+    if !on.eq_ignore_ascii_case("allowedRequestor") {
+        return Err(GraphError::bad_request(format!(
+            "The value '{on}' of parameter 'on' is not supported."
+        )));
+    }
+    let me = cx.caller.user_id.as_str();
+    let mine = |p: &&AccessPackage| {
+        t.visible(&t.store.policies).any(|policy| {
+            policy.access_package_id == p.meta.id && policy.self_add && in_scope(t, policy, me)
+        })
+    };
+    render::list(
+        t,
+        cx,
+        t.visible(&t.store.packages).filter(mine),
+        "Collection(microsoft.graph.accessPackage)",
+        em_rules(),
+    )
+}
+
 pub(crate) fn get(t: &Tenant, cx: &Ctx, id: &str) -> Outcome {
     check_key(id)?;
     let r = t.find(&t.store.requests, id)?;

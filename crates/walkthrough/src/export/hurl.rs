@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use super::{braces, braces_text, cleanup_order, encoded_url, ident, Plan};
+use super::{braces, braces_text, cleanup_order, encoded_url, ident, identities, token_name, Plan};
 use crate::model::{Capture, Expectation, Poll, Predicate, Query, RequestTemplate};
 use crate::template::{Segment, Template};
 
@@ -53,9 +53,10 @@ pub(crate) fn hurl_entry(
     captures: &[Capture],
     asserts: &[&Expectation],
     poll: Option<&Poll>,
+    token: &str,
 ) {
     let _ = writeln!(out, "{} {}", r.method, braces(&encoded_url(&r.url)));
-    out.push_str("Authorization: Bearer {{token}}\n");
+    let _ = writeln!(out, "Authorization: Bearer {{{{{token}}}}}");
     for (k, v) in &r.headers {
         let _ = writeln!(out, "{k}: {}", braces(v));
     }
@@ -99,6 +100,14 @@ pub(crate) fn hurl(plan: &Plan) -> String {
         plan.tutorial.title
     );
     out.push_str("#   hurl --test --variable token=<access token> --variable run_password=<strong password> \\\n");
+    for identity in identities(plan) {
+        let _ = writeln!(
+            out,
+            "#     --variable token_{}=<access token of the {}> \\",
+            ident(&identity.name),
+            identity.name
+        );
+    }
     let givens: Vec<String> = plan
         .givens
         .iter()
@@ -121,6 +130,7 @@ pub(crate) fn hurl(plan: &Plan) -> String {
             &step.captures,
             &asserts,
             step.poll.as_ref(),
+            &token_name(step),
         );
     }
     for i in cleanup_order(plan) {
@@ -135,12 +145,12 @@ pub(crate) fn hurl(plan: &Plan) -> String {
                     ..x.clone()
                 })
                 .collect();
-            hurl_entry(&mut out, &c.request, &caps, &[], None);
+            hurl_entry(&mut out, &c.request, &caps, &[], None, "token");
             if let Some(w) = &c.wait {
                 let mut req = w.request.clone();
                 req.url = rename_cleanup_vars(&req.url, &step.id);
                 let until: Vec<&Expectation> = w.poll.until.iter().collect();
-                hurl_entry(&mut out, &req, &[], &until, Some(&w.poll));
+                hurl_entry(&mut out, &req, &[], &until, Some(&w.poll), "token");
             }
         }
     }

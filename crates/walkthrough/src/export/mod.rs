@@ -48,7 +48,55 @@ pub(crate) struct Plan<'a> {
     pub(crate) givens: Vec<(String, String)>,
 }
 
+/// Whether `step` is on the path `value_of` (an input's value by name) chooses.
+fn on_path(step: &Step, value_of: &dyn Fn(&str) -> String) -> bool {
+    step.when
+        .as_ref()
+        .is_none_or(|when| when.holds(&value_of(&when.input)))
+}
+
+/// The name of the token variable a step's request uses: `token` for the signed-in user, `token_NAME` for
+/// a step that runs `as: NAME`.
+pub(crate) fn token_name(step: &Step) -> String {
+    match &step.run_as {
+        Some(name) => format!("token_{}", ident(name)),
+        None => "token".to_string(),
+    }
+}
+
+/// The identities the exported steps run as, in order of first use.
+pub(crate) fn identities<'a>(plan: &Plan<'a>) -> Vec<&'a crate::model::Identity> {
+    let mut out: Vec<&crate::model::Identity> = Vec::new();
+    for (step, _) in &plan.steps {
+        if let Some(identity) = step
+            .run_as
+            .as_deref()
+            .and_then(|n| plan.tutorial.identity(n))
+        {
+            if !out.iter().any(|i| i.name == identity.name) {
+                out.push(identity);
+            }
+        }
+    }
+    out
+}
+
+/// Exports hold the steps of the path the inputs choose (`when:`), never both paths.
 pub(crate) fn plan<'a>(source: &ExportSource<'a>) -> Plan<'a> {
+    let mut plan = plan_all(source);
+    let givens = plan.givens.clone();
+    let value_of = move |input: &str| {
+        let name = format!("input.{input}");
+        givens
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map_or(String::new(), |(_, v)| v.clone())
+    };
+    plan.steps.retain(|(step, _)| on_path(step, &value_of));
+    plan
+}
+
+fn plan_all<'a>(source: &ExportSource<'a>) -> Plan<'a> {
     match source {
         ExportSource::Tutorial(t) => {
             let mut givens = vec![

@@ -89,8 +89,42 @@ pub(crate) fn powershell(plan: &Plan) -> String {
     for (k, v) in &plan.givens {
         let _ = writeln!(out, "${} = '{}'", ident(k), v.replace('\'', "''"));
     }
+    let all_scopes = plan
+        .tutorial
+        .scopes
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // Invoke-MgGraphRequest runs as whoever is connected: a step that runs as another account signs in as it.
+    let mut signed_in_as: Option<&str> = None;
     for (step, request) in &plan.steps {
         let _ = writeln!(out, "\n# {}", step.title);
+        if step.run_as.as_deref() != signed_in_as {
+            signed_in_as = step.run_as.as_deref();
+            out.push_str("Disconnect-MgGraph | Out-Null\n");
+            match signed_in_as.and_then(|n| plan.tutorial.identity(n)) {
+                Some(identity) => {
+                    let _ = writeln!(
+                        out,
+                        "Write-Host (\"Sign in as the {}: \" + {})\nConnect-MgGraph -Scopes {}",
+                        identity.name,
+                        ps_string(&identity.upn),
+                        step.scopes
+                            .iter()
+                            .map(|s| format!("'{s}'"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "Write-Host 'Sign in again as the administrator'\nConnect-MgGraph -Scopes {all_scopes}"
+                    );
+                }
+            }
+        }
         match &step.poll {
             Some(p) => {
                 let tries = (p.limit_ms / p.interval_ms.max(1)).max(1);
@@ -140,6 +174,12 @@ pub(crate) fn powershell(plan: &Plan) -> String {
                 }
             }
         }
+    }
+    if signed_in_as.is_some() {
+        let _ = writeln!(
+            out,
+            "\n# Cleanup runs as the administrator.\nDisconnect-MgGraph | Out-Null\nWrite-Host 'Sign in again as the administrator'\nConnect-MgGraph -Scopes {all_scopes}"
+        );
     }
     for i in cleanup_order(plan) {
         let (step, _) = &plan.steps[i];

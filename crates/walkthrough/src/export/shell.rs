@@ -5,7 +5,7 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use super::path::jq_path;
-use super::{cleanup_order, encoded_url, ident, Plan};
+use super::{cleanup_order, encoded_url, ident, identities, token_name, Plan};
 use crate::model::{Expectation, Predicate, Query, RequestTemplate};
 use crate::template::{Segment, Template};
 
@@ -87,7 +87,7 @@ pub(crate) fn jq_args(args: &[String]) -> String {
         .collect()
 }
 
-pub(crate) fn curl_call(out: &mut String, r: &RequestTemplate, indent: &str) {
+pub(crate) fn curl_call(out: &mut String, r: &RequestTemplate, indent: &str, token: &str) {
     json_escaped_values(out, r, indent);
     let _ = write!(
         out,
@@ -96,7 +96,11 @@ pub(crate) fn curl_call(out: &mut String, r: &RequestTemplate, indent: &str) {
         sh_string(&encoded_url(&r.url))
     );
     out.push_str(" \\\n");
-    let _ = write!(out, "{indent}  -H \"Authorization: Bearer ${{TOKEN}}\"");
+    let _ = write!(
+        out,
+        "{indent}  -H \"Authorization: Bearer ${{{}}}\"",
+        token.to_ascii_uppercase()
+    );
     for (k, v) in &r.headers {
         let header = Template::parse(&format!("{k}: {}", v.source())).unwrap_or_else(|_| v.clone());
         let _ = write!(out, " \\\n{indent}  -H {}", sh_string(&header));
@@ -138,6 +142,14 @@ pub(crate) fn curl(plan: &Plan) -> String {
     );
     out.push_str("set -euo pipefail\n\n");
     out.push_str("TOKEN=\"${TOKEN:?set TOKEN to an access token}\"\n");
+    for identity in identities(plan) {
+        let var = format!("TOKEN_{}", ident(&identity.name).to_ascii_uppercase());
+        let _ = writeln!(
+            out,
+            "# Some requests run as the {name}: sign in as that account (created below) and set {var}.\n{var}=\"${{{var}:?set {var} to an access token of the {name}}}\"",
+            name = identity.name
+        );
+    }
     out.push_str("run_password=\"${RUN_PASSWORD:?set RUN_PASSWORD to a strong password for the test accounts}\"\n");
     for (k, v) in &plan.givens {
         let _ = writeln!(out, "{}={}", ident(k), sh_string(&Template::literal(v)));
@@ -148,7 +160,7 @@ pub(crate) fn curl(plan: &Plan) -> String {
             Some(p) => {
                 let tries = (p.limit_ms / p.interval_ms.max(1)).max(1);
                 let _ = writeln!(out, "for attempt in $(seq 1 {tries}); do");
-                curl_call(&mut out, request, "  ");
+                curl_call(&mut out, request, "  ", &token_name(step));
                 let mut conds = Vec::new();
                 for u in &p.until {
                     if let Some((test, args)) = jq_test(u) {
@@ -182,7 +194,7 @@ pub(crate) fn curl(plan: &Plan) -> String {
                 );
                 out.push_str("done\n");
             }
-            None => curl_call(&mut out, request, ""),
+            None => curl_call(&mut out, request, "", &token_name(step)),
         }
         for e in &step.expectations {
             if let Some((test, args)) = jq_test(e) {
@@ -228,7 +240,7 @@ pub(crate) fn curl(plan: &Plan) -> String {
         let (step, _) = &plan.steps[i];
         if let Some(c) = &step.cleanup {
             let _ = writeln!(out, "# Clean up: {}", step.title);
-            curl_call(&mut out, &c.request, "");
+            curl_call(&mut out, &c.request, "", "token");
             if let Some(w) = &c.wait {
                 for x in &c.captures {
                     if let Query::JsonPath(p) = &x.query {
@@ -245,7 +257,7 @@ pub(crate) fn curl(plan: &Plan) -> String {
                 }
                 let tries = (w.poll.limit_ms / w.poll.interval_ms.max(1)).max(1);
                 let _ = writeln!(out, "for attempt in $(seq 1 {tries}); do");
-                curl_call(&mut out, &w.request, "  ");
+                curl_call(&mut out, &w.request, "  ", "token");
                 let conds: Vec<String> = w
                     .poll
                     .until

@@ -299,6 +299,7 @@ impl Server for Fake {
         &mut self,
         request: &http::Request<String>,
         _scopes: &[String],
+        _run_as: Option<&str>,
         _now_ms: u64,
     ) -> http::Response<String> {
         self.calls += 1;

@@ -9,11 +9,13 @@ use walkthrough::{Action, Event, Run};
 
 /// Something that answers Graph requests (the sandbox tenant or the small fake).
 pub trait Server {
-    /// `scopes` are the delegated permissions the run asked a token for.
+    /// `scopes` are the delegated permissions the run asked a token for; `run_as` the user principal name
+    /// of the account the step runs as (`None`: the signed-in administrator).
     fn serve(
         &mut self,
         request: &http::Request<String>,
         scopes: &[String],
+        run_as: Option<&str>,
         now_ms: u64,
     ) -> http::Response<String>;
 }
@@ -62,6 +64,7 @@ impl Driver {
                     request,
                     step,
                     scopes,
+                    run_as,
                     ..
                 } => {
                     self.sent += 1;
@@ -80,7 +83,8 @@ impl Driver {
                         with_token.method(),
                         with_token.uri()
                     ));
-                    let response = server.serve(&with_token, &scopes, self.now_ms);
+                    let upn = run_as.as_ref().map(|r| r.upn.as_str());
+                    let response = server.serve(&with_token, &scopes, upn, self.now_ms);
                     self.pending
                         .push((self.now_ms + self.latency_ms, request_id, response));
                 }

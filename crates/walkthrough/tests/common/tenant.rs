@@ -26,12 +26,17 @@ impl Server for Tenant {
         &mut self,
         request: &http::Request<String>,
         scopes: &[String],
+        run_as: Option<&str>,
         now_ms: u64,
     ) -> http::Response<String> {
         let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+        let upn = match run_as {
+            Some(upn) => upn.to_string(),
+            None => self.sandbox.account_upn(self.account),
+        };
         let token = sandbox::mint_token(
             &scopes,
-            &self.sandbox.account_upn(self.account),
+            &upn,
             self.sandbox.tenant_id(),
             now_ms / 1000 + 3600,
         );

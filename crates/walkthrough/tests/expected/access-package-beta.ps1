@@ -8,6 +8,7 @@ if (-not $run_password) { throw 'Set RUN_PASSWORD to a strong password for the t
 $base = 'https://graph.microsoft.com/beta'
 $run_tag = 'demo01'
 $input_admin_role = '45d8d3c5-c802-45c6-b32a-1d70b5e1e86e'
+$input_path = 'requestor'
 
 # Look up the tenant's domain
 $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/organization?$select=id,verifiedDomains') -OutputType PSObject
@@ -39,6 +40,7 @@ $response = Invoke-MgGraphRequest -Method POST -Uri ($base + '/users') -OutputTy
   }
 }')
 $requestor_id = @($response.id)[0]
+$requestor_upn = @($response.userPrincipalName)[0]
 
 # Find the administrator role by its template id
 $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/roleManagement/directory/roleDefinitions?$filter=templateId eq ''' + $input_admin_role + '''') -OutputType PSObject
@@ -166,28 +168,42 @@ for ($attempt = 1; $attempt -le 60; $attempt++) {
 }
 if (-not (@(@($response.value)[0].id)[0] -eq ($policy_id))) { throw 'get-policy: expected jsonpath "$.value[0].id" == "{{policy_id}}"' }
 
-# Assign the package to the requestor
+# The requestor looks for packages they may request
+Disconnect-MgGraph | Out-Null
+Write-Host ("Sign in as the requestor: " + ($requestor_upn))
+Connect-MgGraph -Scopes 'EntitlementManagement.Read.All'
+for ($attempt = 1; $attempt -le 60; $attempt++) {
+    $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/identityGovernance/entitlementManagement/accessPackages/filterByCurrentUser(on=''allowedRequestor'')') -OutputType PSObject
+    if (($null -ne @(@($response.value | Where-Object { $_.id -eq ($package_id) }))[0])) { break }
+    Start-Sleep -Milliseconds 1000
+}
+if (-not (@(@($response.value | Where-Object { $_.id -eq ($package_id) }).id)[0] -eq ($package_id))) { throw 'requestable: expected jsonpath "$.value[?@.id == ''{{package_id}}''].id" == "{{package_id}}"' }
+
+# The requestor asks for the package
 $response = Invoke-MgGraphRequest -Method POST -Uri ($base + '/identityGovernance/entitlementManagement/accessPackageAssignmentRequests') -OutputType PSObject -ContentType ('application/json') -Body ('{
-  "requestType": "AdminAdd",
+  "requestType": "UserAdd",
   "accessPackageAssignment": {
     "targetId": "' + $requestor_id + '",
     "assignmentPolicyId": "' + $policy_id + '",
     "accessPackageId": "' + $package_id + '"
   }
 }')
-if (-not (@(('Submitted'), ('Accepted'), ('Delivering'), ('Delivered')) -contains @($response.requestState)[0])) { throw 'request: expected jsonpath "$.requestState" in ["Submitted","Accepted","Delivering","Delivered"]' }
+if (-not (@(('Submitted'), ('Accepted'), ('Delivering'), ('Delivered')) -contains @($response.requestState)[0])) { throw 'self-request: expected jsonpath "$.requestState" in ["Submitted","Accepted","Delivering","Delivered"]' }
 $request_id = @($response.id)[0]
 
-# Wait for delivery
+# The requestor follows the request
 for ($attempt = 1; $attempt -le 150; $attempt++) {
-    $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/identityGovernance/entitlementManagement/accessPackageAssignmentRequests/' + $request_id) -OutputType PSObject
-    if (@(('DeliveryFailed'), ('Denied'), ('Canceled'), ('PartiallyDelivered')) -contains @($response.requestState)[0]) { throw 'request-status: terminal state' }
-    if ((@($response.requestState)[0] -eq ('Delivered'))) { break }
+    $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/identityGovernance/entitlementManagement/accessPackageAssignmentRequests/filterByCurrentUser(on=''target'')') -OutputType PSObject
+    if (@(('DeliveryFailed'), ('Denied'), ('Canceled'), ('PartiallyDelivered')) -contains @(@($response.value | Where-Object { $_.id -eq ($request_id) }).requestState)[0]) { throw 'self-request-status: terminal state' }
+    if ((@(@($response.value | Where-Object { $_.id -eq ($request_id) }).requestState)[0] -eq ('Delivered'))) { break }
     Start-Sleep -Milliseconds 2000
 }
-if (-not (@($response.requestState)[0] -eq ('Delivered'))) { throw 'request-status: expected jsonpath "$.requestState" == "Delivered"' }
+if (-not (@(@($response.value | Where-Object { $_.id -eq ($request_id) }).requestState)[0] -eq ('Delivered'))) { throw 'self-request-status: expected jsonpath "$.value[?@.id == ''{{request_id}}''].requestState" == "Delivered"' }
 
 # Check the group's members
+Disconnect-MgGraph | Out-Null
+Write-Host 'Sign in again as the administrator'
+Connect-MgGraph -Scopes 'User.Read', 'User.ReadWrite.All', 'Group.ReadWrite.All', 'GroupMember.Read.All', 'RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'EntitlementManagement.Read.All', 'EntitlementManagement.ReadWrite.All'
 for ($attempt = 1; $attempt -le 60; $attempt++) {
     $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/groups/' + $group_id + '/members') -OutputType PSObject
     if (($null -ne @(@($response.value | Where-Object { $_.id -eq ($requestor_id) }))[0])) { break }
@@ -195,7 +211,21 @@ for ($attempt = 1; $attempt -le 60; $attempt++) {
 }
 if (-not (@(@($response.value | Where-Object { $_.id -eq ($requestor_id) }).id)[0] -eq ($requestor_id))) { throw 'members: expected jsonpath "$.value[?@.id == ''{{requestor_id}}''].id" == "{{requestor_id}}"' }
 
+# The requestor sees their assignment
+Disconnect-MgGraph | Out-Null
+Write-Host ("Sign in as the requestor: " + ($requestor_upn))
+Connect-MgGraph -Scopes 'EntitlementManagement.Read.All'
+for ($attempt = 1; $attempt -le 60; $attempt++) {
+    $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/identityGovernance/entitlementManagement/accessPackageAssignments/filterByCurrentUser(on=''target'')') -OutputType PSObject
+    if ((@(@($response.value | Where-Object { $_.accessPackageId -eq ($package_id) }).assignmentState)[0] -eq ('Delivered'))) { break }
+    Start-Sleep -Milliseconds 1000
+}
+if (-not (@(@($response.value | Where-Object { $_.accessPackageId -eq ($package_id) }).assignmentState)[0] -eq ('Delivered'))) { throw 'my-assignment: expected jsonpath "$.value[?@.accessPackageId == ''{{package_id}}''].assignmentState" == "Delivered"' }
+
 # Find the requestor's assignment
+Disconnect-MgGraph | Out-Null
+Write-Host 'Sign in again as the administrator'
+Connect-MgGraph -Scopes 'User.Read', 'User.ReadWrite.All', 'Group.ReadWrite.All', 'GroupMember.Read.All', 'RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'EntitlementManagement.Read.All', 'EntitlementManagement.ReadWrite.All'
 for ($attempt = 1; $attempt -le 60; $attempt++) {
     $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/identityGovernance/entitlementManagement/accessPackageAssignments?$filter=accessPackageAssignmentPolicy/id eq ''' + $policy_id + '''') -OutputType PSObject
     if (($null -ne @(@($response.value | Where-Object { $_.targetId -eq ($requestor_id) }).id)[0])) { break }

@@ -8,6 +8,7 @@ if (-not $run_password) { throw 'Set RUN_PASSWORD to a strong password for the t
 $base = 'https://graph.microsoft.com/v1.0'
 $run_tag = 'demo01'
 $input_admin_role = '45d8d3c5-c802-45c6-b32a-1d70b5e1e86e'
+$input_path = 'requestor'
 
 # Look up the tenant's domain
 $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/organization?$select=id,verifiedDomains') -OutputType PSObject
@@ -39,6 +40,7 @@ $response = Invoke-MgGraphRequest -Method POST -Uri ($base + '/users') -OutputTy
   }
 }')
 $requestor_id = @($response.id)[0]
+$requestor_upn = @($response.userPrincipalName)[0]
 
 # Find the administrator role by its template id
 $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/roleManagement/directory/roleDefinitions?$filter=templateId eq ''' + $input_admin_role + '''') -OutputType PSObject
@@ -166,28 +168,42 @@ $policy_id = @($response.id)[0]
 $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/identityGovernance/entitlementManagement/assignmentPolicies/' + $policy_id) -OutputType PSObject
 if (-not (@($response.id)[0] -eq ($policy_id))) { throw 'get-policy: expected jsonpath "$.id" == "{{policy_id}}"' }
 
-# Assign the package to the requestor
+# The requestor looks for packages they may request
+Disconnect-MgGraph | Out-Null
+Write-Host ("Sign in as the requestor: " + ($requestor_upn))
+Connect-MgGraph -Scopes 'EntitlementManagement.Read.All'
+for ($attempt = 1; $attempt -le 60; $attempt++) {
+    $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/identityGovernance/entitlementManagement/accessPackages/filterByCurrentUser(on=''allowedRequestor'')') -OutputType PSObject
+    if (($null -ne @(@($response.value | Where-Object { $_.id -eq ($package_id) }))[0])) { break }
+    Start-Sleep -Milliseconds 1000
+}
+if (-not (@(@($response.value | Where-Object { $_.id -eq ($package_id) }).id)[0] -eq ($package_id))) { throw 'requestable: expected jsonpath "$.value[?@.id == ''{{package_id}}''].id" == "{{package_id}}"' }
+
+# The requestor asks for the package
 $response = Invoke-MgGraphRequest -Method POST -Uri ($base + '/identityGovernance/entitlementManagement/assignmentRequests') -OutputType PSObject -ContentType ('application/json') -Body ('{
-  "requestType": "adminAdd",
+  "requestType": "userAdd",
   "assignment": {
     "targetId": "' + $requestor_id + '",
     "assignmentPolicyId": "' + $policy_id + '",
     "accessPackageId": "' + $package_id + '"
   }
 }')
-if (-not (@(('submitted'), ('accepted'), ('delivering'), ('delivered')) -contains @($response.state)[0])) { throw 'request: expected jsonpath "$.state" in ["submitted","accepted","delivering","delivered"]' }
+if (-not (@(('submitted'), ('accepted'), ('delivering'), ('delivered')) -contains @($response.state)[0])) { throw 'self-request: expected jsonpath "$.state" in ["submitted","accepted","delivering","delivered"]' }
 $request_id = @($response.id)[0]
 
-# Wait for delivery
+# The requestor follows the request
 for ($attempt = 1; $attempt -le 150; $attempt++) {
-    $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/identityGovernance/entitlementManagement/assignmentRequests/' + $request_id) -OutputType PSObject
-    if (@(('deliveryFailed'), ('denied'), ('canceled'), ('partiallyDelivered')) -contains @($response.state)[0]) { throw 'request-status: terminal state' }
-    if ((@($response.state)[0] -eq ('delivered'))) { break }
+    $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/identityGovernance/entitlementManagement/assignmentRequests/filterByCurrentUser(on=''target'')') -OutputType PSObject
+    if (@(('deliveryFailed'), ('denied'), ('canceled'), ('partiallyDelivered')) -contains @(@($response.value | Where-Object { $_.id -eq ($request_id) }).state)[0]) { throw 'self-request-status: terminal state' }
+    if ((@(@($response.value | Where-Object { $_.id -eq ($request_id) }).state)[0] -eq ('delivered'))) { break }
     Start-Sleep -Milliseconds 2000
 }
-if (-not (@($response.state)[0] -eq ('delivered'))) { throw 'request-status: expected jsonpath "$.state" == "delivered"' }
+if (-not (@(@($response.value | Where-Object { $_.id -eq ($request_id) }).state)[0] -eq ('delivered'))) { throw 'self-request-status: expected jsonpath "$.value[?@.id == ''{{request_id}}''].state" == "delivered"' }
 
 # Check the group's members
+Disconnect-MgGraph | Out-Null
+Write-Host 'Sign in again as the administrator'
+Connect-MgGraph -Scopes 'User.Read', 'User.ReadWrite.All', 'Group.ReadWrite.All', 'GroupMember.Read.All', 'RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'EntitlementManagement.Read.All', 'EntitlementManagement.ReadWrite.All'
 for ($attempt = 1; $attempt -le 60; $attempt++) {
     $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/groups/' + $group_id + '/members') -OutputType PSObject
     if (($null -ne @(@($response.value | Where-Object { $_.id -eq ($requestor_id) }))[0])) { break }
@@ -195,7 +211,21 @@ for ($attempt = 1; $attempt -le 60; $attempt++) {
 }
 if (-not (@(@($response.value | Where-Object { $_.id -eq ($requestor_id) }).id)[0] -eq ($requestor_id))) { throw 'members: expected jsonpath "$.value[?@.id == ''{{requestor_id}}''].id" == "{{requestor_id}}"' }
 
+# The requestor sees their assignment
+Disconnect-MgGraph | Out-Null
+Write-Host ("Sign in as the requestor: " + ($requestor_upn))
+Connect-MgGraph -Scopes 'EntitlementManagement.Read.All'
+for ($attempt = 1; $attempt -le 60; $attempt++) {
+    $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/identityGovernance/entitlementManagement/assignments/filterByCurrentUser(on=''target'')?$expand=accessPackage') -OutputType PSObject
+    if ((@(@($response.value | Where-Object { $_.accessPackage.id -eq ($package_id) }).state)[0] -eq ('delivered'))) { break }
+    Start-Sleep -Milliseconds 1000
+}
+if (-not (@(@($response.value | Where-Object { $_.accessPackage.id -eq ($package_id) }).state)[0] -eq ('delivered'))) { throw 'my-assignment: expected jsonpath "$.value[?@.accessPackage.id == ''{{package_id}}''].state" == "delivered"' }
+
 # Find the requestor's assignment
+Disconnect-MgGraph | Out-Null
+Write-Host 'Sign in again as the administrator'
+Connect-MgGraph -Scopes 'User.Read', 'User.ReadWrite.All', 'Group.ReadWrite.All', 'GroupMember.Read.All', 'RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'EntitlementManagement.Read.All', 'EntitlementManagement.ReadWrite.All'
 for ($attempt = 1; $attempt -le 60; $attempt++) {
     $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/identityGovernance/entitlementManagement/assignments?$filter=assignmentPolicy/id eq ''' + $policy_id + '''&$expand=target') -OutputType PSObject
     if (($null -ne @(@($response.value | Where-Object { $_.target.objectId -eq ($requestor_id) }).id)[0])) { break }

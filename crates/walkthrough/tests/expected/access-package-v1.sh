@@ -4,10 +4,13 @@
 set -euo pipefail
 
 TOKEN="${TOKEN:?set TOKEN to an access token}"
+# Some requests run as the requestor: sign in as that account (created below) and set TOKEN_REQUESTOR.
+TOKEN_REQUESTOR="${TOKEN_REQUESTOR:?set TOKEN_REQUESTOR to an access token of the requestor}"
 run_password="${RUN_PASSWORD:?set RUN_PASSWORD to a strong password for the test accounts}"
 base="https://graph.microsoft.com/v1.0"
 run_tag="demo01"
 input_admin_role="45d8d3c5-c802-45c6-b32a-1d70b5e1e86e"
+input_path="requestor"
 
 # Look up the tenant's domain
 response=$(curl -sS --fail-with-body -X GET "${base}/organization?\$select=id,verifiedDomains" \
@@ -52,6 +55,7 @@ response=$(curl -sS --fail-with-body -X POST "${base}/users" \
   }
 }")
 requestor_id=$(jq -r '[.id][0] // empty' <<<"$response")
+requestor_upn=$(jq -r '[.userPrincipalName][0] // empty' <<<"$response")
 
 # Find the administrator role by its template id
 response=$(curl -sS --fail-with-body -X GET "${base}/roleManagement/directory/roleDefinitions?\$filter=templateId%20eq%20'${input_admin_role}'" \
@@ -215,33 +219,42 @@ response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlem
   -H "Authorization: Bearer ${TOKEN}")
 jq -e --arg policy_id "$policy_id" '([.id][0]) == ($policy_id)' >/dev/null <<<"$response" || { echo "get-policy: expected jsonpath .id == {{policy_id}}" >&2; exit 1; }
 
-# Assign the package to the requestor
+# The requestor looks for packages they may request
+for attempt in $(seq 1 60); do
+  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/accessPackages/filterByCurrentUser(on='allowedRequestor')" \
+    -H "Authorization: Bearer ${TOKEN_REQUESTOR}")
+  if jq -e --arg package_id "$package_id" '([.value[] | select(.id == $package_id)][0]) != null' >/dev/null <<<"$response"; then break; fi
+  sleep 1
+done
+jq -e --arg package_id "$package_id" '([.value[] | select(.id == $package_id) | .id][0]) == ($package_id)' >/dev/null <<<"$response" || { echo "requestable: expected jsonpath .value[?@.id == '{{package_id}}'].id == {{package_id}}" >&2; exit 1; }
+
+# The requestor asks for the package
 json_requestor_id=$(jq -rn --arg v "${requestor_id}" '$v | tojson | .[1:-1]')
 json_policy_id=$(jq -rn --arg v "${policy_id}" '$v | tojson | .[1:-1]')
 json_package_id=$(jq -rn --arg v "${package_id}" '$v | tojson | .[1:-1]')
 response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitlementManagement/assignmentRequests" \
-  -H "Authorization: Bearer ${TOKEN}" \
+  -H "Authorization: Bearer ${TOKEN_REQUESTOR}" \
   -H "Content-Type: application/json" \
   --data-binary "{
-  \"requestType\": \"adminAdd\",
+  \"requestType\": \"userAdd\",
   \"assignment\": {
     \"targetId\": \"${json_requestor_id}\",
     \"assignmentPolicyId\": \"${json_policy_id}\",
     \"accessPackageId\": \"${json_package_id}\"
   }
 }")
-jq -e '([.state][0]) as $x | ["submitted", "accepted", "delivering", "delivered"] | index([$x]) != null' >/dev/null <<<"$response" || { echo "request: expected jsonpath .state in [submitted,accepted,delivering,delivered]" >&2; exit 1; }
+jq -e '([.state][0]) as $x | ["submitted", "accepted", "delivering", "delivered"] | index([$x]) != null' >/dev/null <<<"$response" || { echo "self-request: expected jsonpath .state in [submitted,accepted,delivering,delivered]" >&2; exit 1; }
 request_id=$(jq -r '[.id][0] // empty' <<<"$response")
 
-# Wait for delivery
+# The requestor follows the request
 for attempt in $(seq 1 150); do
-  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/assignmentRequests/${request_id}" \
-    -H "Authorization: Bearer ${TOKEN}")
-  if jq -e '([.state][0]) as $x | ["deliveryFailed", "denied", "canceled", "partiallyDelivered"] | index([$x]) != null' >/dev/null <<<"$response"; then echo "request-status: terminal state" >&2; exit 1; fi
-  if jq -e '([.state][0]) == ("delivered")' >/dev/null <<<"$response"; then break; fi
+  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/assignmentRequests/filterByCurrentUser(on='target')" \
+    -H "Authorization: Bearer ${TOKEN_REQUESTOR}")
+  if jq -e --arg request_id "$request_id" '([.value[] | select(.id == $request_id) | .state][0]) as $x | ["deliveryFailed", "denied", "canceled", "partiallyDelivered"] | index([$x]) != null' >/dev/null <<<"$response"; then echo "self-request-status: terminal state" >&2; exit 1; fi
+  if jq -e --arg request_id "$request_id" '([.value[] | select(.id == $request_id) | .state][0]) == ("delivered")' >/dev/null <<<"$response"; then break; fi
   sleep 2
 done
-jq -e '([.state][0]) == ("delivered")' >/dev/null <<<"$response" || { echo "request-status: expected jsonpath .state == delivered" >&2; exit 1; }
+jq -e --arg request_id "$request_id" '([.value[] | select(.id == $request_id) | .state][0]) == ("delivered")' >/dev/null <<<"$response" || { echo "self-request-status: expected jsonpath .value[?@.id == '{{request_id}}'].state == delivered" >&2; exit 1; }
 
 # Check the group's members
 for attempt in $(seq 1 60); do
@@ -251,6 +264,15 @@ for attempt in $(seq 1 60); do
   sleep 1
 done
 jq -e --arg requestor_id "$requestor_id" '([.value[] | select(.id == $requestor_id) | .id][0]) == ($requestor_id)' >/dev/null <<<"$response" || { echo "members: expected jsonpath .value[?@.id == '{{requestor_id}}'].id == {{requestor_id}}" >&2; exit 1; }
+
+# The requestor sees their assignment
+for attempt in $(seq 1 60); do
+  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/assignments/filterByCurrentUser(on='target')?\$expand=accessPackage" \
+    -H "Authorization: Bearer ${TOKEN_REQUESTOR}")
+  if jq -e --arg package_id "$package_id" '([.value[] | select(.accessPackage.id == $package_id) | .state][0]) == ("delivered")' >/dev/null <<<"$response"; then break; fi
+  sleep 1
+done
+jq -e --arg package_id "$package_id" '([.value[] | select(.accessPackage.id == $package_id) | .state][0]) == ("delivered")' >/dev/null <<<"$response" || { echo "my-assignment: expected jsonpath .value[?@.accessPackage.id == '{{package_id}}'].state == delivered" >&2; exit 1; }
 
 # Find the requestor's assignment
 for attempt in $(seq 1 60); do
