@@ -16,6 +16,7 @@ mod expect;
 mod export;
 mod flight;
 mod format;
+mod import;
 mod ledger;
 mod model;
 mod needs;
@@ -40,6 +41,9 @@ pub use error::StepError;
 pub use expect::ExpectationResult;
 pub use export::{export, ExportFormat, ExportSource};
 pub use format::{parse_tutorial, ParseError};
+pub use import::{
+    import_docs, looks_like_docs, Confidence, ImportError, Imported, Link, Origin, Target,
+};
 pub use ledger::{CleanupStatus, Ledger, LedgerEntry};
 pub use model::{
     Capture, Choice, Cleanup, CleanupWait, Condition, Expectation, Identity, Input, Poll,

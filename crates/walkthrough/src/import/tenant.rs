@@ -1,0 +1,256 @@
+//! Tenant-specific values and names a step sends: the sample domain, passwords, names made unique per run.
+
+use serde_json::Value;
+
+use super::values::{leaves, Seg};
+use super::{Confidence, Link, Origin, Work};
+
+/// Domains the docs use in samples; an address in one of them belongs to the reader's tenant instead.
+fn is_sample_domain(domain: &str) -> bool {
+    let d = domain.to_ascii_lowercase();
+    [
+        "contoso",
+        "fabrikam",
+        "onmicrosoft.com",
+        "woodgrove",
+        "adatum",
+        "litware",
+        "tailspintoys",
+        "northwind",
+        "wingtip",
+        "example.com",
+        "m365x",
+    ]
+    .iter()
+    .any(|s| d.contains(s))
+}
+
+/// The last path segment names a collection (so a POST there creates something), not an action.
+pub(crate) fn is_collection(path: &str) -> bool {
+    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    !last.contains('.') && last != "$ref" && !last.contains("{{") && last.ends_with('s')
+}
+
+fn tagged(literal: &str) -> String {
+    if literal.contains(char::is_whitespace) {
+        format!("{literal} {{{{run.tag}}}}")
+    } else {
+        format!("{literal}-{{{{run.tag}}}}")
+    }
+}
+
+pub(crate) fn tenant_values(work: &mut Work) {
+    for j in 0..work.steps.len() {
+        let Some(body) = work.steps[j].body.clone() else {
+            continue;
+        };
+        let Ok(json) = serde_json::from_str::<Value>(&body) else {
+            continue;
+        };
+        let creates = work.steps[j].doc.method == "POST" && is_collection(&work.steps[j].path());
+        let creates_user = creates && work.steps[j].path().eq_ignore_ascii_case("/users");
+        for leaf in leaves(&json) {
+            let key = match leaf.path.last() {
+                Some(Seg::Key(k)) => k.as_str(),
+                _ => "",
+            };
+            let top_level = leaf.path.len() == 1;
+            if key.eq_ignore_ascii_case("password") && !leaf.value.contains("{{") {
+                replace_from(
+                    work,
+                    j,
+                    &format!("\"{}\"", leaf.value),
+                    "\"{{run.password}}\"",
+                    false,
+                    None,
+                    |w, k, place| {
+                        w.link(Link {
+                            variable: "{{run.password}}".into(),
+                            value: leaf.value.clone(),
+                            from: Origin::Tenant {
+                                what: "password".into(),
+                            },
+                            to: vec![w.target(k, place)],
+                            confidence: Confidence::High,
+                            reason:
+                                "a fixed sample password; each run generates a strong one instead"
+                                    .into(),
+                        })
+                    },
+                );
+                continue;
+            }
+            if let Some((local, domain)) = leaf.value.split_once('@') {
+                if is_sample_domain(domain)
+                    && !local.is_empty()
+                    && !local.contains(' ')
+                    && !domain.contains(' ')
+                {
+                    work.needs_domain = true;
+                    let new_user = creates_user && key.eq_ignore_ascii_case("userPrincipalName");
+                    let local_t = if new_user {
+                        tagged(local)
+                    } else {
+                        local.to_string()
+                    };
+                    let template = format!("{local_t}@{{{{domain}}}}");
+                    let domain_owned = domain.to_string();
+                    let value = leaf.value.clone();
+                    let step_id = work.steps[j].id.clone();
+                    let request = work.steps[j].doc.name.clone();
+                    replace_from(work, j, &value, &template, true, None, |w, k, place| {
+                        w.link(Link {
+                            variable: "{{domain}}".into(),
+                            value: domain_owned.clone(),
+                            from: Origin::Tenant { what: "domain".into() },
+                            to: vec![w.target(k, place.clone())],
+                            confidence: Confidence::High,
+                            reason: "the page's sample domain; a first step looks up your tenant's default domain".into(),
+                        });
+                        if new_user && k != j {
+                            w.link(Link {
+                                variable: template.clone(),
+                                value: value.clone(),
+                                from: Origin::Sent {
+                                    step: step_id.clone(),
+                                    request: request.clone(),
+                                    place: format!("body $.{key}"),
+                                },
+                                to: vec![w.target(k, place)],
+                                confidence: Confidence::High,
+                                reason:
+                                    "the account this run creates, under a name unique to the run"
+                                        .into(),
+                            });
+                        }
+                    });
+                    continue;
+                }
+            }
+            let is_name = matches!(key, "displayName" | "mailNickname");
+            if creates
+                && top_level
+                && is_name
+                && !leaf.value.contains("{{")
+                && leaf.value.len() >= 2
+            {
+                let template = tagged(&leaf.value);
+                let value = leaf.value.clone();
+                let step_id = work.steps[j].id.clone();
+                let request = work.steps[j].doc.name.clone();
+                if let Some(b) = work.steps[j].body.as_mut() {
+                    *b = b.replace(&format!("\"{value}\""), &format!("\"{template}\""));
+                }
+                // Later steps: the same name in a body or in an OData string literal.
+                for k in j + 1..work.steps.len() {
+                    let mut places = Vec::new();
+                    let step = &mut work.steps[k];
+                    if let Some(b) = step.body.as_mut() {
+                        let quoted = format!("\"{value}\"");
+                        if b.contains(&quoted) {
+                            *b = b.replace(&quoted, &format!("\"{template}\""));
+                            places.push("body".to_string());
+                        }
+                    }
+                    let literal = format!("'{value}'");
+                    if step.url.contains(&literal) {
+                        step.url = step.url.replace(&literal, &format!("'{template}'"));
+                        places.push("$filter".to_string());
+                    }
+                    for place in places {
+                        let t = work.target(k, place);
+                        work.link(Link {
+                            variable: template.clone(),
+                            value: value.clone(),
+                            from: Origin::Sent {
+                                step: step_id.clone(),
+                                request: request.clone(),
+                                place: format!("body $.{key}"),
+                            },
+                            to: vec![t],
+                            confidence: Confidence::High,
+                            reason: format!(
+                                "a name step \"{step_id}\" gives what it creates; made unique per run, so it is reused as sent"
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Replaces `from` with `to` in the body (and URL) of step `start` and every later step, calling
+/// `on_target(work, step, place)` for each step it changed (except `skip_target`).
+fn replace_from(
+    work: &mut Work,
+    start: usize,
+    from: &str,
+    to: &str,
+    in_url: bool,
+    skip_target: Option<usize>,
+    mut on_target: impl FnMut(&mut Work, usize, String),
+) {
+    for k in start..work.steps.len() {
+        let mut places = Vec::new();
+        {
+            let step = &mut work.steps[k];
+            if let Some(b) = step.body.as_mut() {
+                if b.contains(from) {
+                    *b = b.replace(from, to);
+                    places.push("body".to_string());
+                }
+            }
+            if in_url && step.url.contains(from) {
+                step.url = step.url.replace(from, to);
+                places.push("url".to_string());
+            }
+        }
+        if Some(k) == skip_target {
+            continue;
+        }
+        for place in places {
+            on_target(work, k, place);
+        }
+    }
+}
+
+/// A request the page makes signed in as another user (a `UserAdd` for someone else) is made by the
+/// administrator instead: graphwalk runs every step as one account.
+pub(crate) fn one_account(work: &mut Work) {
+    for step in &mut work.steps {
+        if step.doc.method != "POST"
+            || !step
+                .path()
+                .to_ascii_lowercase()
+                .ends_with("assignmentrequests")
+        {
+            continue;
+        }
+        let Some(body) = step.body.as_mut() else {
+            continue;
+        };
+        let before = body.clone();
+        *body = body
+            .replace(
+                "\"requestType\": \"UserAdd\"",
+                "\"requestType\": \"AdminAdd\"",
+            )
+            .replace(
+                "\"requestType\": \"userAdd\"",
+                "\"requestType\": \"adminAdd\"",
+            );
+        if *body != before {
+            step.notes.push(
+                "The page sends this request signed in as the requestor (UserAdd). graphwalk runs every step \
+                 as one account, so here the administrator assigns the package directly (AdminAdd)."
+                    .into(),
+            );
+            let note = format!(
+                "Step \"{}\" assigns the package as the administrator (AdminAdd) instead of the requestor's own UserAdd.",
+                step.id
+            );
+            work.notes.push(note);
+        }
+    }
+}
