@@ -154,6 +154,8 @@ pub struct RunAs {
 }
 
 /// What the driver should do next.
+// `Send`, the action every request takes, is the large one; boxing its request would allocate on each send.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Action {
     /// Send this request, adding `Authorization` for `scopes`, then report back with `request_id`.
