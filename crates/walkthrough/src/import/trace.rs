@@ -317,6 +317,21 @@ pub(crate) fn places(
     out
 }
 
+/// The source of a value a place in a request uses: the object's own id first, then the one whose type
+/// matches the place's words, then the earliest.
+fn choose<'a>(work: &Work, pool: &[&'a Source], words: &[String]) -> Option<(u8, &'a Source)> {
+    pool.iter()
+        .map(|s| (type_score(&object_type(work, s.step, &s.path), words), *s))
+        .max_by_key(|(score, s)| (*score, std::cmp::Reverse(s.step)))
+}
+
+/// One place of a request and the source chosen for it.
+enum Spot {
+    /// Byte offset in the URL.
+    Url(usize),
+    Body,
+}
+
 pub(crate) fn trace_responses(work: &mut Work) {
     let sources = sources(work);
     // Types created more than once get the object's name in their variable (two users: admin1_user_id, ...).
@@ -346,12 +361,12 @@ pub(crate) fn trace_responses(work: &mut Work) {
                 .body
                 .as_deref()
                 .and_then(|b| serde_json::from_str(b).ok());
-            let in_url = !occurrences(&step.url, v, ignore_case).is_empty();
+            let url_hits = occurrences(&step.url, v, ignore_case);
             let in_body = step
                 .body
                 .as_deref()
                 .is_some_and(|b| !occurrences(b, v, ignore_case).is_empty());
-            if !in_url && !in_body {
+            if url_hits.is_empty() && !in_body {
                 continue;
             }
             let same = |s: &&Source| {
@@ -369,16 +384,30 @@ pub(crate) fn trace_responses(work: &mut Work) {
             } else {
                 own
             };
-            let words = context_words(&step.url, body_json.as_ref(), v);
-            let best = pool
-                .iter()
-                .map(|s| (type_score(&object_type(work, s.step, &s.path), &words), s))
-                .max_by_key(|(score, s)| (*score, std::cmp::Reverse(s.step)));
-            let Some((score, chosen)) = best else {
-                continue;
-            };
-            let chosen = (*chosen).clone();
+            // Each place in the URL path is read on its own: one id can be both a definition's and its
+            // instance's (`definitions/X/instances/X`).
+            let mut spots: Vec<(Spot, u8, Source)> = Vec::new();
+            let query_at = step.url.find('?').unwrap_or(step.url.len());
+            for &pos in &url_hits {
+                let words = if pos < query_at {
+                    let before = step.url[..pos].trim_end_matches('/');
+                    vec![singular(before.rsplit('/').next().unwrap_or("")).to_ascii_lowercase()]
+                } else {
+                    context_words(&step.url, None, v)
+                };
+                if let Some((score, src)) = choose(work, &pool, &words) {
+                    spots.push((Spot::Url(pos), score, src.clone()));
+                }
+            }
+            if in_body {
+                let words = context_words("", body_json.as_ref(), v);
+                if let Some((score, src)) = choose(work, &pool, &words) {
+                    spots.push((Spot::Body, score, src.clone()));
+                }
+            }
             let steps_with_it: BTreeSet<usize> = candidates.iter().map(|s| s.step).collect();
+            let own_steps: BTreeSet<usize> =
+                pool.iter().filter(|s| s.own).map(|s| s.step).collect();
             let partial = {
                 let hay = format!("{}\n{}", step.url, step.body.as_deref().unwrap_or(""));
                 occurrences(&hay, v, ignore_case).iter().any(|&p| {
@@ -387,78 +416,104 @@ pub(crate) fn trace_responses(work: &mut Work) {
                     before == Some('_') || after == Some('_')
                 })
             };
-            let own_steps: BTreeSet<usize> =
-                pool.iter().filter(|s| s.own).map(|s| s.step).collect();
-            let (confidence, reason) = if partial {
-                (
-                    Confidence::Medium,
-                    "the sample value is part of a longer value here".to_string(),
-                )
-            } else if steps_with_it.len() == 1 {
-                (
-                    Confidence::High,
-                    "the only earlier response with this value".to_string(),
-                )
-            } else if own_steps.len() == 1 {
-                (
-                    Confidence::High,
-                    "the object's own id; other responses only refer to it".to_string(),
-                )
-            } else if score > 0 {
-                (
-                    Confidence::Medium,
-                    format!(
-                        "{} earlier responses show this value; this one's type matches where it is used",
-                        steps_with_it.len()
-                    ),
-                )
-            } else if !chosen.own || pool.len() > 1 {
-                (
-                    Confidence::Medium,
-                    format!(
-                        "{} earlier responses show this value; the first that names the object is taken",
-                        steps_with_it.len()
-                    ),
-                )
-            } else {
-                (
-                    Confidence::High,
-                    "the object's own id; other responses only refer to it".to_string(),
-                )
-            };
-            let from_step = work.steps[chosen.step].id.clone();
-            let name = ensure_capture(
-                work,
-                &chosen,
-                &ambiguous,
-                &format!("used by step \"{}\"", work.steps[j].id),
-            );
-            let places = places(&work.steps[j].url, body_json.as_ref(), v, ignore_case);
-            let var = format!("{{{{{name}}}}}");
-            let step = &mut work.steps[j];
-            replace_all(&mut step.url, v, &var, ignore_case);
-            if let Some(b) = step.body.as_mut() {
-                replace_all(b, v, &var, ignore_case);
-            }
-            let jsonpath = work.steps[chosen.step]
-                .captures
-                .iter()
-                .find(|c| c.name == name)
-                .map(|c| c.jsonpath.clone())
-                .unwrap_or_default();
-            let to = places.into_iter().map(|p| work.target(j, p)).collect();
-            work.link(Link {
-                variable: var,
-                value: v.to_string(),
-                from: Origin::Response {
-                    step: from_step,
-                    request: work.steps[chosen.step].doc.name.clone(),
-                    jsonpath,
-                },
-                to,
-                confidence,
-                reason,
+            let chosen_steps: BTreeSet<usize> = spots.iter().map(|s| s.2.step).collect();
+            // Replace from the end of the URL so earlier offsets stay valid.
+            spots.sort_by_key(|(spot, _, _)| {
+                std::cmp::Reverse(match spot {
+                    Spot::Url(p) => *p,
+                    Spot::Body => usize::MAX,
+                })
             });
+            for (spot, score, chosen) in spots {
+                let (confidence, reason) = if partial {
+                    (
+                        Confidence::Medium,
+                        "the sample value is part of a longer value here".to_string(),
+                    )
+                } else if chosen_steps.len() > 1 {
+                    (
+                        Confidence::Medium,
+                        "the same sample value stands for different objects here; each place takes the one its path names"
+                            .to_string(),
+                    )
+                } else if steps_with_it.len() == 1 {
+                    (
+                        Confidence::High,
+                        "the only earlier response with this value".to_string(),
+                    )
+                } else if own_steps.len() == 1 {
+                    (
+                        Confidence::High,
+                        "the object's own id; other responses only refer to it".to_string(),
+                    )
+                } else if score > 0 {
+                    (
+                        Confidence::Medium,
+                        format!(
+                            "{} earlier responses show this value; this one's type matches where it is used",
+                            steps_with_it.len()
+                        ),
+                    )
+                } else {
+                    (
+                        Confidence::Medium,
+                        format!(
+                            "{} earlier responses show this value; the first that names the object is taken",
+                            steps_with_it.len()
+                        ),
+                    )
+                };
+                let from_step = work.steps[chosen.step].id.clone();
+                let why = format!("used by step \"{}\"", work.steps[j].id);
+                let name = ensure_capture(work, &chosen, &ambiguous, &why);
+                let var = format!("{{{{{name}}}}}");
+                let step = &mut work.steps[j];
+                let places = match spot {
+                    Spot::Url(pos) => {
+                        let place = if pos < query_at {
+                            "url path".to_string()
+                        } else if step.url[..pos]
+                            .rfind("$filter")
+                            .is_some_and(|f| !step.url[f..pos].contains('&'))
+                        {
+                            "$filter".to_string()
+                        } else {
+                            "url query".to_string()
+                        };
+                        step.url.replace_range(pos..pos + v.len(), &var);
+                        vec![place]
+                    }
+                    Spot::Body => {
+                        let at = places(&step.url, body_json.as_ref(), v, ignore_case)
+                            .into_iter()
+                            .filter(|p| p.starts_with("body"))
+                            .collect();
+                        if let Some(b) = step.body.as_mut() {
+                            replace_all(b, v, &var, ignore_case);
+                        }
+                        at
+                    }
+                };
+                let jsonpath = work.steps[chosen.step]
+                    .captures
+                    .iter()
+                    .find(|c| c.name == name)
+                    .map(|c| c.jsonpath.clone())
+                    .unwrap_or_default();
+                let to = places.into_iter().map(|p| work.target(j, p)).collect();
+                work.link(Link {
+                    variable: var,
+                    value: v.to_string(),
+                    from: Origin::Response {
+                        step: from_step,
+                        request: work.steps[chosen.step].doc.name.clone(),
+                        jsonpath,
+                    },
+                    to,
+                    confidence,
+                    reason,
+                });
+            }
         }
     }
 }

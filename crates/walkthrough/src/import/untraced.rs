@@ -104,6 +104,10 @@ pub(crate) fn untraced_ids(work: &mut Work) {
             if work.capturer(&name).is_some() {
                 name = format!("existing_{name}");
             }
+            let thing = name
+                .trim_start_matches("existing_")
+                .trim_end_matches("_id")
+                .replace('_', " ");
             let mut n = 2;
             let base = name.clone();
             while work
@@ -114,10 +118,6 @@ pub(crate) fn untraced_ids(work: &mut Work) {
                 name = format!("{base}_{n}");
                 n += 1;
             }
-            let thing = name
-                .trim_start_matches("existing_")
-                .trim_end_matches("_id")
-                .replace('_', " ");
             work.inputs.entry(name.clone()).or_insert_with(|| {
                 (
                     format!("Id of an existing {thing} in your tenant (the page's sample value is the default)"),

@@ -121,8 +121,8 @@ fn is_word_byte(b: u8) -> bool {
 
 /// Whether a response value is worth following into later requests: ids, not words or dates.
 pub(crate) fn is_traceable(key: &str, value: &str) -> bool {
-    if value.contains("://") || value.contains(' ') || value.contains('@') || looks_like_date(value)
-    {
+    // Paths and queries (`/groups/{id}/members`) repeat ids; the ids themselves are traced where they stand.
+    if value.contains('/') || value.contains(' ') || value.contains('@') || looks_like_date(value) {
         return false;
     }
     if guids_in(value).len() == 1 && value.len() <= 60 || is_guid(value) {
