@@ -101,8 +101,30 @@ pub(crate) fn page_removals(work: &mut Work) {
         } else {
             body_vars.last().cloned()
         };
-        let Some(key) = key else { continue };
-        let Some(c) = work.capturer(&key).filter(|&c| c < j) else {
+        // A removal request sent to the collection an earlier request created in undoes that request
+        // (PIM's AdminRemove after AdminAssign); otherwise the step that captured the removed object's id.
+        let same_path = (s.doc.method == "POST")
+            .then(|| {
+                (0..j).rev().find(|&i| {
+                    let c = &work.steps[i];
+                    c.doc.method == "POST"
+                        && c.removal_of.is_none()
+                        && !is_removal(c)
+                        && c.path() == s.path()
+                })
+            })
+            .flatten()
+            .filter(|&i| {
+                !url_vars
+                    .iter()
+                    .chain(&body_vars)
+                    .any(|v| work.capturer(v).is_some_and(|p| p > i))
+            });
+        let by_key = key
+            .as_deref()
+            .and_then(|k| work.capturer(k))
+            .filter(|&c| c < j);
+        let Some(c) = same_path.or(by_key) else {
             continue;
         };
         let later_var = url_vars

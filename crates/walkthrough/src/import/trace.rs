@@ -36,7 +36,10 @@ pub(crate) fn sources(work: &Work) -> Vec<Source> {
         };
         for leaf in leaves(body) {
             let key = last_key(&leaf.path);
-            if key.starts_with('@') || !is_traceable(key, &leaf.value) {
+            if key.starts_with('@')
+                || !is_traceable(key, &leaf.value)
+                || super::names::is_constant_id(key, &leaf.value)
+            {
                 continue;
             }
             let own = match leaf.path.as_slice() {
