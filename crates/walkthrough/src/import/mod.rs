@@ -279,7 +279,22 @@ pub fn import_docs(src: &str) -> Result<Imported, ImportError> {
         version: version.clone(),
     };
     let mut ids: Vec<String> = Vec::new();
-    for doc in page.steps {
+    let mut titles: Vec<String> = Vec::new();
+    for mut doc in page.steps {
+        // Several requests under one heading: a short first sentence of their own prose names each.
+        if titles.contains(&doc.title) {
+            let first = doc
+                .prose
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .trim_end_matches('.');
+            if !first.is_empty() && first.len() <= 80 && !first.contains('`') {
+                doc.title = first.to_string();
+            }
+        }
+        titles.push(doc.title.clone());
         let mut id = names::slug(&doc.title);
         let base = id.clone();
         let mut n = 2;

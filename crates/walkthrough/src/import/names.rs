@@ -108,7 +108,7 @@ pub(crate) fn is_constant_id(key: &str, value: &str) -> bool {
         "00000003-0000-0000-c000-000000000000", // Microsoft Graph
         "b79fbf4d-3ef9-4689-8143-76b194e85509", // Directory role "All users"
     ];
-    let key = key.to_ascii_lowercase();
+    let key = key.to_ascii_lowercase().replace('_', "");
     KNOWN.contains(&value.to_ascii_lowercase().as_str())
         || key.ends_with("definitionid")
         || key.ends_with("templateid")
