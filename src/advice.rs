@@ -34,6 +34,7 @@ pub fn title(error: &StepError) -> &'static str {
             SendFailure::NeedsConsent { .. } => "Not sent: consent needed",
             SendFailure::SandboxUnavailable { .. } => "Not sent: the sandbox tenant is unavailable",
             SendFailure::HostNotAllowed { .. } => "Not sent: the address is not Microsoft Graph",
+            SendFailure::NeedsAccount { .. } => "Not sent: this step runs as another account",
         },
         StepError::Interrupted { .. } => "Interrupted by a reload",
         StepError::Stopped => "Stopped",
@@ -51,6 +52,9 @@ pub fn failure_detail(failure: &SendFailure) -> String {
             format!("{}. Nothing was sent.", sentence(message))
         }
         SendFailure::HostNotAllowed { url, .. } => format!("Nothing was sent to {url}."),
+        SendFailure::NeedsAccount { identity, upn } => {
+            format!("This step runs as the {identity}, {upn}, who has not signed in. Nothing was sent.")
+        }
     }
 }
 
@@ -158,6 +162,9 @@ pub fn hint(
             SendFailure::HostNotAllowed { .. } if in_sandbox => "The sandbox in this page answers Microsoft Graph only (https://graph.microsoft.com). Edit the address back, or use live mode for another server.".into(),
             SendFailure::HostNotAllowed { allowed, .. } => format!(
                 "The token is sent only to the Graph base URL ({allowed}). Edit the address to start with it, or change the Graph base URL in the live panel."
+            ),
+            SendFailure::NeedsAccount { identity, .. } => format!(
+                "Live mode signs requests with one account: yours. Choose \"An administrator assigns it\" under \"How the requestor gets the package\" to stay on the administrator's path, or run this step in the sandbox, where the {identity} signs in by itself."
             ),
             SendFailure::Network { .. } => unreachable!("matched above"),
         },

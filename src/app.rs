@@ -360,6 +360,7 @@ pub fn App(props: &AppProps) -> Html {
                 </main>
                 <aside class="side" aria-label="Run details">
                     <VariablesPanel variables={view.variables.clone()} titles={view.titles.clone()}
+                        identities={view.tutorial.identities.clone()}
                         refusal={variables_refusal} situation={situation.clone()} on_command={on_command.clone()} />
                     <CleanupPanel ledger={view.ledger.clone()} busy={view.busy} on_command={on_command.clone()} />
                     if page.mode == Mode::Live {

@@ -118,6 +118,11 @@ pub struct RunView {
     /// What a screen reader hears about this change: steps that finished, with their names, and the run's
     /// end. One polite live region reads it, instead of every card's badge.
     pub announcement: Option<String>,
+    /// For each step on a path the inputs did not choose (`when:`), why it does not run.
+    pub off_path: Vec<Option<String>>,
+    /// For each step that runs as another account (`as:`): that identity's name and, once known, its user
+    /// principal name.
+    pub run_as: Vec<Option<(String, Option<String>)>>,
 }
 
 impl RunView {
@@ -168,6 +173,18 @@ impl RunView {
             statuses,
             records,
             rendered: (0..count).map(|i| run.render_request(i)).collect(),
+            off_path: (0..count)
+                .map(|i| (!run.on_path(i)).then(|| run.off_path_reason(i)))
+                .collect(),
+            run_as: tutorial
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let name = s.run_as.clone()?;
+                    Some((name, run.run_as(i).map(|r| r.upn)))
+                })
+                .collect(),
             variables,
             ledger,
             progress: run.progress(),

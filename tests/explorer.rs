@@ -153,37 +153,51 @@ async fn editing_a_captured_value_marks_the_steps_that_used_it_stale() {
 }
 
 #[wasm_bindgen_test]
-async fn the_whole_tutorial_runs_and_cleanup_leaves_nothing() {
+async fn the_whole_tutorial_runs_on_both_paths_and_cleanup_leaves_nothing() {
     for tutorial in ["access-package-beta", "access-package-v1"] {
-        let root = mount_app(&format!("?tutorial={tutorial}"), false).await;
-        let steps = all(&root, "li.step").len();
-        click(&get(&root, "#run-all")).await;
-        wait_for("every step to pass", RUN_TIMEOUT, || {
-            (1..=steps).all(|n| status_of(&root, n) == "passed")
-                || (1..=steps).any(|n| status_of(&root, n) == "failed")
-        })
-        .await;
-        let failed: Vec<String> = (1..=steps)
-            .filter(|n| status_of(&root, *n) != "passed")
-            .map(|n| format!("step {n}: {}", text(&card(&root, n))))
-            .collect();
-        assert!(failed.is_empty(), "{tutorial}: {failed:?}");
-        assert_eq!(
-            text(&get(&root, "#progress-text")),
-            format!("{steps}/{steps} passed")
-        );
-        assert!(
-            !all(&root, ".ledger-entry").is_empty(),
-            "the ledger lists what was created"
-        );
+        for path in ["requestor", "admin"] {
+            let root = mount_app(&format!("?tutorial={tutorial}"), false).await;
+            all_cards_shown(&root).await;
+            choose(&get(&root, "#input-path"), path).await;
+            let steps = all(&root, "li.step").len();
+            let on_path: Vec<usize> = (1..=steps)
+                .filter(|&n| status_of(&root, n) != "off-path")
+                .collect();
+            assert!(on_path.len() < steps, "{tutorial} {path}: the other path is set aside");
+            // The requestor's own requests say whose they are, on the requestor's path only.
+            let runs_as = all(&root, ".runs-as").len();
+            assert_eq!(runs_as > 0, path == "requestor", "{tutorial} {path}: {runs_as} cards run as the requestor");
+            click(&get(&root, "#run-all")).await;
+            wait_for("every step of the path to pass", RUN_TIMEOUT, || {
+                on_path.iter().all(|&n| status_of(&root, n) == "passed")
+                    || on_path.iter().any(|&n| status_of(&root, n) == "failed")
+            })
+            .await;
+            let failed: Vec<String> = on_path
+                .iter()
+                .filter(|&&n| status_of(&root, n) != "passed")
+                .map(|n| format!("step {n}: {}", text(&card(&root, *n))))
+                .collect();
+            assert!(failed.is_empty(), "{tutorial} {path}: {failed:?}");
+            let n = on_path.len();
+            assert_eq!(text(&get(&root, "#progress-text")), format!("{n}/{n} passed"));
+            if path == "requestor" {
+                let who = text(&get(&root, ".runs-as"));
+                assert!(who.contains("Runs as the requestor: requestor1-"), "{who}");
+            }
+            assert!(
+                !all(&root, ".ledger-entry").is_empty(),
+                "the ledger lists what was created"
+            );
 
-        click(&get(&root, "#clean-up")).await;
-        wait_for("cleanup to finish", RUN_TIMEOUT, || {
-            text(&get(&root, ".cleanup-summary")).contains("has been removed")
-        })
-        .await;
-        assert!(all(&root, ".ledger-entry.failed").is_empty());
-        root.remove();
+            click(&get(&root, "#clean-up")).await;
+            wait_for("cleanup to finish", RUN_TIMEOUT, || {
+                text(&get(&root, ".cleanup-summary")).contains("has been removed")
+            })
+            .await;
+            assert!(all(&root, ".ledger-entry.failed").is_empty());
+            root.remove();
+        }
     }
 }
 
@@ -258,9 +272,12 @@ async fn the_first_cards_come_in_the_first_render_and_the_rest_right_after() {
         (1..every).contains(&first),
         "{first} cards came first, then all {every}"
     );
+    // The count is of the chosen path's steps; the other path's cards are there, set aside.
+    let set_aside = all(&root, "ol.steps > li.step.off-path").len();
+    assert!(set_aside > 0 && set_aside < every);
     assert_eq!(
         text(&get(&root, "#progress-text")),
-        format!("0/{every} passed"),
+        format!("0/{} passed", every - set_aside),
         "every step of the tutorial has its card"
     );
 }

@@ -24,6 +24,12 @@ pub struct StepCardProps {
     pub situation: Situation,
     /// The request editor is open: the card's Run buttons wait for it to be saved or cancelled.
     pub editing: bool,
+    /// The step is on a path the tutorial's inputs did not choose, and why.
+    #[prop_or_default]
+    pub off_path: Option<String>,
+    /// The account the step runs as, other than the signed-in one: its name and user principal name.
+    #[prop_or_default]
+    pub run_as: Option<(String, Option<String>)>,
     pub on_editing: Callback<(usize, bool)>,
     pub on_command: Callback<Command>,
 }
@@ -104,6 +110,8 @@ pub fn StepList(props: &StepListProps) -> Html {
                 record={view.records[index].clone()} rendered={view.rendered[index].clone()} {busy} {refusal}
                 titles={titles.clone()} situation={props.situation.clone()}
                 editing={props.editing.contains(&index)} on_editing={props.on_editing.clone()}
+                off_path={view.off_path.get(index).cloned().flatten()}
+                run_as={view.run_as.get(index).cloned().flatten()}
                 on_command={on_command.clone()} />
         }
     });
@@ -143,6 +151,33 @@ pub fn StepCard(props: &StepCardProps) -> Html {
     let title_id = format!("step-{}-title", index + 1);
     let status_id = format!("step-{}-status", index + 1);
 
+    // A step of the other path: its title and why it does not run, nothing to press.
+    if let Some(reason) = &props.off_path {
+        return html! {
+            <li class={classes!("step", "off-path")} id={card_id(index)} tabindex="-1"
+                aria-labelledby={title_id.clone()} data-step={step.id.clone()} data-status="off-path">
+                <header class="step-head">
+                    <span class="step-number" aria-hidden="true">{ index + 1 }</span>
+                    <h3 id={title_id}>{ step.title.clone() }</h3>
+                    <span class="status off-path" id={status_id}>{ "Other path" }</span>
+                </header>
+                <p class="hint off-path-reason">{ format!("Not run: {reason}.") }</p>
+            </li>
+        };
+    }
+    let runs_as = props.run_as.as_ref().map(|(name, upn)| {
+        let who = match upn {
+            Some(upn) => format!("Runs as the {name}: {upn}"),
+            None => format!("Runs as the {name}, once the step that creates that account has run"),
+        };
+        html! {
+            <p class="runs-as" id={format!("step-{}-runs-as", index + 1)}>
+                <span class="runs-as-badge">{ "Another account" }</span>{ " " }{ who }
+                { ". It needs no directory role; in the sandbox the tenant signs this request as that user." }
+            </p>
+        }
+    });
+
     html! {
         <li class={classes!("step", state)} id={card_id(index)} tabindex="-1"
             aria-labelledby={title_id.clone()} data-step={step.id.clone()} data-status={state}>
@@ -152,6 +187,7 @@ pub fn StepCard(props: &StepCardProps) -> Html {
                 <h3 id={title_id.clone()} elementtiming="step-title">{ step.title.clone() }</h3>
                 <span class={classes!("status", state)} id={status_id}>{ label }</span>
             </header>
+            { for runs_as }
             <Prose text={AttrValue::from(step.prose.clone())} />
             if let Some(note) = &step.note {
                 <aside class="note" aria-label="Note">

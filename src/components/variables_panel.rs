@@ -14,6 +14,9 @@ use crate::state::{Command, Ptr};
 pub struct VariablesPanelProps {
     pub variables: Ptr<Variables>,
     pub titles: Ptr<Vec<String>>,
+    /// The accounts other than the signed-in one that steps run as.
+    #[prop_or_default]
+    pub identities: Vec<walkthrough::Identity>,
     /// A value typed in here that the run refused: it belongs to no card, so it is shown here.
     pub refusal: Option<StepError>,
     pub situation: Situation,
@@ -150,6 +153,12 @@ pub fn VariablesPanel(props: &VariablesPanelProps) -> Html {
                         <tbody>{ for rows }</tbody>
                     </table>
                 </div>
+                if !props.identities.is_empty() {
+                    <h3 class="identities-title">{ "Accounts" }</h3>
+                    <ul class="identities">
+                        { for props.identities.iter().map(|identity| identity_row(identity, variables)) }
+                    </ul>
+                }
                 if variables.get("run.password").is_some() {
                     <button type="button" class="link" onclick={on_reveal} aria-pressed={revealed.to_string()}>
                         { if *revealed { "Hide the test users' password" } else { "Show the test users' password" } }
@@ -157,5 +166,31 @@ pub fn VariablesPanel(props: &VariablesPanelProps) -> Html {
                 }
             }
         </section>
+    }
+}
+
+/// One account a step runs as: who it is in this run, and how it signs in.
+fn identity_row(identity: &walkthrough::Identity, variables: &Variables) -> Html {
+    let lookup = |name: &str| variables.get(name).map(|v| v.value.clone());
+    let upn = identity
+        .upn
+        .render(walkthrough::TemplateContext::Header, &lookup)
+        .ok();
+    let who = match &upn {
+        Some(upn) => html! { <code>{ upn.clone() }</code> },
+        None => html! { <span class="hint">{ "not created yet" }</span> },
+    };
+    let password = identity
+        .password
+        .as_ref()
+        .map(|p| p.source() == "{{run.password}}")
+        .unwrap_or(false);
+    html! {
+        <li data-identity={identity.name.clone()}>
+            <strong>{ identity.name.clone() }</strong>{ ": " }{ who }
+            if password {
+                <span class="hint">{ " signs in with the test users' password; Entra asks for a new one at the first sign-in." }</span>
+            }
+        </li>
     }
 }

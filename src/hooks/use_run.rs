@@ -194,13 +194,14 @@ impl Owner {
                         request_id,
                         request,
                         scopes,
+                        run_as,
                         ..
                     } => {
                         // The step's own scopes go with its request: the token is asked for exactly those.
                         let mut reply = self.setup.transport.send(Outgoing {
                             request,
                             scopes,
-                            identity: None,
+                            identity: run_as.map(|r| (r.identity, r.upn)),
                         });
                         match reply.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
                             Poll::Ready(reply) if !is_large(&reply) => {

@@ -377,8 +377,16 @@ impl InPageSandbox {
         self.with(|t| each!(t, t => t.default_domain()))
     }
 
-    fn handle(&self, request: &http::Request<String>) -> Result<http::Response<String>, String> {
-        let text = serde_json::to_string(&Exchange::of(request)).map_err(|e| e.to_string())?;
+    fn handle(
+        &self,
+        request: &http::Request<String>,
+        as_upn: Option<String>,
+    ) -> Result<http::Response<String>, String> {
+        let exchange = Exchange {
+            as_upn,
+            ..Exchange::of(request)
+        };
+        let text = serde_json::to_string(&exchange).map_err(|e| e.to_string())?;
         let at_ms = now_ms();
         let answer = self
             .with(|t| each!(t, t => t.handle(&text, at_ms)))
@@ -416,8 +424,10 @@ const GRAPH_HOST: &str = "graph.microsoft.com";
 
 impl Transport for InPageSandbox {
     fn send(&self, outgoing: Outgoing) -> SendFuture {
-        // The in-page tenant signs every request as its seeded administrator: scopes are not checked here.
+        // The in-page tenant signs each request as the account the panel chose, or, for a step that runs as
+        // another user of the tenant (a requestor the tutorial created), as that user.
         let request = outgoing.request;
+        let as_upn = outgoing.identity.map(|(_, upn)| upn);
         let sandbox = self.clone();
         let latency = self.latency_ms.get();
         let refused = refuse_foreign_host(request.uri());
@@ -430,7 +440,7 @@ impl Transport for InPageSandbox {
             if let Some(latency) = latency {
                 latency.await;
             }
-            sandbox.handle(&request).map_err(unavailable)
+            sandbox.handle(&request, as_upn).map_err(unavailable)
         })
     }
 }

@@ -138,8 +138,14 @@ async fn send_once(
 impl LiveTransport {
     async fn send_async(self, outgoing: Outgoing) -> Reply {
         let Outgoing {
-            request, scopes, ..
+            request,
+            scopes,
+            identity,
         } = outgoing;
+        // One account signs in here; a step that runs as another is never sent with this one's token.
+        if let Some((identity, upn)) = identity {
+            return Err(SendFailure::NeedsAccount { identity, upn });
+        }
         let original = request.uri().to_string();
         let url = rewrite_base(&original, &self.graph_base_url).ok_or_else(|| {
             SendFailure::HostNotAllowed {

@@ -12,8 +12,9 @@ pub struct Outgoing {
     pub request: http::Request<String>,
     /// The delegated permissions this request needs (the step's own scopes): the token is asked for these.
     pub scopes: Vec<String>,
-    /// Whose account the request runs as; `None` is the signed-in user.
-    pub identity: Option<String>,
+    /// Whose account the request runs as (the tutorial's identity name and the account's user principal
+    /// name); `None` is the signed-in user.
+    pub identity: Option<(String, String)>,
 }
 
 impl From<http::Request<String>> for Outgoing {

@@ -22,6 +22,10 @@ pub struct Exchange {
     pub uri: String,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// The user principal name of the tenant user the request runs as (a step's `as:` identity, such as a
+    /// requestor the tutorial created); `None`: the page's signed-in account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_upn: Option<String>,
 }
 
 /// A response as it travels back: status, headers and body.
@@ -47,6 +51,7 @@ impl Exchange {
                 })
                 .collect(),
             body: request.body().clone(),
+            as_upn: None,
         }
     }
 
@@ -105,6 +110,9 @@ enum Entry {
         /// Who sent it (a seeded account); the administrator when absent, as journals before accounts.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         account: Option<Account>,
+        /// A tenant user it ran as instead (see `Exchange::as_upn`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        upn: Option<String>,
     },
     Faults(Faults),
     Reset,
@@ -168,7 +176,13 @@ impl JournaledTenant {
     pub fn handle(&mut self, exchange: Exchange, at_ms: u64) -> Answer {
         let response = match exchange.to_request() {
             Some(mut request) => {
-                authorize(&mut request, &self.tenant, self.account, at_ms);
+                authorize(
+                    &mut request,
+                    &self.tenant,
+                    self.account,
+                    exchange.as_upn.as_deref(),
+                    at_ms,
+                );
                 let response = self.tenant.handle(&request, at_ms);
                 self.journal.entries.push(Entry::Request {
                     method: exchange.method,
@@ -177,6 +191,7 @@ impl JournaledTenant {
                     body: exchange.body,
                     at_ms,
                     account: (self.account != Account::GlobalAdmin).then_some(self.account),
+                    upn: exchange.as_upn,
                 });
                 self.compact_after(&request, response.status().as_u16());
                 response
@@ -293,11 +308,24 @@ impl JournaledTenant {
     }
 }
 
-/// The page is signed in as `account`, with every scope the tutorials need.
-fn authorize(request: &mut http::Request<String>, tenant: &Sandbox, account: Account, at_ms: u64) {
-    let token = tenant
-        .token_for(&tenant.account_upn(account), at_ms)
-        .unwrap_or_else(|| tenant.admin_token(at_ms));
+/// The page is signed in as `account`, with every scope the tutorials need; a request that runs as another
+/// user of the tenant (`as_upn`) carries that user's token instead, and only that user's rights. A name the
+/// tenant does not know gets a token the tenant will refuse, never the administrator's.
+fn authorize(
+    request: &mut http::Request<String>,
+    tenant: &Sandbox,
+    account: Account,
+    as_upn: Option<&str>,
+    at_ms: u64,
+) {
+    let token = match as_upn {
+        Some(upn) => tenant.token_for(upn, at_ms).unwrap_or_else(|| {
+            crate::mint_token(crate::TUTORIAL_SCOPES, upn, tenant.tenant_id(), at_ms / 1000 + 3600)
+        }),
+        None => tenant
+            .token_for(&tenant.account_upn(account), at_ms)
+            .unwrap_or_else(|| tenant.admin_token(at_ms)),
+    };
     if let Ok(bearer) = HeaderValue::from_str(&format!("Bearer {token}")) {
         request.headers_mut().insert(AUTHORIZATION, bearer);
     }
@@ -334,10 +362,11 @@ fn replay(journal: &Journal) -> (Sandbox, Account) {
                 body,
                 at_ms,
                 account,
+                upn,
             } => {
                 if let Some(mut request) = http_request(method, uri, headers, body) {
                     let account = account.unwrap_or(Account::GlobalAdmin);
-                    authorize(&mut request, &tenant, account, *at_ms);
+                    authorize(&mut request, &tenant, account, upn.as_deref(), *at_ms);
                     tenant.handle(&request, *at_ms);
                 }
             }

@@ -13,6 +13,7 @@ fn exchange(method: &str, uri: &str, body: &str) -> Exchange {
         uri: uri.into(),
         headers: vec![("content-type".into(), "application/json".into())],
         body: body.into(),
+        as_upn: None,
     }
 }
 
@@ -263,5 +264,49 @@ fn the_licence_and_the_delivery_time_are_replayed_and_survive_the_journal_starti
     assert_eq!(
         tenant.handle(exchange("GET", catalogs, ""), T0 + 4).status,
         200
+    );
+}
+
+#[test]
+fn a_request_can_run_as_a_user_the_tenant_created_and_a_reload_replays_it_as_that_user() {
+    let mut tenant = JournaledTenant::open(None, 6, 0);
+    let id = create_user(&mut tenant, "requestor", T0);
+    let upn = format!("requestor@{}", tenant.tenant().default_domain());
+    let as_user = |method: &str, uri: &str, body: &str, upn: &str| Exchange {
+        as_upn: Some(upn.to_string()),
+        ..exchange(method, uri, body)
+    };
+    // The new user holds no directory role: creating a user as them is refused.
+    let domain = tenant.tenant().default_domain().to_string();
+    let body = format!(
+        r#"{{"accountEnabled":true,"displayName":"x","mailNickname":"x",
+            "userPrincipalName":"x@{domain}","passwordProfile":{{"password":"Xy7!long-enough-pass"}}}}"#
+    );
+    let refused = tenant.handle(
+        as_user("POST", "https://graph.microsoft.com/v1.0/users", &body, &upn),
+        T0 + 1,
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    // Reading themselves works, and says who they are.
+    let me = tenant.handle(
+        as_user("GET", "https://graph.microsoft.com/v1.0/me", "", &upn),
+        T0 + 2,
+    );
+    assert_eq!(me.status, 200, "{}", me.body);
+    assert!(me.body.contains(&id), "{}", me.body);
+    // A name the tenant does not know is refused, never answered as the administrator.
+    let stranger = tenant.handle(
+        as_user("GET", "https://graph.microsoft.com/v1.0/me", "", "nobody@example.com"),
+        T0 + 3,
+    );
+    assert_eq!(stranger.status, 401, "{}", stranger.body);
+
+    let saved = tenant.journal().expect("a journal");
+    assert!(!saved.contains("eyJ"), "no token in the journal");
+    let reloaded = JournaledTenant::open(Some(&saved), 6, 0);
+    assert!(reloaded.tenant().snapshot().users.iter().all(|u| u.display_name != "x"));
+    assert_eq!(
+        reloaded.tenant().snapshot().beyond_seed().len(),
+        tenant.tenant().snapshot().beyond_seed().len()
     );
 }

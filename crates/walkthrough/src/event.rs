@@ -111,6 +111,9 @@ pub enum SendFailure {
     SandboxUnavailable { message: String },
     /// The request's address is not under the Graph base URL the token is for: nothing was sent.
     HostNotAllowed { url: String, allowed: String },
+    /// The step runs as another account (`as:`), which this session cannot sign requests for: nothing was
+    /// sent.
+    NeedsAccount { identity: String, upn: String },
 }
 
 impl std::fmt::Display for SendFailure {
@@ -130,6 +133,10 @@ impl std::fmt::Display for SendFailure {
             SendFailure::HostNotAllowed { url, allowed } => write!(
                 f,
                 "not sent: {url} is not under the Graph base URL ({allowed}), and the token goes nowhere else"
+            ),
+            SendFailure::NeedsAccount { identity, upn } => write!(
+                f,
+                "not sent: this step runs as the {identity} ({upn}), who has not signed in here"
             ),
         }
     }

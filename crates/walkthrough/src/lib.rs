@@ -54,4 +54,4 @@ pub use runner::{
     Action, Attempt, AttemptKind, Event, Missing, RenderedRequest, RenderedSegment, RequestEdit,
     Run, RunAs, RunOptions, SendFailure, SentRequest, StepRecord, StepStatus,
 };
-pub use template::{Segment, Template};
+pub use template::{Context as TemplateContext, Segment, Template};
