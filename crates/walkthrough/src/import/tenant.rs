@@ -127,6 +127,47 @@ pub(crate) fn tenant_values(work: &mut Work) {
                     continue;
                 }
             }
+            // An outside address (someone to invite or to mail) is the reader's to choose.
+            if leaf.value.contains('@')
+                && key.to_ascii_lowercase().contains("mail")
+                && !leaf.value.contains("{{")
+                && !leaf.value.contains(' ')
+            {
+                let name = super::values::snake(key);
+                let value = leaf.value.clone();
+                if !work.inputs.contains_key(&name) {
+                    work.inputs.insert(
+                        name.clone(),
+                        (
+                            "An address outside your tenant (the page's sample address is the default)".into(),
+                            value.clone(),
+                        ),
+                    );
+                    work.input_order.push(name.clone());
+                }
+                let var = format!("{{{{input.{name}}}}}");
+                replace_from(
+                    work,
+                    j,
+                    &format!("\"{value}\""),
+                    &format!("\"{var}\""),
+                    false,
+                    None,
+                    |w, k, place| {
+                        w.link(Link {
+                            variable: var.clone(),
+                            value: value.clone(),
+                            from: Origin::Input,
+                            to: vec![w.target(k, place)],
+                            confidence: Confidence::Medium,
+                            reason:
+                                "an address outside the tenant; the reader picks the one to use"
+                                    .into(),
+                        })
+                    },
+                );
+                continue;
+            }
             let is_name = matches!(key, "displayName" | "mailNickname");
             if creates
                 && top_level
