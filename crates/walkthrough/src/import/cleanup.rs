@@ -131,7 +131,21 @@ pub(crate) fn page_removals(work: &mut Work) {
             .iter()
             .chain(&body_vars)
             .any(|v| work.capturer(v).is_some_and(|p| p > c));
-        if later_var || work.steps[c].cleanup.is_some() {
+        // Only what the tutorial made is cleaned up: the object came from a creating request, or the
+        // tutorial created in the collection the removal addresses. Other removals stay steps.
+        let s = &work.steps[j];
+        let collection = if s.doc.method == "DELETE" {
+            let p = s.path();
+            p[..p.rfind('/').unwrap_or(0)].to_string()
+        } else {
+            s.path()
+        };
+        let made_here = work.steps[c].doc.method == "POST"
+            || (0..j).any(|i| {
+                let o = &work.steps[i];
+                o.doc.method == "POST" && !is_removal(o) && o.path() == collection
+            });
+        if later_var || work.steps[c].cleanup.is_some() || !made_here {
             continue;
         }
         let s = &work.steps[j];

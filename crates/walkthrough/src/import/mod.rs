@@ -332,6 +332,7 @@ pub fn import_docs(src: &str) -> Result<Imported, ImportError> {
     }
     tenant::one_account(&mut work);
     tenant::tenant_values(&mut work);
+    tenant::existing_accounts(&mut work);
     trace::trace_responses(&mut work);
     untraced::untraced_ids(&mut work);
     cleanup::page_removals(&mut work);

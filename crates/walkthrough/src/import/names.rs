@@ -136,6 +136,9 @@ pub(crate) fn scope_for(method: &str, path: &str) -> &'static str {
     if p.ends_with("/sendmail") {
         return "Mail.Send";
     }
+    if p.contains("/mailboxsettings") {
+        return pick("MailboxSettings.Read", "MailboxSettings.ReadWrite");
+    }
     if p.contains("/events") || p.contains("/calendar") {
         return pick("Calendars.Read", "Calendars.ReadWrite");
     }

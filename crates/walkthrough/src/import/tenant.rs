@@ -81,13 +81,15 @@ pub(crate) fn tenant_values(work: &mut Work) {
                 continue;
             }
             if let Some((local, domain)) = leaf.value.split_once('@') {
-                if is_sample_domain(domain)
+                let new_user = creates_user && key.eq_ignore_ascii_case("userPrincipalName");
+                // Other addresses in the sample domain are accounts the reader already has: inputs, below.
+                if new_user
+                    && is_sample_domain(domain)
                     && !local.is_empty()
                     && !local.contains(' ')
                     && !domain.contains(' ')
                 {
                     work.needs_domain = true;
-                    let new_user = creates_user && key.eq_ignore_ascii_case("userPrincipalName");
                     let local_t = if new_user {
                         tagged(local)
                     } else {
@@ -129,6 +131,10 @@ pub(crate) fn tenant_values(work: &mut Work) {
             }
             // An outside address (someone to invite or to mail) is the reader's to choose.
             if leaf.value.contains('@')
+                && !leaf
+                    .value
+                    .split_once('@')
+                    .is_some_and(|(_, d)| is_sample_domain(d))
                 && key.to_ascii_lowercase().contains("mail")
                 && !leaf.value.contains("{{")
                 && !leaf.value.contains(' ')
@@ -292,6 +298,73 @@ pub(crate) fn one_account(work: &mut Work) {
                 step.id
             );
             work.notes.push(note);
+        }
+    }
+}
+
+/// `AlexW@contoso.com` in a URL or body, for a sample-domain account the page does not create.
+fn sample_addresses(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    for (at, _) in text.match_indices('@') {
+        let local_ok = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'+');
+        let domain_ok = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-');
+        let mut start = at;
+        while start > 0 && local_ok(bytes[start - 1]) {
+            start -= 1;
+        }
+        let mut end = at + 1;
+        while end < bytes.len() && domain_ok(bytes[end]) {
+            end += 1;
+        }
+        let domain = text[at + 1..end].trim_end_matches('.');
+        if start < at && is_sample_domain(domain) && !text[..start].ends_with("{{") {
+            let address = format!("{}@{domain}", &text[start..at]);
+            if !out.contains(&address) {
+                out.push(address);
+            }
+        }
+    }
+    out
+}
+
+/// Accounts in the sample domain that the page uses but does not create become inputs.
+pub(crate) fn existing_accounts(work: &mut Work) {
+    for j in 0..work.steps.len() {
+        let text = format!(
+            "{}\n{}",
+            work.steps[j].url,
+            work.steps[j].body.as_deref().unwrap_or("")
+        );
+        for address in sample_addresses(&text) {
+            let local = address.split('@').next().unwrap_or("");
+            let name = format!(
+                "{}_upn",
+                super::values::snake(&local.replace(['.', '-', '+'], "_")).to_ascii_lowercase()
+            );
+            work.inputs.entry(name.clone()).or_insert_with(|| {
+                (
+                    "An account in your tenant that the tutorial uses (the page's sample account is the default)"
+                        .into(),
+                    address.clone(),
+                )
+            });
+            if !work.input_order.contains(&name) {
+                work.input_order.push(name.clone());
+            }
+            let var = format!("{{{{input.{name}}}}}");
+            let value = address.clone();
+            replace_from(work, j, &address, &var, true, None, |w, k, place| {
+                w.link(Link {
+                    variable: var.clone(),
+                    value: value.clone(),
+                    from: Origin::Input,
+                    to: vec![w.target(k, place)],
+                    confidence: Confidence::Medium,
+                    reason: "an account the page expects to exist; pick one of your tenant's"
+                        .into(),
+                })
+            });
         }
     }
 }

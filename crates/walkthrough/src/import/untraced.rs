@@ -7,7 +7,9 @@ use serde_json::Value;
 
 use super::names::is_constant_id;
 use super::trace::{ensure_capture, places, Source};
-use super::values::{guids_in, leaves, occurrences, replace_all, singular, snake, Seg};
+use super::values::{
+    guids_in, is_guid, is_traceable, leaves, occurrences, replace_all, singular, snake, Seg,
+};
 use super::{path_of, Confidence, Link, Origin, Work};
 
 pub(crate) fn untraced_ids(work: &mut Work) {
@@ -20,6 +22,23 @@ pub(crate) fn untraced_ids(work: &mut Work) {
             if occurrences(&step.url, &g, true).contains(&pos) {
                 let key = url_context(&step.url[..pos], pos < query_at);
                 found.push((g, key, pos < query_at));
+            }
+        }
+        // Opaque ids (Outlook's base64 ids) right after a collection in the path.
+        let segs: Vec<&str> = step.url[..query_at].split('/').collect();
+        for w in segs.windows(2) {
+            let (prev, seg) = (w[0], w[1]);
+            let opaque = !seg.contains("{{")
+                && !is_guid(seg)
+                && !seg.contains(['(', ',', '.', '$'])
+                && (is_traceable("id", seg) || seg.ends_with('=') && seg.len() >= 12)
+                && prev.ends_with('s');
+            if opaque {
+                found.push((
+                    seg.to_string(),
+                    format!("{}_id", snake(&singular(prev))),
+                    true,
+                ));
             }
         }
         if let Some(body) = step
