@@ -123,7 +123,9 @@ pub(crate) fn scope_for(method: &str, path: &str) -> &'static str {
     let write = method != "GET";
     let pick = |read: &'static str, rw: &'static str| if write { rw } else { read };
     let seg: Vec<&str> = p.trim_matches('/').split('/').collect();
+    // `servicePrincipals(appId='...')` addresses the collection's item by a key.
     let first = seg.first().copied().unwrap_or("");
+    let first = first.split('(').next().unwrap_or(first);
     if p.contains("/members") && (p.contains("/groups/") || first == "groups") {
         return pick("GroupMember.Read.All", "GroupMember.ReadWrite.All");
     }

@@ -331,12 +331,22 @@ fn sample_addresses(text: &str) -> Vec<String> {
 /// Accounts in the sample domain that the page uses but does not create become inputs.
 pub(crate) fn existing_accounts(work: &mut Work) {
     for j in 0..work.steps.len() {
-        let text = format!(
-            "{}\n{}",
-            work.steps[j].url,
-            work.steps[j].body.as_deref().unwrap_or("")
-        );
-        for address in sample_addresses(&text) {
+        // In a URL anywhere; in a body only as a whole value (a mention inside free text stays as written).
+        let mut addresses = sample_addresses(&work.steps[j].url);
+        if let Some(body) = work.steps[j]
+            .body
+            .as_deref()
+            .and_then(|b| serde_json::from_str::<Value>(b).ok())
+        {
+            for leaf in leaves(&body) {
+                if sample_addresses(&leaf.value) == [leaf.value.clone()]
+                    && !addresses.contains(&leaf.value)
+                {
+                    addresses.push(leaf.value.clone());
+                }
+            }
+        }
+        for address in addresses {
             let local = address.split('@').next().unwrap_or("");
             let name = format!(
                 "{}_upn",

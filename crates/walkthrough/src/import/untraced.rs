@@ -60,6 +60,9 @@ pub(crate) fn untraced_ids(work: &mut Work) {
             if !seen.insert(g.to_ascii_lowercase()) {
                 continue;
             }
+            if defines_new_id(step_body_paths(&work.steps[j]), &g) {
+                continue;
+            }
             if is_constant_id(&key, &g) {
                 if !constants_noted {
                     work.notes.push(
@@ -221,6 +224,12 @@ fn url_context(before: &str, in_path: bool) -> String {
             .rsplit('/')
             .next()
             .unwrap_or("");
+        // `servicePrincipals(appId='` → `service_principal_app_id`.
+        if let Some((entity, key)) = seg.split_once('(') {
+            let key = key.trim_end_matches(['\'', '=']);
+            let key = if key.is_empty() { "id" } else { key };
+            return format!("{}_{}", snake(&singular(entity)), snake(key));
+        }
         return format!("{}_id", snake(&singular(seg)));
     }
     let prop = before
@@ -262,4 +271,24 @@ fn body_context(path: &[Seg], value: &str) -> String {
         [.., key] => format!("{}_id", snake(&singular(key))),
         [] => "object_id".into(),
     }
+}
+
+/// Each string leaf of a step's body with its key path.
+fn step_body_paths(step: &super::WorkStep) -> Vec<(Vec<Seg>, String)> {
+    step.body
+        .as_deref()
+        .and_then(|b| serde_json::from_str::<Value>(b).ok())
+        .map(|v| leaves(&v).into_iter().map(|l| (l.path, l.value)).collect())
+        .unwrap_or_default()
+}
+
+/// An id the request itself defines for a new item (an app role, a permission scope): no earlier
+/// response can show it, and it names nothing that must already exist.
+fn defines_new_id(paths: Vec<(Vec<Seg>, String)>, g: &str) -> bool {
+    const DEFINED: [&str; 2] = ["appRoles", "oauth2PermissionScopes"];
+    paths.iter().any(|(path, value)| {
+        value.eq_ignore_ascii_case(g)
+            && matches!(path.as_slice(), [.., Seg::Key(list), Seg::Index(_), Seg::Key(id)]
+                if id == "id" && DEFINED.contains(&list.as_str()))
+    })
 }
