@@ -53,7 +53,9 @@ pub fn failure_detail(failure: &SendFailure) -> String {
         }
         SendFailure::HostNotAllowed { url, .. } => format!("Nothing was sent to {url}."),
         SendFailure::NeedsAccount { identity, upn } => {
-            format!("This step runs as the {identity}, {upn}, who has not signed in. Nothing was sent.")
+            format!(
+                "This step runs as the {identity}, {upn}, who has not signed in. Nothing was sent."
+            )
         }
     }
 }

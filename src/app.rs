@@ -85,10 +85,9 @@ pub fn App(props: &AppProps) -> Html {
             // Only the first render builds the run: the tutorial is parsed here, inside the initializer.
             let (tutorials, wanted) = (tutorials.clone(), params.tutorial.clone());
             move || {
-                Run::new(
-                    pick_tutorial(&tutorials, wanted.as_deref()),
-                    fresh_options(),
-                )
+                let tutorial = pick_tutorial(&tutorials, wanted.as_deref());
+                let options = fresh_options(&tutorial, first_mode);
+                Run::new(tutorial, options)
             }
         },
         {
@@ -163,7 +162,7 @@ pub fn App(props: &AppProps) -> Html {
     // `?src=`: open the tutorial at that address, after any restore (a run that still holds objects is not
     // left behind without the reader's say: they are told to clean up first).
     {
-        let (run, dispatcher) = (run.clone(), page.dispatcher());
+        let (run, dispatcher, mode) = (run.clone(), page.dispatcher(), page.mode);
         let src = params.src.clone();
         use_effect_with((), move |_| {
             let Some(src) = src else { return };
@@ -181,7 +180,10 @@ pub fn App(props: &AppProps) -> Html {
             }
             wasm_bindgen_futures::spawn_local(async move {
                 match fetch_tutorial(&src).await {
-                    Ok(tutorial) => run.load(tutorial, fresh_options()),
+                    Ok(tutorial) => {
+                        let options = fresh_options(&tutorial, mode);
+                        run.load(tutorial, options)
+                    }
                     Err(error) => dispatcher.dispatch(PageMsg::Notify(load_failed(&src, &error))),
                 }
             });

@@ -1,9 +1,10 @@
 //! Small things the app hands to its hooks and components: the in-page sandbox by identity, and a fresh
 //! run's options.
 
-use walkthrough::RunOptions;
+use walkthrough::{RunOptions, Tutorial};
 
 use crate::services::in_page_sandbox::InPageSandbox;
+use crate::services::live_state::Mode;
 
 /// The in-page sandbox, compared by identity.
 #[derive(Clone)]
@@ -15,10 +16,16 @@ impl PartialEq for SandboxHandle {
     }
 }
 
-/// A fresh run's options: a random seed (run tag, password, jitter) and the tutorial's default inputs.
-pub fn fresh_options() -> RunOptions {
+/// A fresh run's options: a random seed (run tag, password, jitter) and the tutorial's default inputs. In
+/// live mode, where one account signs in, the inputs take the path on which no step runs as another account
+/// (the administrator assigns the package instead of the requestor asking for it).
+pub fn fresh_options(tutorial: &Tutorial, mode: Mode) -> RunOptions {
     RunOptions {
         seed: crate::services::random::seed(),
+        inputs: match mode {
+            Mode::Live => tutorial.one_account_inputs(),
+            Mode::Sandbox => Default::default(),
+        },
         ..RunOptions::default()
     }
 }

@@ -163,10 +163,17 @@ async fn the_whole_tutorial_runs_on_both_paths_and_cleanup_leaves_nothing() {
             let on_path: Vec<usize> = (1..=steps)
                 .filter(|&n| status_of(&root, n) != "off-path")
                 .collect();
-            assert!(on_path.len() < steps, "{tutorial} {path}: the other path is set aside");
+            assert!(
+                on_path.len() < steps,
+                "{tutorial} {path}: the other path is set aside"
+            );
             // The requestor's own requests say whose they are, on the requestor's path only.
             let runs_as = all(&root, ".runs-as").len();
-            assert_eq!(runs_as > 0, path == "requestor", "{tutorial} {path}: {runs_as} cards run as the requestor");
+            assert_eq!(
+                runs_as > 0,
+                path == "requestor",
+                "{tutorial} {path}: {runs_as} cards run as the requestor"
+            );
             click(&get(&root, "#run-all")).await;
             wait_for("every step of the path to pass", RUN_TIMEOUT, || {
                 on_path.iter().all(|&n| status_of(&root, n) == "passed")
@@ -180,7 +187,10 @@ async fn the_whole_tutorial_runs_on_both_paths_and_cleanup_leaves_nothing() {
                 .collect();
             assert!(failed.is_empty(), "{tutorial} {path}: {failed:?}");
             let n = on_path.len();
-            assert_eq!(text(&get(&root, "#progress-text")), format!("{n}/{n} passed"));
+            assert_eq!(
+                text(&get(&root, "#progress-text")),
+                format!("{n}/{n} passed")
+            );
             if path == "requestor" {
                 let who = text(&get(&root, ".runs-as"));
                 assert!(who.contains("Runs as the requestor: requestor1-"), "{who}");

@@ -80,7 +80,8 @@ pub fn use_switch(
         let page = page.clone();
         Callback::from(move |tutorial: Tutorial| {
             if may_leave(&page, "Switch tutorials") {
-                run.load(tutorial, fresh_options());
+                let options = fresh_options(&tutorial, page.mode);
+                run.load(tutorial, options);
             }
         })
     };
@@ -104,7 +105,9 @@ pub fn use_switch(
                 if !may_leave(&page, "Switch tutorials") {
                     return false;
                 }
-                run.load(builtin.load(), fresh_options());
+                let tutorial = builtin.load();
+                let options = fresh_options(&tutorial, page.mode);
+                run.load(tutorial, options);
                 true
             }
             Source::File(file) => {
@@ -139,7 +142,9 @@ pub fn use_switch(
                 return false;
             }
             // A run's ids belong to the tenant that made them: start afresh in the other mode.
-            run.load((*page.run.tutorial).clone(), fresh_options());
+            let tutorial = (*page.run.tutorial).clone();
+            let options = fresh_options(&tutorial, wanted);
+            run.load(tutorial, options);
             live.set_mode(wanted);
             true
         })

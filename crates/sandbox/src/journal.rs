@@ -320,7 +320,12 @@ fn authorize(
 ) {
     let token = match as_upn {
         Some(upn) => tenant.token_for(upn, at_ms).unwrap_or_else(|| {
-            crate::mint_token(crate::TUTORIAL_SCOPES, upn, tenant.tenant_id(), at_ms / 1000 + 3600)
+            crate::mint_token(
+                crate::TUTORIAL_SCOPES,
+                upn,
+                tenant.tenant_id(),
+                at_ms / 1000 + 3600,
+            )
         }),
         None => tenant
             .token_for(&tenant.account_upn(account), at_ms)

@@ -283,7 +283,12 @@ fn a_request_can_run_as_a_user_the_tenant_created_and_a_reload_replays_it_as_tha
             "userPrincipalName":"x@{domain}","passwordProfile":{{"password":"Xy7!long-enough-pass"}}}}"#
     );
     let refused = tenant.handle(
-        as_user("POST", "https://graph.microsoft.com/v1.0/users", &body, &upn),
+        as_user(
+            "POST",
+            "https://graph.microsoft.com/v1.0/users",
+            &body,
+            &upn,
+        ),
         T0 + 1,
     );
     assert_eq!(refused.status, 403, "{}", refused.body);
@@ -296,7 +301,12 @@ fn a_request_can_run_as_a_user_the_tenant_created_and_a_reload_replays_it_as_tha
     assert!(me.body.contains(&id), "{}", me.body);
     // A name the tenant does not know is refused, never answered as the administrator.
     let stranger = tenant.handle(
-        as_user("GET", "https://graph.microsoft.com/v1.0/me", "", "nobody@example.com"),
+        as_user(
+            "GET",
+            "https://graph.microsoft.com/v1.0/me",
+            "",
+            "nobody@example.com",
+        ),
         T0 + 3,
     );
     assert_eq!(stranger.status, 401, "{}", stranger.body);
@@ -304,7 +314,12 @@ fn a_request_can_run_as_a_user_the_tenant_created_and_a_reload_replays_it_as_tha
     let saved = tenant.journal().expect("a journal");
     assert!(!saved.contains("eyJ"), "no token in the journal");
     let reloaded = JournaledTenant::open(Some(&saved), 6, 0);
-    assert!(reloaded.tenant().snapshot().users.iter().all(|u| u.display_name != "x"));
+    assert!(reloaded
+        .tenant()
+        .snapshot()
+        .users
+        .iter()
+        .all(|u| u.display_name != "x"));
     assert_eq!(
         reloaded.tenant().snapshot().beyond_seed().len(),
         tenant.tenant().snapshot().beyond_seed().len()

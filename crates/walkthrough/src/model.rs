@@ -222,6 +222,31 @@ pub struct CleanupWait {
 
 impl Tutorial {
     /// Index of the step with this id.
+    /// Input choices that keep every step with the signed-in account: for each input whose default path has
+    /// steps that run as another account (`as:`), the first choice whose path has none. A page where only
+    /// one account can sign in (live mode) starts a run with these.
+    pub fn one_account_inputs(&self) -> std::collections::BTreeMap<String, String> {
+        let runs_as_another = |input: &Input, value: &str| {
+            self.steps.iter().any(|s| {
+                s.run_as.is_some()
+                    && s.when
+                        .as_ref()
+                        .is_none_or(|w| w.input != input.name || w.holds(value))
+            })
+        };
+        self.inputs
+            .iter()
+            .filter(|input| runs_as_another(input, &input.default))
+            .filter_map(|input| {
+                let choice = input
+                    .choices
+                    .iter()
+                    .find(|c| !runs_as_another(input, &c.value))?;
+                Some((input.name.clone(), choice.value.clone()))
+            })
+            .collect()
+    }
+
     pub fn identity(&self, name: &str) -> Option<&Identity> {
         self.identities.iter().find(|i| i.name == name)
     }

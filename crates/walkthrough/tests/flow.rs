@@ -83,3 +83,32 @@ fn the_example_in_format_md_parses_and_runs() {
         Some("A caution shown on the card. Block quotes become the step's note.")
     );
 }
+
+/// Where one account signs in (live mode), a run starts on the path where no step runs as another account.
+#[test]
+fn the_one_account_path_is_the_administrators() {
+    for tutorial in builtin_tutorials() {
+        let inputs = tutorial.one_account_inputs();
+        assert_eq!(
+            inputs.get("path").map(String::as_str),
+            Some("admin"),
+            "{}",
+            tutorial.id
+        );
+        let run = Run::new(
+            tutorial.clone(),
+            RunOptions {
+                inputs,
+                ..Default::default()
+            },
+        );
+        let as_another = (0..tutorial.steps.len())
+            .filter(|&i| run.on_path(i) && tutorial.steps[i].run_as.is_some())
+            .count();
+        assert_eq!(as_another, 0, "{}", tutorial.id);
+        // By default the requestor asks, with their own account.
+        let default = Run::new(tutorial.clone(), RunOptions::default());
+        assert!((0..tutorial.steps.len())
+            .any(|i| default.on_path(i) && tutorial.steps[i].run_as.is_some()));
+    }
+}
