@@ -46,13 +46,13 @@ async function faultStats(page) {
 async function everyStepSettled(page, timeout) {
   await page.waitForFunction(
     () => {
-      const cards = [...document.querySelectorAll('li.step')];
+      const cards = [...document.querySelectorAll('li.step:not(.off-path)')];
       return cards.length > 0 && cards.every((c) => ['passed', 'failed', 'skipped'].includes(c.dataset.status));
     },
     null,
     { timeout },
   );
-  return page.$$eval('li.step:not([data-status="passed"])', (cards) =>
+  return page.$$eval('li.step:not([data-status="passed"]):not(.off-path)', (cards) =>
     cards.map((c) => `${c.id} ${c.dataset.status}: ${c.querySelector('.error-box')?.textContent ?? ''}`),
   );
 }
