@@ -11,7 +11,7 @@ use crate::target::Version;
 use crate::tenant::{bool_prop, get_ci, guid_ref, position, str_prop, Ctx, Tenant};
 use serde_json::{json, Map, Value};
 
-fn dir_rules() -> ListRules {
+pub(crate) fn dir_rules() -> ListRules {
     ListRules {
         family: Some(Family::Directory),
         ..ListRules::default()
@@ -221,7 +221,7 @@ impl Entity for RoleAssignment {
             "principalId": self.principal_id,
             "directoryScopeId": self.directory_scope_id,
             "roleDefinitionId": self.role_definition_id,
-            "appScopeId": null,
+            "appScopeId": self.app_scope_id,
         }));
         if v == Version::Beta {
             m.insert("resourceScope".into(), json!(self.directory_scope_id));
@@ -243,6 +243,7 @@ impl Entity for RoleAssignment {
             .store
             .role_definitions
             .iter()
+            .chain(&t.store.em_role_definitions)
             .find(|r| r.id == self.role_definition_id);
         render::nav_one(r, t, v, sub)
     }
@@ -809,6 +810,7 @@ pub(crate) fn create_role_assignment(t: &mut Tenant, cx: &Ctx) -> Outcome {
         role_definition_id: role,
         principal_id: principal,
         directory_scope_id: scope,
+        app_scope_id: None,
     };
     let body = render::created(t, cx.v, &a, "roleManagement/directory/roleAssignments")?;
     t.store.role_assignments.push(a);

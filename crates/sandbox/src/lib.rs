@@ -486,6 +486,11 @@ impl Account {
 
 /// Microsoft Entra built-in role template ids the sandbox knows by name.
 pub mod roles {
+    /// Entitlement management's own roles, assigned with `roleManagement/entitlementManagement`.
+    pub use crate::store::{
+        ACCESS_PACKAGE_ASSIGNMENT_MANAGER, ACCESS_PACKAGE_MANAGER, CATALOG_CREATOR, CATALOG_OWNER,
+        CATALOG_READER,
+    };
     pub use crate::store::{
         GLOBAL_ADMIN, GLOBAL_READER, GROUPS_ADMIN, IDENTITY_GOVERNANCE_ADMIN,
         PRIVILEGED_ROLE_ADMIN, USER_ADMIN,

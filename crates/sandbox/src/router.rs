@@ -3,6 +3,7 @@
 use crate::auth::{self, need};
 use crate::deleted;
 use crate::directory as dir;
+use crate::entitlement::roles as em_roles;
 use crate::entitlement::{catalogs, packages, requests, Set};
 use crate::reply::{GraphError, Outcome};
 use crate::target::Version;
@@ -95,6 +96,30 @@ pub(crate) fn route(t: &mut Tenant, cx: &Ctx, method: &Method) -> Outcome {
                     .and_then(|_| dir::remove_member(t, cx, &orig[1], &orig[3]))
             } else {
                 Err(GraphError::method_not_allowed("DELETE"))
+            }
+        }
+        ["rolemanagement", "entitlementmanagement", "roledefinitions"] => only_get(&m, || {
+            need(c, auth::EM_READ).and_then(|_| em_roles::list_definitions(t, cx))
+        }),
+        ["rolemanagement", "entitlementmanagement", "roledefinitions", _] => only_get(&m, || {
+            need(c, auth::EM_READ).and_then(|_| em_roles::get_definition(t, cx, &orig[3]))
+        }),
+        ["rolemanagement", "entitlementmanagement", "roleassignments"] => {
+            if m == get {
+                need(c, auth::EM_READ).and_then(|_| em_roles::list_assignments(t, cx))
+            } else if m == post {
+                need(c, auth::EM_WRITE).and_then(|_| em_roles::create_assignment(t, cx))
+            } else {
+                Err(GraphError::method_not_allowed("GET, POST"))
+            }
+        }
+        ["rolemanagement", "entitlementmanagement", "roleassignments", _] => {
+            if m == get {
+                need(c, auth::EM_READ).and_then(|_| em_roles::get_assignment(t, cx, &orig[3]))
+            } else if m == del {
+                need(c, auth::EM_WRITE).and_then(|_| em_roles::delete_assignment(t, cx, &orig[3]))
+            } else {
+                Err(GraphError::method_not_allowed("GET, DELETE"))
             }
         }
         ["rolemanagement", "directory", "roledefinitions"] => only_get(&m, || {

@@ -10,6 +10,10 @@ pub struct Snapshot {
     pub users: Vec<SnapshotUser>,
     pub groups: Vec<SnapshotGroup>,
     pub role_assignments: Vec<SnapshotRoleAssignment>,
+    /// Entitlement management's role assignments (catalog roles and Catalog creator). Snapshots saved
+    /// before these existed load with none.
+    #[serde(default)]
+    pub catalog_role_assignments: Vec<SnapshotRoleAssignment>,
     pub catalogs: Vec<SnapshotCatalog>,
     pub access_packages: Vec<SnapshotAccessPackage>,
     pub policies: Vec<SnapshotPolicy>,
@@ -140,6 +144,16 @@ impl Snapshot {
                     seeded: a.meta.seeded,
                 })
                 .collect(),
+            catalog_role_assignments: s
+                .em_role_assignments
+                .iter()
+                .map(|a| SnapshotRoleAssignment {
+                    id: a.meta.id.clone(),
+                    role_definition_id: a.role_definition_id.clone(),
+                    principal_id: a.principal_id.clone(),
+                    seeded: a.meta.seeded,
+                })
+                .collect(),
             catalogs: s
                 .catalogs
                 .iter()
@@ -235,6 +249,12 @@ impl Snapshot {
         );
         out.extend(
             self.role_assignments
+                .iter()
+                .filter(|a| !a.seeded)
+                .map(|a| r("unifiedRoleAssignment", &a.id, None)),
+        );
+        out.extend(
+            self.catalog_role_assignments
                 .iter()
                 .filter(|a| !a.seeded)
                 .map(|a| r("unifiedRoleAssignment", &a.id, None)),

@@ -65,6 +65,9 @@ pub(crate) struct RoleAssignment {
     pub role_definition_id: String,
     pub principal_id: String,
     pub directory_scope_id: String,
+    /// Entitlement management's roles: `/AccessPackageCatalog/{id}` for a catalog role, `/` for Catalog
+    /// creator; `None` for directory roles.
+    pub app_scope_id: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -308,6 +311,9 @@ pub(crate) struct Store {
     pub groups: Vec<Group>,
     pub role_definitions: Vec<RoleDefinition>,
     pub role_assignments: Vec<RoleAssignment>,
+    /// Entitlement management's own roles (`roleManagement/entitlementManagement`).
+    pub em_role_definitions: Vec<RoleDefinition>,
+    pub em_role_assignments: Vec<RoleAssignment>,
     pub catalogs: Vec<Catalog>,
     pub resources: Vec<Resource>,
     pub resource_requests: Vec<ResourceRequest>,
@@ -327,6 +333,50 @@ pub const USER_ADMIN: &str = "fe930be7-5e62-47db-91af-98c3a49a38b1";
 pub const GROUPS_ADMIN: &str = "fdd7a751-b60b-444a-984c-02652fe8fa1c";
 pub const PRIVILEGED_ROLE_ADMIN: &str = "e8611ab8-c189-46e8-94e1-60213ab1f814";
 pub const GLOBAL_READER: &str = "f2ef992c-3afb-46b9-b7cf-a126ee74c451";
+
+// Entitlement management's built-in roles, the same ids in every tenant ("Delegation and roles in
+// entitlement management", and the examples of rbacapplication-post-roleassignments).
+pub const CATALOG_CREATOR: &str = "ba92d953-d8e0-4e39-a797-0cbedb0a89e8";
+pub const CATALOG_OWNER: &str = "ae79f266-94d4-4dab-b730-feca7e132178";
+pub const CATALOG_READER: &str = "44272f93-9762-48e8-af59-1b5351b1d6b3";
+pub const ACCESS_PACKAGE_MANAGER: &str = "7f480852-ebdc-47d4-87de-0d8498384a83";
+pub const ACCESS_PACKAGE_ASSIGNMENT_MANAGER: &str = "e2182095-804a-4656-ae11-64734e9b7ae5";
+
+fn entitlement_roles() -> Vec<RoleDefinition> {
+    let r = |id, display_name, description| RoleDefinition {
+        id,
+        display_name,
+        legacy_name: None,
+        description,
+    };
+    vec![
+        r(
+            CATALOG_CREATOR,
+            "Catalog creator",
+            "Create and manage catalogs.",
+        ),
+        r(
+            CATALOG_OWNER,
+            "Catalog owner",
+            "Edit and manage an existing catalog, its resources and its access packages.",
+        ),
+        r(
+            CATALOG_READER,
+            "Catalog reader",
+            "View the access packages of a catalog.",
+        ),
+        r(
+            ACCESS_PACKAGE_MANAGER,
+            "Access package manager",
+            "Edit and manage all access packages of a catalog.",
+        ),
+        r(
+            ACCESS_PACKAGE_ASSIGNMENT_MANAGER,
+            "Access package assignment manager",
+            "Edit and manage the assignments of all access packages of a catalog.",
+        ),
+    ]
+}
 
 /// When the seeded objects were made (2020-05-30T10:58:05.363Z, the General catalog's date in Graph's docs).
 pub(crate) const SEEDED_MS: u64 = 1_590_836_285_363;
@@ -400,6 +450,7 @@ pub(crate) fn seed(
         role_definition_id: GLOBAL_ADMIN.into(),
         principal_id: admin_id,
         directory_scope_id: "/".into(),
+        app_scope_id: None,
     };
     let general = Catalog {
         meta: meta(ids.guid()),
@@ -430,6 +481,7 @@ pub(crate) fn seed(
                 role_definition_id: (*role).into(),
                 principal_id: id.clone(),
                 directory_scope_id: "/".into(),
+                app_scope_id: None,
             });
         }
         users.push(User {
@@ -450,6 +502,7 @@ pub(crate) fn seed(
         users,
         role_definitions: builtin_roles(),
         role_assignments,
+        em_role_definitions: entitlement_roles(),
         catalogs: vec![general],
         ..Store::default()
     }

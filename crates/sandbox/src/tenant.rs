@@ -123,6 +123,65 @@ impl Tenant {
         })
     }
 
+    /// Whether the caller holds one of `roles` of entitlement management on `catalog` (catalog roles), or
+    /// at its root (`/`, Catalog creator).
+    pub(crate) fn caller_has_catalog_role(
+        &self,
+        caller: &Caller,
+        catalog: Option<&str>,
+        roles: &[&str],
+    ) -> bool {
+        let scope = catalog.map(|c| format!("/AccessPackageCatalog/{c}"));
+        self.store.em_role_assignments.iter().any(|a| {
+            a.principal_id == caller.user_id
+                && roles.contains(&a.role_definition_id.as_str())
+                && match (&a.app_scope_id, &scope) {
+                    (Some(held), Some(wanted)) => held.eq_ignore_ascii_case(wanted),
+                    (Some(held), None) => held == "/",
+                    (None, _) => false,
+                }
+        })
+    }
+
+    /// 403 unless the caller holds one of the directory roles `roles`, or one of the catalog roles
+    /// `catalog_roles` on `catalog`: entitlement management lets either do the operation.
+    pub(crate) fn require_em(
+        &self,
+        caller: &Caller,
+        roles: &[&str],
+        catalog: Option<&str>,
+        catalog_roles: &[&str],
+    ) -> Result<(), GraphError> {
+        if self.caller_has_role(caller, roles)
+            || self.caller_has_catalog_role(caller, catalog, catalog_roles)
+        {
+            return Ok(());
+        }
+        Err(GraphError::insufficient_privileges())
+    }
+
+    /// The catalogs on which the caller holds one of `catalog_roles`.
+    pub(crate) fn catalogs_with_role(
+        &self,
+        caller: &Caller,
+        catalog_roles: &[&str],
+    ) -> Vec<String> {
+        self.store
+            .em_role_assignments
+            .iter()
+            .filter(|a| {
+                a.principal_id == caller.user_id
+                    && catalog_roles.contains(&a.role_definition_id.as_str())
+            })
+            .filter_map(|a| {
+                a.app_scope_id
+                    .as_deref()?
+                    .strip_prefix("/AccessPackageCatalog/")
+            })
+            .map(str::to_ascii_lowercase)
+            .collect()
+    }
+
     /// 403 unless the signed-in user holds one of `roles` (directory roles, tenant-wide), as they
     /// hold them now: a role assigned a moment ago counts.
     pub(crate) fn require_role(&self, caller: &Caller, roles: &[&str]) -> Result<(), GraphError> {

@@ -344,3 +344,273 @@ fn without_the_governance_licence_entitlement_management_refuses_everyone() {
         "reset keeps the setting"
     );
 }
+
+const EM_ROLES: &str = "https://graph.microsoft.com/v1.0/roleManagement/entitlementManagement";
+
+/// Gives `principal` an entitlement-management role at `scope` (`/` or a catalog's), as `token` (`None`:
+/// the Global Administrator).
+fn grant_em(
+    d: &mut Driver,
+    token: Option<&str>,
+    principal: &str,
+    role: &str,
+    scope: &str,
+) -> (u16, Value) {
+    let admin = d.token.clone();
+    let r = d.send_as(
+        Some(token.unwrap_or(&admin)),
+        "POST",
+        &format!("{EM_ROLES}/roleAssignments"),
+        Some(json!({"principalId": principal, "roleDefinitionId": role, "appScopeId": scope})),
+    );
+    (r.status, r.body)
+}
+
+/// A catalog role lets a user with no directory role manage that one catalog, and nothing else:
+/// "Delegation and roles in entitlement management"; the role tips of each API page.
+#[test]
+fn catalog_roles_delegate_one_catalog() {
+    use sandbox::roles::{
+        ACCESS_PACKAGE_ASSIGNMENT_MANAGER, CATALOG_CREATOR, CATALOG_OWNER, CATALOG_READER,
+    };
+    let mut d = Driver::default();
+    let made = d.post(
+        &format!("{EM_V1}/catalogs"),
+        json!({"displayName": "Delegated"}),
+    );
+    assert_eq!(made.status, 201, "{}", made.body);
+    let catalog = made.body["id"].as_str().expect("id").to_string();
+    let general = d
+        .get(&format!(
+            "{EM_V1}/catalogs?$filter=displayName%20eq%20'General'"
+        ))
+        .body["value"][0]["id"]
+        .as_str()
+        .expect("General")
+        .to_string();
+    let scope = format!("/AccessPackageCatalog/{catalog}");
+    let (owner_id, owner) = user_with(&mut d, "catowner", &[]);
+    let (reader_id, reader) = user_with(&mut d, "catreader", &[]);
+    let (manager_id, manager) = user_with(&mut d, "catassign", &[]);
+    let (target_id, _) = user_with(&mut d, "cattarget", &[]);
+
+    // The definitions are entitlement management's own.
+    let defs = d.get(&format!("{EM_ROLES}/roleDefinitions"));
+    assert_eq!(defs.status, 200, "{}", defs.body);
+    let names: Vec<&str> = defs.body["value"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|r| r["displayName"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"Catalog owner") && names.contains(&"Access package assignment manager"),
+        "{names:?}"
+    );
+
+    // Only an administrator (or the catalog's owner) gives catalog roles; a catalog role needs a catalog.
+    let (status, body) = grant_em(&mut d, Some(&owner), &owner_id, CATALOG_OWNER, &scope);
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = grant_em(&mut d, None, &owner_id, CATALOG_OWNER, "/");
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = grant_em(&mut d, None, &owner_id, CATALOG_OWNER, &scope);
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["appScopeId"], json!(scope));
+    let (status, body) = grant_em(&mut d, None, &owner_id, CATALOG_OWNER, &scope);
+    assert_eq!(status, 400, "the same role twice: {body}");
+    // The owner may now give the catalog's other roles.
+    assert_eq!(
+        grant_em(&mut d, Some(&owner), &reader_id, CATALOG_READER, &scope).0,
+        201
+    );
+    assert_eq!(
+        grant_em(
+            &mut d,
+            Some(&owner),
+            &manager_id,
+            ACCESS_PACKAGE_ASSIGNMENT_MANAGER,
+            &scope
+        )
+        .0,
+        201
+    );
+
+    // Each sees this catalog only.
+    for token in [&owner, &reader, &manager] {
+        let list = assert_allowed(&mut d, token, "GET", &format!("{EM_V1}/catalogs"), None);
+        let ids: Vec<&str> = list["value"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|c| c["id"].as_str())
+            .collect();
+        assert_eq!(ids, vec![catalog.as_str()]);
+        assert_denied(
+            &mut d,
+            token,
+            "GET",
+            &format!("{EM_V1}/catalogs/{general}"),
+            None,
+            DENIED_EM,
+        );
+    }
+
+    // The owner builds a package and its policy in their catalog, not in General.
+    let package = |c: &str| json!({"displayName": "Delegated package", "catalog": {"id": c}});
+    assert_denied(
+        &mut d,
+        &owner,
+        "POST",
+        &format!("{EM_V1}/accessPackages"),
+        Some(package(&general)),
+        DENIED_EM,
+    );
+    assert_denied(
+        &mut d,
+        &reader,
+        "POST",
+        &format!("{EM_V1}/accessPackages"),
+        Some(package(&catalog)),
+        DENIED_EM,
+    );
+    let p = assert_allowed(
+        &mut d,
+        &owner,
+        "POST",
+        &format!("{EM_V1}/accessPackages"),
+        Some(package(&catalog)),
+    );
+    let package_id = p["id"].as_str().expect("id").to_string();
+    let policy = json!({
+        "displayName": "Delegated policy", "description": "d",
+        "allowedTargetScope": "allDirectoryUsers",
+        "expiration": {"type": "noExpiration"},
+        "requestorSettings": {"enableTargetsToSelfAddAccess": false},
+        "requestApprovalSettings": {"isApprovalRequiredForAdd": false, "stages": []},
+        "accessPackage": {"id": package_id},
+    });
+    assert_denied(
+        &mut d,
+        &manager,
+        "POST",
+        &format!("{EM_V1}/assignmentPolicies"),
+        Some(policy.clone()),
+        DENIED_EM,
+    );
+    let made = assert_allowed(
+        &mut d,
+        &owner,
+        "POST",
+        &format!("{EM_V1}/assignmentPolicies"),
+        Some(policy),
+    );
+    let policy_id = made["id"].as_str().expect("id").to_string();
+
+    // The assignment manager assigns it; the reader may not.
+    let assign = json!({"requestType": "adminAdd", "assignment": {
+        "targetId": target_id, "assignmentPolicyId": policy_id, "accessPackageId": package_id}});
+    assert_denied(
+        &mut d,
+        &reader,
+        "POST",
+        &format!("{EM_V1}/assignmentRequests"),
+        Some(assign.clone()),
+        DENIED_EM,
+    );
+    assert_allowed(
+        &mut d,
+        &manager,
+        "POST",
+        &format!("{EM_V1}/assignmentRequests"),
+        Some(assign),
+    );
+
+    // A catalog creator makes a catalog and becomes its owner; they cannot see anyone else's.
+    let (creator_id, creator) = user_with(&mut d, "creator", &[]);
+    assert_denied(
+        &mut d,
+        &creator,
+        "POST",
+        &format!("{EM_V1}/catalogs"),
+        Some(json!({"displayName": "Mine"})),
+        DENIED_EM,
+    );
+    assert_eq!(
+        grant_em(&mut d, None, &creator_id, CATALOG_CREATOR, "/").0,
+        201
+    );
+    let mine = assert_allowed(
+        &mut d,
+        &creator,
+        "POST",
+        &format!("{EM_V1}/catalogs"),
+        Some(json!({"displayName": "Mine"})),
+    );
+    let mine_id = mine["id"].as_str().expect("id").to_string();
+    assert_allowed(
+        &mut d,
+        &creator,
+        "GET",
+        &format!("{EM_V1}/catalogs/{mine_id}"),
+        None,
+    );
+    assert_denied(
+        &mut d,
+        &creator,
+        "GET",
+        &format!("{EM_V1}/catalogs/{catalog}"),
+        None,
+        DENIED_EM,
+    );
+
+    // Role assignments are objects of the run: listed beyond the seed, and gone with their catalog.
+    let beyond = d.sb.snapshot().beyond_seed();
+    assert!(
+        beyond
+            .iter()
+            .filter(|o| o.kind == "unifiedRoleAssignment")
+            .count()
+            >= 5,
+        "{beyond:?}"
+    );
+    assert_allowed(
+        &mut d,
+        &creator,
+        "DELETE",
+        &format!("{EM_V1}/catalogs/{mine_id}"),
+        None,
+    );
+    let left = d.get(&format!("{EM_ROLES}/roleAssignments"));
+    let scopes: Vec<&str> = left.body["value"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|a| a["appScopeId"].as_str())
+        .collect();
+    assert!(!scopes.iter().any(|s| s.ends_with(&mine_id)), "{scopes:?}");
+    // Taking the role away takes the rights away.
+    let owners = d.get(&format!("{EM_ROLES}/roleAssignments"));
+    let owner_assignment = owners.body["value"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|a| {
+            a["principalId"] == json!(owner_id) && a["roleDefinitionId"] == json!(CATALOG_OWNER)
+        })
+        .and_then(|a| a["id"].as_str())
+        .expect("the owner's assignment")
+        .to_string();
+    assert_eq!(
+        d.delete(&format!("{EM_ROLES}/roleAssignments/{owner_assignment}"))
+            .status,
+        204
+    );
+    assert_denied(
+        &mut d,
+        &owner,
+        "GET",
+        &format!("{EM_V1}/catalogs/{catalog}"),
+        None,
+        DENIED_EM,
+    );
+}

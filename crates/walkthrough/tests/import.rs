@@ -144,7 +144,11 @@ fn links_on_real_docs_pages() {
         &mut std::io::stderr(),
         format!("{table}{details}").as_bytes(),
     );
-    assert!(per_page.len() >= 8, "expected at least eight judged pages, found {}", per_page.len());
+    assert!(
+        per_page.len() >= 8,
+        "expected at least eight judged pages, found {}",
+        per_page.len()
+    );
     // Thresholds: most chains found on every page, few wrong overall.
     for (page, (expected, found, _, wrong)) in &per_page {
         assert!(*expected > 0, "{page}: its links file names no chain");

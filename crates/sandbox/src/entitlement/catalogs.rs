@@ -11,6 +11,65 @@ use crate::tenant::{bool_prop, guid_ref, obj_prop, position, str_prop, Ctx, Tena
 pub(crate) const EM_ADMINS: &[&str] = &[GLOBAL_ADMIN, IDENTITY_GOVERNANCE_ADMIN];
 pub(crate) const EM_READERS: &[&str] = &[GLOBAL_ADMIN, IDENTITY_GOVERNANCE_ADMIN, GLOBAL_READER];
 
+// Entitlement management's catalog roles, per "Delegation and roles in entitlement management" and the
+// role tips of each API page: who may read a catalog, manage its access packages, manage their
+// assignments, and add resources to it or delete it.
+pub(crate) const CATALOG_READ: &[&str] = &[
+    CATALOG_OWNER,
+    CATALOG_READER,
+    ACCESS_PACKAGE_MANAGER,
+    ACCESS_PACKAGE_ASSIGNMENT_MANAGER,
+];
+pub(crate) const CATALOG_PACKAGES: &[&str] = &[CATALOG_OWNER, ACCESS_PACKAGE_MANAGER];
+pub(crate) const CATALOG_ASSIGNMENTS: &[&str] = &[
+    CATALOG_OWNER,
+    ACCESS_PACKAGE_MANAGER,
+    ACCESS_PACKAGE_ASSIGNMENT_MANAGER,
+];
+pub(crate) const CATALOG_OWNERS: &[&str] = &[CATALOG_OWNER];
+
+/// The catalogs whose objects the caller may list: all of them for a directory role in `roles`, else
+/// those they hold one of `catalog_roles` in (403 when none).
+pub(crate) fn listable(
+    t: &Tenant,
+    cx: &Ctx,
+    roles: &[&str],
+    catalog_roles: &[&str],
+) -> Result<Option<Vec<String>>, GraphError> {
+    if t.caller_has_role(&cx.caller, roles) {
+        return Ok(None);
+    }
+    let mine = t.catalogs_with_role(&cx.caller, catalog_roles);
+    if mine.is_empty() {
+        return Err(GraphError::insufficient_privileges());
+    }
+    Ok(Some(mine))
+}
+
+/// 403 at once, before the body is read, for a caller who holds none of `roles` and none of `catalog_roles`
+/// on any catalog: what catalog the body names cannot matter then.
+pub(crate) fn may_try(
+    t: &Tenant,
+    cx: &Ctx,
+    roles: &[&str],
+    catalog_roles: &[&str],
+) -> Result<(), GraphError> {
+    if t.caller_has_role(&cx.caller, roles)
+        || !t.catalogs_with_role(&cx.caller, catalog_roles).is_empty()
+    {
+        Ok(())
+    } else {
+        Err(GraphError::insufficient_privileges())
+    }
+}
+
+/// Whether a catalog is among `allowed` (`None`: all).
+pub(crate) fn allowed(allowed: &Option<Vec<String>>, catalog_id: &str) -> bool {
+    allowed
+        .as_ref()
+        .is_none_or(|ids| ids.iter().any(|c| c.eq_ignore_ascii_case(catalog_id)))
+}
+
 /// Entitlement-management ids in the path must be GUIDs.
 pub(crate) fn check_key(id: &str) -> Result<(), GraphError> {
     if crate::ids::is_guid(id) {
@@ -23,11 +82,12 @@ pub(crate) fn check_key(id: &str) -> Result<(), GraphError> {
 }
 
 pub(crate) fn list(t: &Tenant, cx: &Ctx) -> Outcome {
-    t.require_role(&cx.caller, EM_READERS)?;
+    let mine = listable(t, cx, EM_READERS, CATALOG_READ)?;
     render::list(
         t,
         cx,
-        t.visible(&t.store.catalogs),
+        t.visible(&t.store.catalogs)
+            .filter(|c| allowed(&mine, &c.meta.id)),
         &Set::Catalogs.path(cx.v),
         em_rules(),
     )
@@ -39,8 +99,8 @@ pub(crate) fn find<'t>(t: &'t Tenant, id: &str) -> Result<&'t Catalog, GraphErro
 }
 
 pub(crate) fn get(t: &Tenant, cx: &Ctx, id: &str) -> Outcome {
-    t.require_role(&cx.caller, EM_READERS)?;
     let c = find(t, id)?;
+    t.require_em(&cx.caller, EM_READERS, Some(&c.meta.id), CATALOG_READ)?;
     Ok(Reply::ok(render::entity(
         t,
         cx,
@@ -50,7 +110,7 @@ pub(crate) fn get(t: &Tenant, cx: &Ctx, id: &str) -> Outcome {
 }
 
 pub(crate) fn create(t: &mut Tenant, cx: &Ctx) -> Outcome {
-    t.require_role(&cx.caller, EM_ADMINS)?;
+    t.require_em(&cx.caller, EM_ADMINS, None, &[CATALOG_CREATOR])?;
     let b = cx.body_as(t, "accessPackageCatalog", Workload::Entitlement)?;
     let display_name = str_prop(&b, "displayName")?
         .ok_or_else(|| GraphError::bad_request("The displayName property is required."))?;
@@ -78,13 +138,29 @@ pub(crate) fn create(t: &mut Tenant, cx: &Ctx) -> Outcome {
         created_by: cx.caller.upn.clone(),
     };
     let body = render::created(t, cx.v, &c, &Set::Catalogs.path(cx.v))?;
+    // A catalog creator who is no administrator becomes the new catalog's first owner, as entitlement
+    // management does, or they could not manage what they made.
+    if !t.caller_has_role(&cx.caller, EM_ADMINS) {
+        let owner = RoleAssignment {
+            meta: Meta {
+                id: t.new_id(),
+                created_ms: t.now,
+                seeded: false,
+            },
+            role_definition_id: CATALOG_OWNER.into(),
+            principal_id: cx.caller.user_id.clone(),
+            directory_scope_id: "/".into(),
+            app_scope_id: Some(format!("/AccessPackageCatalog/{}", c.meta.id)),
+        };
+        t.store.em_role_assignments.push(owner);
+    }
     t.store.catalogs.push(c);
     Ok(Reply::created(body))
 }
 
 pub(crate) fn delete(t: &mut Tenant, cx: &Ctx, id: &str) -> Outcome {
-    t.require_role(&cx.caller, EM_ADMINS)?;
     let c = find(t, id)?;
+    t.require_em(&cx.caller, EM_ADMINS, Some(&c.meta.id), CATALOG_OWNERS)?;
     if c.built_in {
         return Err(GraphError::bad_request(
             "The built-in catalog can not be deleted.",
@@ -98,6 +174,10 @@ pub(crate) fn delete(t: &mut Tenant, cx: &Ctx, id: &str) -> Outcome {
         )));
     }
     t.store.catalogs.retain(|c| c.meta.id != cid);
+    let scope = format!("/AccessPackageCatalog/{cid}");
+    t.store
+        .em_role_assignments
+        .retain(|a| a.app_scope_id.as_deref() != Some(scope.as_str()));
     t.store.resources.retain(|r| r.catalog_id != cid);
     t.store.resource_requests.retain(|r| r.catalog_id != cid);
     Ok(Reply::NoContent)
@@ -112,8 +192,8 @@ fn catalog_path(cx: &Ctx, catalog_id: &str, set: Set) -> String {
 }
 
 pub(crate) fn list_resources(t: &Tenant, cx: &Ctx, catalog_id: &str) -> Outcome {
-    t.require_role(&cx.caller, EM_READERS)?;
     let cid = find(t, catalog_id)?.meta.id.clone();
+    t.require_em(&cx.caller, EM_READERS, Some(&cid), CATALOG_READ)?;
     let items = t
         .visible(&t.store.resources)
         .filter(|r| r.catalog_id == cid);
@@ -127,8 +207,8 @@ pub(crate) fn list_resources(t: &Tenant, cx: &Ctx, catalog_id: &str) -> Outcome 
 }
 
 pub(crate) fn list_roles(t: &Tenant, cx: &Ctx, catalog_id: &str) -> Outcome {
-    t.require_role(&cx.caller, EM_READERS)?;
     let cid = find(t, catalog_id)?.meta.id.clone();
+    t.require_em(&cx.caller, EM_READERS, Some(&cid), CATALOG_READ)?;
     // A catalog's roles are listed per origin system: the filter must name one.
     let names_origin = cx.query.filter.as_ref().is_some_and(|f| {
         f.comparisons()
@@ -153,8 +233,8 @@ pub(crate) fn list_roles(t: &Tenant, cx: &Ctx, catalog_id: &str) -> Outcome {
 }
 
 pub(crate) fn list_scopes(t: &Tenant, cx: &Ctx, catalog_id: &str) -> Outcome {
-    t.require_role(&cx.caller, EM_READERS)?;
     let cid = find(t, catalog_id)?.meta.id.clone();
+    t.require_em(&cx.caller, EM_READERS, Some(&cid), CATALOG_READ)?;
     let scopes: Vec<ScopeView> = t
         .visible(&t.store.resources)
         .filter(|r| r.catalog_id == cid)
@@ -194,7 +274,7 @@ pub(crate) fn get_resource_request(t: &Tenant, cx: &Ctx, id: &str) -> Outcome {
 
 /// Add a group to a catalog (`AdminAdd`) or take it out (`AdminRemove`). Synchronous, as in Graph.
 pub(crate) fn create_resource_request(t: &mut Tenant, cx: &Ctx) -> Outcome {
-    t.require_role(&cx.caller, EM_ADMINS)?;
+    may_try(t, cx, EM_ADMINS, CATALOG_OWNERS)?;
     let b = cx.body_as(t, "accessPackageResourceRequest", Workload::Entitlement)?;
     let request_type = str_prop(&b, "requestType")?
         .ok_or_else(|| GraphError::bad_request("The requestType property is required."))?;
@@ -221,6 +301,8 @@ pub(crate) fn create_resource_request(t: &mut Tenant, cx: &Ctx) -> Outcome {
     };
     guid_ref(&catalog_id)?;
     let catalog_id = t.find(&t.store.catalogs, &catalog_id)?.meta.id.clone();
+    // Adding or removing a catalog's resources is its owners' (or an administrator's) business.
+    t.require_em(&cx.caller, EM_ADMINS, Some(&catalog_id), CATALOG_OWNERS)?;
     let res = match obj_prop(&b, "accessPackageResource")? {
         Some(r) => r,
         None => obj_prop(&b, "resource")?.ok_or_else(|| {

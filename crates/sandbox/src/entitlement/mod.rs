@@ -5,6 +5,7 @@ pub(crate) mod catalogs;
 pub(crate) mod delivery;
 pub(crate) mod packages;
 pub(crate) mod requests;
+pub(crate) mod roles;
 mod views;
 
 use crate::odata::Family;

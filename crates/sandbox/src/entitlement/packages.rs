@@ -1,6 +1,9 @@
 //! Access packages, the resource roles they grant, and their assignment policies.
 
-use super::catalogs::{check_key, resolve_resource, EM_ADMINS, EM_READERS};
+use super::catalogs::{
+    allowed, check_key, listable, may_try, resolve_resource, CATALOG_PACKAGES, CATALOG_READ,
+    EM_ADMINS, EM_READERS,
+};
 use super::views::parse_scope;
 use super::{em_rules, grant, grants, revoke_pairs, Set, EM};
 use crate::render::{self, ListRules};
@@ -12,14 +15,24 @@ use crate::tenant::{bool_prop, get_ci, guid_ref, obj_prop, str_prop, Ctx, Tenant
 use serde_json::{Map, Value};
 
 pub(crate) fn list(t: &Tenant, cx: &Ctx) -> Outcome {
-    t.require_role(&cx.caller, EM_READERS)?;
+    let mine = listable(t, cx, EM_READERS, CATALOG_READ)?;
     render::list(
         t,
         cx,
-        t.visible(&t.store.packages),
+        t.visible(&t.store.packages)
+            .filter(|p| allowed(&mine, &p.catalog_id)),
         &Set::AccessPackages.path(cx.v),
         em_rules(),
     )
+}
+
+/// The catalog an access package is in.
+pub(crate) fn catalog_of<'t>(t: &'t Tenant, package_id: &str) -> Option<&'t str> {
+    t.store
+        .packages
+        .iter()
+        .find(|p| p.meta.id == package_id)
+        .map(|p| p.catalog_id.as_str())
 }
 
 pub(crate) fn find<'t>(t: &'t Tenant, id: &str) -> Result<&'t AccessPackage, GraphError> {
@@ -28,8 +41,8 @@ pub(crate) fn find<'t>(t: &'t Tenant, id: &str) -> Result<&'t AccessPackage, Gra
 }
 
 pub(crate) fn get(t: &Tenant, cx: &Ctx, id: &str) -> Outcome {
-    t.require_role(&cx.caller, EM_READERS)?;
     let p = find(t, id)?;
+    t.require_em(&cx.caller, EM_READERS, Some(&p.catalog_id), CATALOG_READ)?;
     Ok(Reply::ok(render::entity(
         t,
         cx,
@@ -50,7 +63,7 @@ fn nav_id(b: &Map<String, Value>, flat: &str, nav: &str) -> Result<Option<String
 }
 
 pub(crate) fn create(t: &mut Tenant, cx: &Ctx) -> Outcome {
-    t.require_role(&cx.caller, EM_ADMINS)?;
+    may_try(t, cx, EM_ADMINS, CATALOG_PACKAGES)?;
     let b = cx.body_as(t, "accessPackage", Workload::Entitlement)?;
     let display_name = str_prop(&b, "displayName")?
         .ok_or_else(|| GraphError::bad_request("The displayName property is required."))?;
@@ -61,6 +74,7 @@ pub(crate) fn create(t: &mut Tenant, cx: &Ctx) -> Outcome {
     })?;
     guid_ref(&catalog_id)?;
     let catalog_id = t.find(&t.store.catalogs, &catalog_id)?.meta.id.clone();
+    t.require_em(&cx.caller, EM_ADMINS, Some(&catalog_id), CATALOG_PACKAGES)?;
     let p = AccessPackage {
         meta: Meta {
             id: t.new_id(),
@@ -79,8 +93,9 @@ pub(crate) fn create(t: &mut Tenant, cx: &Ctx) -> Outcome {
 }
 
 pub(crate) fn delete(t: &mut Tenant, cx: &Ctx, id: &str) -> Outcome {
-    t.require_role(&cx.caller, EM_ADMINS)?;
-    let pid = find(t, id)?.meta.id.clone();
+    let p = find(t, id)?;
+    t.require_em(&cx.caller, EM_ADMINS, Some(&p.catalog_id), CATALOG_PACKAGES)?;
+    let pid = p.meta.id.clone();
     let s = &mut t.store;
     if s.assignments.iter().any(|a| a.access_package_id == pid) {
         return Err(GraphError::bad_request(format!(
@@ -102,8 +117,9 @@ fn role_scopes_path(cx: &Ctx, pid: &str) -> String {
 }
 
 pub(crate) fn list_role_scopes(t: &Tenant, cx: &Ctx, package_id: &str) -> Outcome {
-    t.require_role(&cx.caller, EM_READERS)?;
-    let pid = find(t, package_id)?.meta.id.clone();
+    let p = find(t, package_id)?;
+    t.require_em(&cx.caller, EM_READERS, Some(&p.catalog_id), CATALOG_READ)?;
+    let pid = p.meta.id.clone();
     let items = t
         .visible(&t.store.role_scopes)
         .filter(|r| r.access_package_id == pid);
@@ -111,8 +127,9 @@ pub(crate) fn list_role_scopes(t: &Tenant, cx: &Ctx, package_id: &str) -> Outcom
 }
 
 pub(crate) fn get_role_scope(t: &Tenant, cx: &Ctx, package_id: &str, id: &str) -> Outcome {
-    t.require_role(&cx.caller, EM_READERS)?;
-    let pid = find(t, package_id)?.meta.id.clone();
+    let p = find(t, package_id)?;
+    t.require_em(&cx.caller, EM_READERS, Some(&p.catalog_id), CATALOG_READ)?;
+    let pid = p.meta.id.clone();
     let rs = t.find(&t.store.role_scopes, id)?;
     if rs.access_package_id != pid {
         return Err(GraphError::not_found(id));
@@ -126,8 +143,8 @@ pub(crate) fn get_role_scope(t: &Tenant, cx: &Ctx, package_id: &str, id: &str) -
 }
 
 pub(crate) fn create_role_scope(t: &mut Tenant, cx: &Ctx, package_id: &str) -> Outcome {
-    t.require_role(&cx.caller, EM_ADMINS)?;
     let p = find(t, package_id)?;
+    t.require_em(&cx.caller, EM_ADMINS, Some(&p.catalog_id), CATALOG_PACKAGES)?;
     let (pid, catalog_id) = (p.meta.id.clone(), p.catalog_id.clone());
     let b = cx.body_as(t, "accessPackageResourceRoleScope", Workload::Entitlement)?;
     let role = match obj_prop(&b, "accessPackageResourceRole")? {
@@ -206,8 +223,9 @@ pub(crate) fn create_role_scope(t: &mut Tenant, cx: &Ctx, package_id: &str) -> O
 }
 
 pub(crate) fn delete_role_scope(t: &mut Tenant, cx: &Ctx, package_id: &str, id: &str) -> Outcome {
-    t.require_role(&cx.caller, EM_ADMINS)?;
-    let pid = find(t, package_id)?.meta.id.clone();
+    let p = find(t, package_id)?;
+    t.require_em(&cx.caller, EM_ADMINS, Some(&p.catalog_id), CATALOG_PACKAGES)?;
+    let pid = p.meta.id.clone();
     let rs = t.find(&t.store.role_scopes, id)?;
     if rs.access_package_id != pid {
         return Err(GraphError::not_found(id));
@@ -233,7 +251,7 @@ pub(crate) fn delete_role_scope(t: &mut Tenant, cx: &Ctx, package_id: &str, id: 
 }
 
 pub(crate) fn list_policies(t: &Tenant, cx: &Ctx) -> Outcome {
-    t.require_role(&cx.caller, EM_READERS)?;
+    let mine = listable(t, cx, EM_READERS, CATALOG_READ)?;
     // Beta refuses to filter policies by their package id (use the package's $expand instead).
     let refused: &'static [&'static str] = if cx.v == Version::Beta {
         &["accesspackageid"]
@@ -247,7 +265,8 @@ pub(crate) fn list_policies(t: &Tenant, cx: &Ctx) -> Outcome {
     render::list(
         t,
         cx,
-        t.visible(&t.store.policies),
+        t.visible(&t.store.policies)
+            .filter(|p| catalog_of(t, &p.access_package_id).is_some_and(|c| allowed(&mine, c))),
         &Set::Policies.path(cx.v),
         rules,
     )
@@ -259,8 +278,13 @@ pub(crate) fn find_policy<'t>(t: &'t Tenant, id: &str) -> Result<&'t Policy, Gra
 }
 
 pub(crate) fn get_policy(t: &Tenant, cx: &Ctx, id: &str) -> Outcome {
-    t.require_role(&cx.caller, EM_READERS)?;
     let p = find_policy(t, id)?;
+    t.require_em(
+        &cx.caller,
+        EM_READERS,
+        catalog_of(t, &p.access_package_id),
+        CATALOG_READ,
+    )?;
     Ok(Reply::ok(render::entity(
         t,
         cx,
@@ -323,7 +347,7 @@ fn parse_days(s: &str) -> Option<u64> {
 }
 
 pub(crate) fn create_policy(t: &mut Tenant, cx: &Ctx) -> Outcome {
-    t.require_role(&cx.caller, EM_ADMINS)?;
+    may_try(t, cx, EM_ADMINS, CATALOG_PACKAGES)?;
     let b = cx.body_as(t, "accessPackageAssignmentPolicy", Workload::Entitlement)?;
     let display_name = str_prop(&b, "displayName")?
         .ok_or_else(|| GraphError::bad_request("The displayName property is required."))?;
@@ -334,6 +358,12 @@ pub(crate) fn create_policy(t: &mut Tenant, cx: &Ctx) -> Outcome {
     })?;
     guid_ref(&package_id)?;
     let package_id = t.find(&t.store.packages, &package_id)?.meta.id.clone();
+    t.require_em(
+        &cx.caller,
+        EM_ADMINS,
+        catalog_of(t, &package_id),
+        CATALOG_PACKAGES,
+    )?;
     let requestor = obj_prop(&b, "requestorSettings")?;
     let (scope, targets, self_add, self_remove);
     if let Some(text) = str_prop(&b, "allowedTargetScope")? {
@@ -436,8 +466,14 @@ pub(crate) fn create_policy(t: &mut Tenant, cx: &Ctx) -> Outcome {
 }
 
 pub(crate) fn delete_policy(t: &mut Tenant, cx: &Ctx, id: &str) -> Outcome {
-    t.require_role(&cx.caller, EM_ADMINS)?;
-    let pid = find_policy(t, id)?.meta.id.clone();
+    let p = find_policy(t, id)?;
+    t.require_em(
+        &cx.caller,
+        EM_ADMINS,
+        catalog_of(t, &p.access_package_id),
+        CATALOG_PACKAGES,
+    )?;
+    let pid = p.meta.id.clone();
     if t.store
         .assignments
         .iter()

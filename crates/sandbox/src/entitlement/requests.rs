@@ -1,6 +1,9 @@
 //! Assignment requests (add and remove access) and the assignments they produce.
 
-use super::catalogs::{check_key, EM_ADMINS, EM_READERS};
+use super::catalogs::{
+    allowed, check_key, listable, CATALOG_ASSIGNMENTS, CATALOG_READ, EM_ADMINS, EM_READERS,
+};
+use super::packages::catalog_of;
 use super::{em_rules, Set};
 use crate::render;
 use crate::reply::{GraphError, Outcome, Reply};
@@ -11,11 +14,12 @@ use crate::tenant::{get_ci, guid_ref, obj_prop, str_prop, Ctx, Tenant};
 use serde_json::Value;
 
 pub(crate) fn list(t: &Tenant, cx: &Ctx) -> Outcome {
-    t.require_role(&cx.caller, EM_READERS)?;
+    let mine = listable(t, cx, EM_READERS, CATALOG_READ)?;
     render::list(
         t,
         cx,
-        t.visible(&t.store.requests),
+        t.visible(&t.store.requests)
+            .filter(|r| catalog_of(t, &r.access_package_id).is_some_and(|c| allowed(&mine, c))),
         &Set::Requests.path(cx.v),
         em_rules(),
     )
@@ -91,7 +95,8 @@ pub(crate) fn get(t: &Tenant, cx: &Ctx, id: &str) -> Outcome {
     let r = t.find(&t.store.requests, id)?;
     // Requestors may read their own requests without an administrator role.
     if r.requestor_id != cx.caller.user_id && r.target_id != cx.caller.user_id {
-        t.require_role(&cx.caller, EM_READERS)?;
+        let catalog = catalog_of(t, &r.access_package_id);
+        t.require_em(&cx.caller, EM_READERS, catalog, CATALOG_READ)?;
     }
     Ok(Reply::ok(render::entity(
         t,
@@ -102,11 +107,12 @@ pub(crate) fn get(t: &Tenant, cx: &Ctx, id: &str) -> Outcome {
 }
 
 pub(crate) fn list_assignments(t: &Tenant, cx: &Ctx) -> Outcome {
-    t.require_role(&cx.caller, EM_READERS)?;
+    let mine = listable(t, cx, EM_READERS, CATALOG_READ)?;
     render::list(
         t,
         cx,
-        t.visible(&t.store.assignments),
+        t.visible(&t.store.assignments)
+            .filter(|a| allowed(&mine, &a.catalog_id)),
         &Set::Assignments.path(cx.v),
         em_rules(),
     )
@@ -116,7 +122,7 @@ pub(crate) fn get_assignment(t: &Tenant, cx: &Ctx, id: &str) -> Outcome {
     check_key(id)?;
     let a = t.find(&t.store.assignments, id)?;
     if a.target_id != cx.caller.user_id {
-        t.require_role(&cx.caller, EM_READERS)?;
+        t.require_em(&cx.caller, EM_READERS, Some(&a.catalog_id), CATALOG_READ)?;
     }
     Ok(Reply::ok(render::entity(
         t,
@@ -124,6 +130,24 @@ pub(crate) fn get_assignment(t: &Tenant, cx: &Ctx, id: &str) -> Outcome {
         a,
         &Set::Assignments.path(cx.v),
     )?))
+}
+
+/// The catalog an administrator's request is about: its package's (adding) or its assignment's (removing).
+fn admin_catalog(t: &Tenant, assignment: &serde_json::Map<String, Value>) -> Option<String> {
+    let text = |name: &str| {
+        get_ci(assignment, name)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    if let Some(package) = text("accessPackageId") {
+        return catalog_of(t, &package).map(str::to_string);
+    }
+    let id = text("id")?;
+    t.store
+        .assignments
+        .iter()
+        .find(|a| a.meta.id.eq_ignore_ascii_case(&id))
+        .map(|a| a.catalog_id.clone())
 }
 
 fn refused() -> GraphError {
@@ -155,6 +179,12 @@ pub(crate) fn create(t: &mut Tenant, cx: &Ctx) -> Outcome {
     let request_type = RequestType::parse(&text).ok_or_else(|| {
         GraphError::bad_request(format!("The request type '{text}' is not supported."))
     })?;
+    if matches!(
+        request_type,
+        RequestType::AdminAdd | RequestType::AdminRemove
+    ) {
+        super::catalogs::may_try(t, cx, EM_ADMINS, CATALOG_ASSIGNMENTS)?;
+    }
     let assignment = match obj_prop(&b, "accessPackageAssignment")? {
         Some(a) => a,
         None => obj_prop(&b, "assignment")?
@@ -166,7 +196,15 @@ pub(crate) fn create(t: &mut Tenant, cx: &Ctx) -> Outcome {
         RequestType::AdminAdd | RequestType::AdminRemove
     );
     if admin {
-        t.require_role(&cx.caller, EM_ADMINS)?;
+        // An administrator's request is for an administrator role, or for the assignment managers of the
+        // package's catalog.
+        let catalog = admin_catalog(t, assignment);
+        t.require_em(
+            &cx.caller,
+            EM_ADMINS,
+            catalog.as_deref(),
+            CATALOG_ASSIGNMENTS,
+        )?;
     }
     let req = if request_type.is_add() {
         let package_id = str_prop(assignment, "accessPackageId")?.ok_or_else(|| {
