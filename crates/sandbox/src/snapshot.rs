@@ -46,6 +46,15 @@ pub struct SnapshotRoleAssignment {
     pub seeded: bool,
 }
 
+fn role_assignment(a: &crate::store::RoleAssignment) -> SnapshotRoleAssignment {
+    SnapshotRoleAssignment {
+        id: a.meta.id.clone(),
+        role_definition_id: a.role_definition_id.clone(),
+        principal_id: a.principal_id.clone(),
+        seeded: a.meta.seeded,
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotCatalog {
     pub id: String,
@@ -134,26 +143,8 @@ impl Snapshot {
                     seeded: g.meta.seeded,
                 })
                 .collect(),
-            role_assignments: s
-                .role_assignments
-                .iter()
-                .map(|a| SnapshotRoleAssignment {
-                    id: a.meta.id.clone(),
-                    role_definition_id: a.role_definition_id.clone(),
-                    principal_id: a.principal_id.clone(),
-                    seeded: a.meta.seeded,
-                })
-                .collect(),
-            catalog_role_assignments: s
-                .em_role_assignments
-                .iter()
-                .map(|a| SnapshotRoleAssignment {
-                    id: a.meta.id.clone(),
-                    role_definition_id: a.role_definition_id.clone(),
-                    principal_id: a.principal_id.clone(),
-                    seeded: a.meta.seeded,
-                })
-                .collect(),
+            role_assignments: s.role_assignments.iter().map(role_assignment).collect(),
+            catalog_role_assignments: s.em_role_assignments.iter().map(role_assignment).collect(),
             catalogs: s
                 .catalogs
                 .iter()
