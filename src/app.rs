@@ -112,7 +112,7 @@ pub fn App(props: &AppProps) -> Html {
             move |view| Page::new(view, first_mode, initial_live(query.as_deref(), persist))
         },
     );
-    let live = use_live(&page, persist, page.run.tutorial.scopes.clone());
+    let live = use_live(&page, persist, page.run.tutorial.signed_in_scopes());
     // Requests go where the page's mode says, from this render on (before any effect can send).
     let transport: Rc<dyn Transport> = if page.mode == Mode::Live {
         Rc::new(LiveTransport {
@@ -366,7 +366,7 @@ pub fn App(props: &AppProps) -> Html {
                         refusal={variables_refusal} situation={situation.clone()} on_command={on_command.clone()} />
                     <CleanupPanel ledger={view.ledger.clone()} busy={view.busy} on_command={on_command.clone()} />
                     if page.mode == Mode::Live {
-                        <LivePanel live={live.clone()} scopes={view.tutorial.scopes.clone()} />
+                        <LivePanel live={live.clone()} scopes={view.tutorial.signed_in_scopes()} />
                     } else {
                         <SandboxPanel sandbox={(*sandbox).clone()}
                             settled={page.sandbox_settled || sandbox.0.is_ready()}

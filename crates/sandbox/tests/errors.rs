@@ -72,6 +72,29 @@ fn missing_scopes_answer_graphs_403() {
             .status,
         200
     );
+    // The end user's permission reads their own requests, but no administrator's request goes through with
+    // it, whoever signs in (entitlementmanagement-post-assignmentrequests: adminAdd needs
+    // EntitlementManagement.ReadWrite.All).
+    let subject = mint_token(
+        &["EntitlementMgmt-SubjectAccess.ReadWrite"],
+        &upn,
+        d.sb.tenant_id(),
+        T0 / 1000 + 60,
+    );
+    let mine = d.send_as(
+        Some(&subject),
+        "GET",
+        &format!("{EM_V1}/assignmentRequests/filterByCurrentUser(on='target')"),
+        None,
+    );
+    assert_eq!(mine.status, 200, "{}", mine.body);
+    let admin_add = d.send_as(
+        Some(&subject),
+        "POST",
+        &format!("{EM_V1}/assignmentRequests"),
+        Some(json!({"requestType": "adminAdd", "assignment": {}})),
+    );
+    assert_eq!(admin_add.status, 403, "{}", admin_add.body);
 }
 
 #[test]

@@ -222,6 +222,28 @@ pub struct CleanupWait {
 
 impl Tutorial {
     /// Index of the step with this id.
+    /// The permissions the signed-in account asks for: the tutorial's `scopes` without those only steps that
+    /// run as another account (`as:`) use, which that account asks for itself.
+    pub fn signed_in_scopes(&self) -> Vec<String> {
+        let mine = |scope: &String| {
+            self.steps
+                .iter()
+                .filter(|s| s.run_as.is_none())
+                .any(|s| s.scopes.contains(scope))
+        };
+        let theirs = |scope: &String| {
+            self.steps
+                .iter()
+                .filter(|s| s.run_as.is_some())
+                .any(|s| s.scopes.contains(scope))
+        };
+        self.scopes
+            .iter()
+            .filter(|scope| mine(scope) || !theirs(scope))
+            .cloned()
+            .collect()
+    }
+
     /// Input choices that keep every step with the signed-in account: for each input whose default path has
     /// steps that run as another account (`as:`), the first choice whose path has none. A page where only
     /// one account can sign in (live mode) starts a run with these.

@@ -112,3 +112,15 @@ fn the_one_account_path_is_the_administrators() {
             .any(|i| default.on_path(i) && tutorial.steps[i].run_as.is_some()));
     }
 }
+
+/// The signed-in account asks for every permission but those only the requestor's own steps use.
+#[test]
+fn the_signed_in_account_does_not_ask_for_the_requestors_permission() {
+    for tutorial in builtin_tutorials() {
+        let mine = tutorial.signed_in_scopes();
+        let subject = "EntitlementMgmt-SubjectAccess.ReadWrite".to_string();
+        assert!(tutorial.scopes.contains(&subject), "{}", tutorial.id);
+        assert!(!mine.contains(&subject), "{}: {mine:?}", tutorial.id);
+        assert_eq!(mine.len(), tutorial.scopes.len() - 1, "{}", tutorial.id);
+    }
+}

@@ -183,6 +183,8 @@ pub(crate) fn create(t: &mut Tenant, cx: &Ctx) -> Outcome {
         request_type,
         RequestType::AdminAdd | RequestType::AdminRemove
     ) {
+        // EntitlementMgmt-SubjectAccess.ReadWrite is for a user's own requests only.
+        crate::auth::need(&cx.caller, crate::auth::EM_WRITE)?;
         super::catalogs::may_try(t, cx, EM_ADMINS, CATALOG_ASSIGNMENTS)?;
     }
     let assignment = match obj_prop(&b, "accessPackageAssignment")? {

@@ -2,7 +2,7 @@
 # Exported from graphwalk. Needs the Microsoft Graph PowerShell SDK.
 $ErrorActionPreference = 'Stop'
 # Sign in interactively; no token is stored in this script.
-Connect-MgGraph -Scopes 'User.Read', 'User.ReadWrite.All', 'Group.ReadWrite.All', 'GroupMember.Read.All', 'RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'EntitlementManagement.Read.All', 'EntitlementManagement.ReadWrite.All'
+Connect-MgGraph -Scopes 'User.Read', 'User.ReadWrite.All', 'Group.ReadWrite.All', 'GroupMember.Read.All', 'RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'EntitlementManagement.Read.All', 'EntitlementManagement.ReadWrite.All', 'EntitlementMgmt-SubjectAccess.ReadWrite'
 $run_password = $env:RUN_PASSWORD
 if (-not $run_password) { throw 'Set RUN_PASSWORD to a strong password for the test accounts' }
 $base = 'https://graph.microsoft.com/v1.0'
@@ -171,7 +171,7 @@ if (-not (@($response.id)[0] -eq ($policy_id))) { throw 'get-policy: expected js
 # The requestor looks for packages they may request
 Disconnect-MgGraph | Out-Null
 Write-Host ("Sign in as the requestor: " + ($requestor_upn))
-Connect-MgGraph -Scopes 'EntitlementManagement.Read.All'
+Connect-MgGraph -Scopes 'EntitlementMgmt-SubjectAccess.ReadWrite'
 for ($attempt = 1; $attempt -le 60; $attempt++) {
     $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/identityGovernance/entitlementManagement/accessPackages/filterByCurrentUser(on=''allowedRequestor'')') -OutputType PSObject
     if (($null -ne @(@($response.value | Where-Object { $_.id -eq ($package_id) }))[0])) { break }
@@ -203,7 +203,7 @@ if (-not (@(@($response.value | Where-Object { $_.id -eq ($request_id) }).state)
 # Check the group's members
 Disconnect-MgGraph | Out-Null
 Write-Host 'Sign in again as the administrator'
-Connect-MgGraph -Scopes 'User.Read', 'User.ReadWrite.All', 'Group.ReadWrite.All', 'GroupMember.Read.All', 'RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'EntitlementManagement.Read.All', 'EntitlementManagement.ReadWrite.All'
+Connect-MgGraph -Scopes 'User.Read', 'User.ReadWrite.All', 'Group.ReadWrite.All', 'GroupMember.Read.All', 'RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'EntitlementManagement.Read.All', 'EntitlementManagement.ReadWrite.All', 'EntitlementMgmt-SubjectAccess.ReadWrite'
 for ($attempt = 1; $attempt -le 60; $attempt++) {
     $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/groups/' + $group_id + '/members') -OutputType PSObject
     if (($null -ne @(@($response.value | Where-Object { $_.id -eq ($requestor_id) }))[0])) { break }
@@ -214,7 +214,7 @@ if (-not (@(@($response.value | Where-Object { $_.id -eq ($requestor_id) }).id)[
 # The requestor sees their assignment
 Disconnect-MgGraph | Out-Null
 Write-Host ("Sign in as the requestor: " + ($requestor_upn))
-Connect-MgGraph -Scopes 'EntitlementManagement.Read.All'
+Connect-MgGraph -Scopes 'EntitlementMgmt-SubjectAccess.ReadWrite'
 for ($attempt = 1; $attempt -le 60; $attempt++) {
     $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/identityGovernance/entitlementManagement/assignments/filterByCurrentUser(on=''target'')?$expand=accessPackage') -OutputType PSObject
     if ((@(@($response.value | Where-Object { $_.accessPackage.id -eq ($package_id) }).state)[0] -eq ('delivered'))) { break }
@@ -225,7 +225,7 @@ if (-not (@(@($response.value | Where-Object { $_.accessPackage.id -eq ($package
 # Find the requestor's assignment
 Disconnect-MgGraph | Out-Null
 Write-Host 'Sign in again as the administrator'
-Connect-MgGraph -Scopes 'User.Read', 'User.ReadWrite.All', 'Group.ReadWrite.All', 'GroupMember.Read.All', 'RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'EntitlementManagement.Read.All', 'EntitlementManagement.ReadWrite.All'
+Connect-MgGraph -Scopes 'User.Read', 'User.ReadWrite.All', 'Group.ReadWrite.All', 'GroupMember.Read.All', 'RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'EntitlementManagement.Read.All', 'EntitlementManagement.ReadWrite.All', 'EntitlementMgmt-SubjectAccess.ReadWrite'
 for ($attempt = 1; $attempt -le 60; $attempt++) {
     $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/identityGovernance/entitlementManagement/assignments?$filter=assignmentPolicy/id eq ''' + $policy_id + '''&$expand=target') -OutputType PSObject
     if (($null -ne @(@($response.value | Where-Object { $_.target.objectId -eq ($requestor_id) }).id)[0])) { break }
