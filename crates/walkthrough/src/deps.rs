@@ -87,6 +87,46 @@ pub(crate) fn step_inputs(step: &Step) -> Vec<String> {
     before
 }
 
+/// Why the earlier steps that capture `var` do not provide it on every path step `index` runs on, if they
+/// do not: each capturer is on one path (`when:`), and some path of the step has none of them.
+fn off_path_only(t: &Tutorial, index: usize, var: &str) -> Option<String> {
+    let step = &t.steps[index];
+    let capturers: Vec<&Step> = t.steps[..index]
+        .iter()
+        .filter(|s| s.captures.iter().any(|c| c.name == var))
+        .collect();
+    if capturers.is_empty() || capturers.iter().any(|c| c.when.is_none()) {
+        return None;
+    }
+    // The values of the capturers' input the step runs with: its own path's, or every choice.
+    let input = capturers[0].when.as_ref()?.input.clone();
+    let values: Vec<String> = match &step.when {
+        Some(w) if w.input == input && w.equals => vec![w.value.clone()],
+        _ => t
+            .inputs
+            .iter()
+            .find(|i| i.name == input)
+            .map(|i| i.choices.iter().map(|c| c.value.clone()).collect())
+            .unwrap_or_default(),
+    };
+    let uncovered = values.iter().find(|value| {
+        !capturers.iter().any(|c| {
+            c.when
+                .as_ref()
+                .is_some_and(|w| w.input == input && w.holds(value))
+        })
+    });
+    match (uncovered, values.is_empty()) {
+        (Some(value), _) => Some(format!(
+            "which no earlier step captures when `input.{input}` is `{value}`"
+        )),
+        (None, true) => Some(format!(
+            "which only steps on one path of the free-text input `input.{input}` capture"
+        )),
+        (None, false) => None,
+    }
+}
+
 pub(crate) fn validate(t: &Tutorial, _lines: &[&str]) -> Result<(), ParseError> {
     let mut known: BTreeSet<String> = BUILTINS.iter().map(|s| s.to_string()).collect();
     for input in &t.inputs {
@@ -155,6 +195,12 @@ pub(crate) fn validate(t: &Tutorial, _lines: &[&str]) -> Result<(), ParseError> 
         inputs.extend(identity_vars(t, step));
         for var in inputs {
             if known.contains(&var) {
+                if let Some(why) = off_path_only(t, index, &var) {
+                    return err(
+                        step.line,
+                        format!("step `{}` uses `{{{{{var}}}}}`, {why}", step.id),
+                    );
+                }
                 continue;
             }
             let later = t.steps[index..]

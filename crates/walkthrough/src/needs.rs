@@ -14,7 +14,7 @@ impl Run {
         (0..before)
             .rev()
             .find(|&i| self.on_path(i) && captures(&self.tutorial.steps[i]))
-            .or_else(|| self.tutorial.provider_of(var))
+            .or_else(|| self.tutorial.provider_of(var).filter(|&p| self.on_path(p)))
     }
 
     /// Whether a step belongs to the path the tutorial's inputs choose (`when:`); steps without one

@@ -133,6 +133,23 @@ impl Run {
             Ok(built) => built,
             Err(error) => return self.follow(owner, Next::Failed(error), out),
         };
+        // A step that runs as another account goes out as that account or not at all: without its user
+        // principal name (not captured yet, stale, or unusable) it would carry the signed-in user's token.
+        if let Owner::Step(s) = owner {
+            if let Some(name) = self.tutorial.steps[s].run_as.clone() {
+                if self.run_as(s).is_none() {
+                    let message = format!(
+                        "this step runs as the {name}, whose user principal name is not known (or is out of date): \
+                         run the step that creates that account again, then this one"
+                    );
+                    return self.follow(
+                        owner,
+                        Next::Failed(StepError::InvalidRequest { message }),
+                        out,
+                    );
+                }
+            }
+        }
         let (step, cleanup) = match owner {
             Owner::Step(s) => (s, None),
             Owner::Cleanup(e) => match self.ledger.entry(e) {
@@ -173,6 +190,13 @@ impl Run {
 
     /// Sends the owner's request again (after a timer, or a reload).
     pub(crate) fn resend(&mut self, owner: Owner, kind: AttemptKind, out: &mut Vec<Action>) {
+        // The reader chose the other path while this step waited to poll or retry: it stops there.
+        if let Owner::Step(s) = owner {
+            if !self.on_path(s) {
+                self.steps.set_status(s, crate::record::StepStatus::Idle);
+                return;
+            }
+        }
         match owner {
             Owner::Step(s) => self.send_step(s, kind, out),
             Owner::Cleanup(e) => self.send_cleanup(e, kind, out),

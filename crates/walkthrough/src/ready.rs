@@ -46,6 +46,12 @@ impl Run {
                 if self.steps.is_active(s) {
                     continue;
                 }
+                // The path changed after the step was planned: it is set aside, not run.
+                if !self.on_path(s) {
+                    self.schedule.unplan(s);
+                    self.steps.set_status(s, StepStatus::Idle);
+                    continue;
+                }
                 match self.readiness(s) {
                     Ready::Wait => self.steps.set_status(s, StepStatus::Queued),
                     Ready::Blocked(missing) => {
