@@ -166,7 +166,7 @@ pub fn hint(
                 "The token is sent only to the Graph base URL ({allowed}). Edit the address to start with it, or change the Graph base URL in the live panel."
             ),
             SendFailure::NeedsAccount { identity, .. } => format!(
-                "Live mode signs requests with one account: yours. Choose \"An administrator assigns it\" under \"How the requestor gets the package\" to stay on the administrator's path, or run this step in the sandbox, where the {identity} signs in by itself."
+                "Live mode signs requests with one account: yours. Reset the run to start again on the path where you make every request yourself (a run started in live mode takes it), or try this step in the sandbox, where the {identity} signs in by itself."
             ),
             SendFailure::Network { .. } => unreachable!("matched above"),
         },

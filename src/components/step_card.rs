@@ -173,7 +173,8 @@ pub fn StepCard(props: &StepCardProps) -> Html {
         html! {
             <p class="runs-as" id={format!("step-{}-runs-as", index + 1)}>
                 <span class="runs-as-badge">{ "Another account" }</span>{ " " }{ who }
-                { ". It needs no directory role; in the sandbox the tenant signs this request as that user." }
+                { if step.roles.is_empty() { ". That account needs no directory role for it" } else { "" } }
+                { ". The sandbox signs this request as that user; live mode, where only you sign in, does not send it." }
             </p>
         }
     });

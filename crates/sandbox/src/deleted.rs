@@ -45,6 +45,7 @@ fn forget(t: &mut Tenant, id: &str) {
         g.owners.retain(|m| m != id);
     }
     s.role_assignments.retain(|a| a.principal_id != id);
+    s.em_role_assignments.retain(|a| a.principal_id != id);
     s.assignments.retain(|a| a.target_id != id);
     let gone: Vec<String> = s
         .resources

@@ -89,6 +89,8 @@ pub(crate) fn parse_front_matter(lines: &[&str]) -> Result<(Tutorial, usize), Pa
         steps: Vec::new(),
     };
     let mut i = 1;
+    // What the last key was: choices and `default:` follow an `input`, `password:` an `identity`.
+    let mut last = "";
     loop {
         let Some(line) = lines.get(i) else {
             return err(i, "expected `---` to close the front matter");
@@ -103,7 +105,7 @@ pub(crate) fn parse_front_matter(lines: &[&str]) -> Result<(Tutorial, usize), Pa
             continue;
         }
         if let Some(choice) = trimmed.strip_prefix("- ") {
-            let Some(input) = t.inputs.last_mut() else {
+            let Some(input) = t.inputs.last_mut().filter(|_| last == "input") else {
                 return err(n, "expected an `input name: label` line before its choices");
             };
             let Some((value, label)) = choice.split_once(": ") else {
@@ -123,7 +125,28 @@ pub(crate) fn parse_front_matter(lines: &[&str]) -> Result<(Tutorial, usize), Pa
             return err(n, "expected `key: value` in the front matter");
         };
         let value = value.trim().to_string();
-        match key.trim() {
+        let key = key.trim();
+        let follows = |kind: &str| last == kind;
+        match (key, follows("input"), follows("identity")) {
+            ("default", false, _) => {
+                return err(
+                    n,
+                    "expected `default:` right after its `input` line (and its choices)",
+                )
+            }
+            ("password", _, false) => {
+                return err(n, "expected `password:` right after its `identity` line")
+            }
+            _ => {}
+        }
+        last = match key {
+            k if k.starts_with("input ") => "input",
+            k if k.starts_with("identity ") => "identity",
+            "default" => "input",
+            "password" => "identity",
+            _ => "",
+        };
+        match key {
             "id" => t.id = value,
             "title" => t.title = value,
             "api" if value == "beta" || value == "v1.0" => t.api_version = value,
@@ -524,6 +547,30 @@ limit: 1m
                 .contains("expected scopes, roles, after, as or when"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn identities_and_their_passwords_belong_together() {
+        let with = |extra: &str| OK.replacen("input role:", &format!("{extra}input role:"), 1);
+        let t = parse_tutorial(&with(
+            "identity buddy: {{group_id}}\npassword: {{run.password}}\n",
+        ));
+        // `{{group_id}}` is captured by a step, not known up front: the identity's steps would wait for it.
+        assert!(t.is_ok(), "{t:?}");
+        let e = fails(&with("password: {{run.password}}\n"));
+        assert!(e.message.contains("right after its `identity` line"), "{e}");
+        let e = fails(&with("identity buddy: {{group_id}}\n  - a: b\n"));
+        // `{{user_id}}` comes from step 1, so an identity of it is fine; one from nowhere is not.
+        let e2 = fails(&OK.replace(
+            "[Options]\nscopes: User.ReadWrite.All",
+            "[Options]\nscopes: User.ReadWrite.All\nas: nobody",
+        ));
+        assert!(e2.message.contains("declares no `identity nobody"), "{e2}");
+        assert!(e.message.contains("before its choices"), "{e}");
+        let e = fails(&with(
+            "identity buddy: {{group_id}}\nidentity buddy: {{group_id}}\n",
+        ));
+        assert!(e.message.contains("declared twice"), "{e}");
     }
 
     fn fails(src: &str) -> ParseError {

@@ -221,7 +221,6 @@ pub struct CleanupWait {
 }
 
 impl Tutorial {
-    /// Index of the step with this id.
     /// The permissions the signed-in account asks for: the tutorial's `scopes` without those only steps that
     /// run as another account (`as:`) use, which that account asks for itself.
     pub fn signed_in_scopes(&self) -> Vec<String> {
@@ -269,10 +268,12 @@ impl Tutorial {
             .collect()
     }
 
+    /// The account (`identity NAME`) called `name`.
     pub fn identity(&self, name: &str) -> Option<&Identity> {
         self.identities.iter().find(|i| i.name == name)
     }
 
+    /// Index of the step with this id.
     pub fn step_index(&self, id: &str) -> Option<usize> {
         self.steps.iter().position(|s| s.id == id)
     }

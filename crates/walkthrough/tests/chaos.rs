@@ -62,6 +62,21 @@ fn two_hundred_runs_with_faults_all_complete_and_clean_up() {
                 run.step_record(i).attempts
             );
         }
+        // Not one request of the other path went out (the driver logs each send with its step).
+        let off_path_sends: Vec<&String> = d
+            .log
+            .iter()
+            .filter(|line| {
+                line.split(' ')
+                    .next()
+                    .and_then(|s| s.parse::<usize>().ok())
+                    .is_some_and(|s| !run.on_path(s))
+            })
+            .collect();
+        assert!(
+            off_path_sends.is_empty(),
+            "seed {seed} {id} {path}: {off_path_sends:?}"
+        );
         let (passed, on_path) = run.progress();
         assert_eq!(passed, on_path);
         assert!(

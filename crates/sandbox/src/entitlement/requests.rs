@@ -25,7 +25,8 @@ pub(crate) fn list(t: &Tenant, cx: &Ctx) -> Outcome {
     )
 }
 
-/// `filterByCurrentUser(on='target')` (or `'requestor'` for requests): the caller's own.
+/// `filterByCurrentUser(on='target')` (or `'createdBy'`, `'approver'` for requests): the caller's own. `on`
+/// arrives lowercased, as Graph matches it without regard to case.
 pub(crate) fn list_mine(t: &Tenant, cx: &Ctx, on: &str, assignments: bool) -> Outcome {
     let me = cx.caller.user_id.as_str();
     let path = format!(
@@ -52,11 +53,20 @@ pub(crate) fn list_mine(t: &Tenant, cx: &Ctx, on: &str, assignments: bool) -> Ou
             &path,
             em_rules(),
         ),
-        ("requestor", false) => render::list(
+        // The options Graph documents for requests: target, createdBy, approver (the sandbox models no
+        // approvers, so that list is empty); for assignments: target.
+        ("createdby", false) => render::list(
             t,
             cx,
             t.visible(&t.store.requests)
                 .filter(|r| r.requestor_id == me),
+            &path,
+            em_rules(),
+        ),
+        ("approver", false) => render::list(
+            t,
+            cx,
+            t.visible(&t.store.requests).filter(|_| false),
             &path,
             em_rules(),
         ),
