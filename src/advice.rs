@@ -33,6 +33,7 @@ pub fn title(error: &StepError) -> &'static str {
             SendFailure::NeedsSignIn { .. } => "Not sent: sign in first",
             SendFailure::NeedsConsent { .. } => "Not sent: consent needed",
             SendFailure::SandboxUnavailable { .. } => "Not sent: the sandbox tenant is unavailable",
+            SendFailure::NotInSandbox { .. } => "Not sent: the sandbox cannot answer this request",
             SendFailure::HostNotAllowed { .. } => "Not sent: the address is not Microsoft Graph",
             SendFailure::NeedsAccount { .. } => "Not sent: this step runs as another account",
         },
@@ -52,6 +53,10 @@ pub fn failure_detail(failure: &SendFailure) -> String {
             format!("{}. Nothing was sent.", sentence(message))
         }
         SendFailure::HostNotAllowed { url, .. } => format!("Nothing was sent to {url}."),
+        SendFailure::NotInSandbox { method, path } => format!(
+            "The sandbox tenant emulates users, groups, directory roles and entitlement management; it does \
+             not answer {method} {path}, and makes up no answer for it. Nothing was sent."
+        ),
         SendFailure::NeedsAccount { identity, upn } => {
             format!(
                 "This step runs as the {identity}, {upn}, who has not signed in. Nothing was sent."
@@ -161,6 +166,7 @@ pub fn hint(
                 )
             }
             SendFailure::SandboxUnavailable { .. } => "To try again, reload the page (the run and the tenant are kept).".into(),
+            SendFailure::NotInSandbox { .. } => "Run this step in live mode against your own tenant, or skip it: later steps that need its values will wait for them.".into(),
             SendFailure::HostNotAllowed { .. } if in_sandbox => "The sandbox in this page answers Microsoft Graph only (https://graph.microsoft.com). Edit the address back, or use live mode for another server.".into(),
             SendFailure::HostNotAllowed { allowed, .. } => format!(
                 "The token is sent only to the Graph base URL ({allowed}). Edit the address to start with it, or change the Graph base URL in the live panel."

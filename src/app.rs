@@ -8,9 +8,9 @@ use yew::prelude::*;
 
 use crate::advice::Situation;
 use crate::components::{
-    cleanup_panel::CleanupPanel, export_menu::ExportTo, live_panel::LivePanel,
-    notice_bar::NoticeBar, sandbox_panel::SandboxPanel, step_card::StepList, toolbar::Toolbar,
-    tutorial_intro::TutorialIntro, variables_panel::VariablesPanel,
+    cleanup_panel::CleanupPanel, export_menu::ExportTo, import_review::ImportReviewPanel,
+    live_panel::LivePanel, notice_bar::NoticeBar, sandbox_panel::SandboxPanel, step_card::StepList,
+    toolbar::Toolbar, tutorial_intro::TutorialIntro, variables_panel::VariablesPanel,
 };
 use crate::handles::{fresh_options, SandboxHandle};
 use crate::hooks::use_live::{initial_live, initial_mode};
@@ -180,8 +180,9 @@ pub fn App(props: &AppProps) -> Html {
             }
             wasm_bindgen_futures::spawn_local(async move {
                 match fetch_tutorial(&src).await {
-                    Ok(tutorial) => {
+                    Ok((tutorial, review)) => {
                         let options = fresh_options(&tutorial, mode);
+                        dispatcher.dispatch(PageMsg::Imported(review));
                         run.load(tutorial, options)
                     }
                     Err(error) => dispatcher.dispatch(PageMsg::Notify(load_failed(&src, &error))),
@@ -357,6 +358,10 @@ pub fn App(props: &AppProps) -> Html {
                     <TutorialIntro tutorial={view.tutorial.clone()} variables={view.variables.clone()}
                         started={view.progress.0 > 0 || !view.ledger.entries.is_empty()}
                         on_command={on_command.clone()} />
+                    if let Some(review) = page.import.clone().filter(|r| r.tutorial_id == view.tutorial.id) {
+                        <ImportReviewPanel {review} tutorial={view.tutorial.clone()}
+                            in_sandbox={situation.in_sandbox} on_apply={switch.on_apply_import.clone()} />
+                    }
                     <StepList view={view.clone()} situation={situation.clone()} editing={page.editing.clone()}
                         {on_editing} on_command={on_command.clone()} />
                 </main>

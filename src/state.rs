@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use walkthrough::{
-    CleanupStatus, Event, Ledger, RenderedRequest, RequestEdit, Run, Step, StepError, StepRecord,
-    StepStatus, Tutorial, Variables,
+    CleanupStatus, Event, Ledger, Link, RenderedRequest, RequestEdit, Run, Step, StepError,
+    StepRecord, StepStatus, Tutorial, Variables,
 };
 use yew::prelude::*;
 
@@ -259,6 +259,19 @@ fn is_busy(run: &Run) -> bool {
     stepping || cleaning || !run.is_idle()
 }
 
+/// A tutorial imported from a Microsoft Graph docs page: the file it became and how its values were wired,
+/// for the reader to review (and correct) before the first run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportReview {
+    /// The imported tutorial's id: the review shows while that tutorial is open.
+    pub tutorial_id: String,
+    /// The tutorial in graphwalk's format, as it is now (after the reader's corrections).
+    pub markdown: String,
+    /// Least sure first.
+    pub links: Vec<Link>,
+    pub notes: Vec<String>,
+}
+
 /// Everything the page shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Page {
@@ -273,6 +286,8 @@ pub struct Page {
     /// Steps whose request editor is open: their last saved request is not what the reader sees, so
     /// nothing runs them until the edit is saved or cancelled.
     pub editing: BTreeSet<usize>,
+    /// The review of the last imported docs page, if one was imported.
+    pub import: Option<Ptr<ImportReview>>,
 }
 
 pub enum PageMsg {
@@ -283,6 +298,8 @@ pub enum PageMsg {
     Mode(Mode),
     Live(LiveMsg),
     SandboxSettled,
+    /// A docs page was imported (or another tutorial opened: none).
+    Imported(Option<ImportReview>),
     /// A step's request editor opened (true) or closed.
     Editing {
         step: usize,
@@ -311,6 +328,7 @@ impl Page {
             live,
             sandbox_settled: false,
             editing: BTreeSet::new(),
+            import: None,
         }
     }
 }
@@ -333,6 +351,7 @@ impl Reducible for Page {
             PageMsg::Mode(mode) => next.mode = mode,
             PageMsg::Live(msg) => next.live = next.live.apply(msg),
             PageMsg::SandboxSettled => next.sandbox_settled = true,
+            PageMsg::Imported(review) => next.import = review.map(Ptr::new),
             PageMsg::Editing { step, open: true } => {
                 next.editing.insert(step);
             }

@@ -2,6 +2,7 @@
 
 pub mod cleanup_panel;
 pub mod export_menu;
+pub mod import_review;
 pub mod json_view;
 pub mod live_panel;
 pub mod notice_bar;

@@ -1,6 +1,6 @@
 //! One step of the tutorial: what it does, its request, and what came back.
 
-use walkthrough::{RenderedRequest, Step, StepError, StepRecord, StepStatus};
+use walkthrough::{RenderedRequest, RenderedSegment, Step, StepError, StepRecord, StepStatus};
 use yew::prelude::*;
 
 use super::prose::Prose;
@@ -179,6 +179,20 @@ pub fn StepCard(props: &StepCardProps) -> Html {
         }
     });
 
+    // Said before anything is sent: the in-page tenant refuses what it does not emulate.
+    let sandbox_gap = props.situation.in_sandbox.then(|| {
+        let url = rendered_url(&props.rendered);
+        let path = url.trim_start_matches("https://graph.microsoft.com");
+        let method = props.rendered.method.clone();
+        (!sandbox::answers(&method, path)).then(|| html! {
+            <p class="sandbox-gap" id={format!("step-{}-sandbox-gap", index + 1)}>
+                <strong>{ "Live mode only: " }</strong>
+                { format!("the sandbox tenant does not answer {method} {}, so in the sandbox this step is refused                            before it is sent. Switch to live mode to run it against your tenant.",
+                          path.split('?').next().unwrap_or(path)) }
+            </p>
+        })
+    }).flatten();
+
     html! {
         <li class={classes!("step", state)} id={card_id(index)} tabindex="-1"
             aria-labelledby={title_id.clone()} data-step={step.id.clone()} data-status={state}>
@@ -189,6 +203,7 @@ pub fn StepCard(props: &StepCardProps) -> Html {
                 <span class={classes!("status", state)} id={status_id}>{ label }</span>
             </header>
             { for runs_as }
+            { for sandbox_gap }
             <Prose text={AttrValue::from(step.prose.clone())} />
             if let Some(note) = &step.note {
                 <aside class="note" aria-label="Note">
@@ -343,4 +358,18 @@ fn guidance_notes(index: usize, rendered: &RenderedRequest) -> Html {
             </ul>
         </details>
     }
+}
+
+/// The request's address as it will be sent (a variable not known yet stands as its name).
+fn rendered_url(rendered: &RenderedRequest) -> String {
+    rendered
+        .url
+        .iter()
+        .map(|segment| match segment {
+            RenderedSegment::Text(text) => text.clone(),
+            RenderedSegment::Var { name, value, .. } => {
+                value.clone().unwrap_or_else(|| name.clone())
+            }
+        })
+        .collect()
 }

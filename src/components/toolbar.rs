@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use walkthrough::{BuiltinTutorial, ExportFormat};
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use super::export_menu::{ExportMenu, ExportTo};
@@ -84,6 +84,22 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
         })
     };
 
+    let paste_input = use_node_ref();
+    let on_paste_submit = {
+        let on_open = props.on_open.clone();
+        let paste_input = paste_input.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let Some(area) = paste_input.cast::<HtmlTextAreaElement>() else {
+                return;
+            };
+            let text = area.value();
+            if !text.trim().is_empty() && on_open.emit(Source::Text(text)) {
+                area.set_value("");
+            }
+        })
+    };
+
     let on_run_all = props.on_run_all.reform(|_: MouseEvent| ());
     let on_cleanup = props.on_command.reform(|_: MouseEvent| Command::Cleanup);
     let on_stop = props.on_command.reform(|_: MouseEvent| Command::Stop);
@@ -132,7 +148,7 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
                         <summary>{ "Load…" }</summary>
                         <div class="load-panel">
                             <label class="field">
-                                <span class="field-label">{ "From a file (.md)" }</span>
+                                <span class="field-label">{ "From a file (.md): a tutorial or a docs page" }</span>
                                 <input type="file" accept=".md,.markdown,text/markdown,text/plain" onchange={on_file} disabled={busy} />
                             </label>
                             <form class="field url-form" onsubmit={on_url_submit}>
@@ -141,6 +157,16 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
                                     ref={url_input} />
                                 <button type="submit" disabled={busy}>{ "Load" }</button>
                             </form>
+                            <form class="field paste-form" onsubmit={on_paste_submit}>
+                                <label for="tutorial-paste" class="field-label">
+                                    { "Pasted Markdown: a graphwalk tutorial, or a Microsoft Graph docs page to import" }
+                                </label>
+                                <textarea id="tutorial-paste" rows="4" ref={paste_input} spellcheck="false" />
+                                <button type="submit" id="load-pasted" disabled={busy}>{ "Load pasted text" }</button>
+                            </form>
+                            <p class="hint">
+                                { "A docs page (request and response blocks) is imported: the ids its samples share                                    become variables, and a review lists how each one was wired." }
+                            </p>
                         </div>
                     </details>
                 }

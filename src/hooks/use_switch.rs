@@ -3,14 +3,14 @@
 
 use std::rc::Rc;
 
-use walkthrough::{parse_tutorial, BuiltinTutorial, Tutorial};
+use walkthrough::{import_docs, looks_like_docs, parse_tutorial, BuiltinTutorial, Tutorial};
 use yew::prelude::*;
 
 use crate::handles::fresh_options;
 use crate::hooks::use_run::RunHandle;
 use crate::services::fetch::fetch_text;
 use crate::services::live_state::{Live, Mode};
-use crate::state::{Notice, Page, PageMsg, Tone};
+use crate::state::{ImportReview, Notice, Page, PageMsg, Tone};
 
 /// Where a tutorial to open comes from.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,6 +18,8 @@ pub enum Source {
     Builtin(String),
     File(web_sys::File),
     Address(String),
+    /// Markdown pasted into the page.
+    Text(String),
 }
 
 /// The toolbar's callbacks for switching. Each answers whether the switch went ahead (a reader who
@@ -26,13 +28,33 @@ pub enum Source {
 pub struct Switch {
     pub on_open: Callback<Source, bool>,
     pub on_mode: Callback<Mode, bool>,
+    /// Opens a corrected import; answers what is wrong with it, if anything (nothing is opened then).
+    pub on_apply_import: Callback<ImportReview, Option<String>>,
+}
+
+/// A tutorial read from Markdown: graphwalk's own format as it is, a Microsoft Graph docs page imported
+/// (with the review of its inferred links).
+pub fn read_tutorial(text: &str) -> Result<(Tutorial, Option<ImportReview>), String> {
+    if looks_like_docs(text) {
+        let imported =
+            import_docs(text).map_err(|e| format!("as a Microsoft Graph docs page, {e}"))?;
+        let review = ImportReview {
+            tutorial_id: imported.tutorial.id.clone(),
+            markdown: imported.markdown,
+            links: imported.links,
+            notes: imported.notes,
+        };
+        Ok((imported.tutorial, Some(review)))
+    } else {
+        parse_tutorial(text)
+            .map(|t| (t, None))
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// The tutorial at `url`, or what is wrong with it (unreachable, or not a tutorial), in words.
-pub async fn fetch_tutorial(url: &str) -> Result<Tutorial, String> {
-    fetch_text(url)
-        .await
-        .and_then(|text| parse_tutorial(&text).map_err(|e| e.to_string()))
+pub async fn fetch_tutorial(url: &str) -> Result<(Tutorial, Option<ImportReview>), String> {
+    fetch_text(url).await.and_then(|text| read_tutorial(&text))
 }
 
 /// "Could not load the tutorial from …: why".
@@ -78,21 +100,43 @@ pub fn use_switch(
     let open = {
         let run = run.clone();
         let page = page.clone();
-        Callback::from(move |tutorial: Tutorial| {
-            if may_leave(&page, "Switch tutorials") {
-                let options = fresh_options(&tutorial, page.mode);
-                run.load(tutorial, options);
-            }
-        })
+        Callback::from(
+            move |(tutorial, review): (Tutorial, Option<ImportReview>)| {
+                if may_leave(&page, "Switch tutorials") {
+                    let options = fresh_options(&tutorial, page.mode);
+                    page.dispatch(PageMsg::Imported(review));
+                    run.load(tutorial, options);
+                }
+            },
+        )
     };
     let arrived = {
         let open = open.clone();
         let dispatcher = page.dispatcher();
         Callback::from(move |(origin, text): (String, Result<String, String>)| {
-            match text.and_then(|text| parse_tutorial(&text).map_err(|e| e.to_string())) {
-                Ok(tutorial) => open.emit(tutorial),
+            match text.and_then(|text| read_tutorial(&text)) {
+                Ok(read) => open.emit(read),
                 Err(error) => dispatcher.dispatch(PageMsg::Notify(load_failed(&origin, &error))),
             }
+        })
+    };
+    let on_apply_import = {
+        let (run, page) = (run.clone(), page.clone());
+        Callback::from(move |review: ImportReview| {
+            let tutorial = match parse_tutorial(&review.markdown) {
+                Ok(tutorial) => tutorial,
+                Err(e) => return Some(e.to_string()),
+            };
+            if !may_leave(&page, "Reload the tutorial") {
+                return Some("Not applied: the run still holds objects; clean up first.".into());
+            }
+            let options = fresh_options(&tutorial, page.mode);
+            page.dispatch(PageMsg::Imported(Some(ImportReview {
+                tutorial_id: tutorial.id.clone(),
+                ..review
+            })));
+            run.load(tutorial, options);
+            None
         })
     };
     let on_open = {
@@ -107,7 +151,12 @@ pub fn use_switch(
                 }
                 let tutorial = builtin.load();
                 let options = fresh_options(&tutorial, page.mode);
+                page.dispatch(PageMsg::Imported(None));
                 run.load(tutorial, options);
+                true
+            }
+            Source::Text(text) => {
+                arrived.emit(("the pasted text".into(), Ok(text)));
                 true
             }
             Source::File(file) => {
@@ -149,7 +198,11 @@ pub fn use_switch(
             true
         })
     };
-    Switch { on_open, on_mode }
+    Switch {
+        on_open,
+        on_mode,
+        on_apply_import,
+    }
 }
 
 /// `text` cut to at most `max` characters, with an ellipsis where it was cut (a `data:` address can be long).

@@ -422,6 +422,21 @@ pub fn refuse_foreign_host(uri: &http::Uri) -> Result<(), SendFailure> {
 
 const GRAPH_HOST: &str = "graph.microsoft.com";
 
+/// A request the sandbox tenant does not emulate is refused before it is sent: its 404 would look like
+/// Graph's own answer, and it is not.
+fn unanswered(request: &http::Request<String>) -> Result<(), SendFailure> {
+    let method = request.method().as_str();
+    let path = request.uri().path();
+    if sandbox::answers(method, path) {
+        Ok(())
+    } else {
+        Err(SendFailure::NotInSandbox {
+            method: method.to_string(),
+            path: path.to_string(),
+        })
+    }
+}
+
 impl Transport for InPageSandbox {
     fn send(&self, outgoing: Outgoing) -> SendFuture {
         // The in-page tenant signs each request as the account the panel chose, or, for a step that runs as
@@ -430,7 +445,7 @@ impl Transport for InPageSandbox {
         let as_upn = outgoing.identity.map(|(_, upn)| upn);
         let sandbox = self.clone();
         let latency = self.latency_ms.get();
-        let refused = refuse_foreign_host(request.uri());
+        let refused = refuse_foreign_host(request.uri()).and_then(|()| unanswered(&request));
         // The latency runs from the moment of sending, whenever this future is first polled.
         let latency = (latency > 0).then(|| gloo_timers::future::TimeoutFuture::new(latency));
         Box::pin(async move {

@@ -3,6 +3,7 @@
 
 mod auth;
 mod clock;
+mod coverage;
 mod deleted;
 mod directory;
 mod entitlement;
@@ -20,6 +21,7 @@ mod tenant;
 mod timing;
 mod token;
 
+pub use coverage::answers;
 pub use snapshot::{
     ObjectRef, Snapshot, SnapshotAccessPackage, SnapshotAssignment, SnapshotCatalog, SnapshotGroup,
     SnapshotPolicy, SnapshotRequest, SnapshotResource, SnapshotRoleAssignment, SnapshotUser,

@@ -109,6 +109,8 @@ pub enum SendFailure {
     },
     /// The in-page sandbox tenant is not there (its module did not load).
     SandboxUnavailable { message: String },
+    /// The sandbox tenant does not emulate this endpoint: nothing was sent, and no answer is made up.
+    NotInSandbox { method: String, path: String },
     /// The request's address is not under the Graph base URL the token is for: nothing was sent.
     HostNotAllowed { url: String, allowed: String },
     /// The step runs as another account (`as:`), which this session cannot sign requests for: nothing was
@@ -130,6 +132,10 @@ impl std::fmt::Display for SendFailure {
             SendFailure::SandboxUnavailable { message } => {
                 write!(f, "not sent, the sandbox tenant is unavailable: {message}")
             }
+            SendFailure::NotInSandbox { method, path } => write!(
+                f,
+                "not sent: the sandbox tenant does not answer {method} {path}; only live mode can run it"
+            ),
             SendFailure::HostNotAllowed { url, allowed } => write!(
                 f,
                 "not sent: {url} is not under the Graph base URL ({allowed}), and the token goes nowhere else"

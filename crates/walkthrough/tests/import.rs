@@ -245,3 +245,34 @@ fn the_imported_access_package_page_runs_and_cleans_up_in_the_sandbox() {
         "deleted users and groups stay in deleted items, so the tenant is not back to its seed"
     );
 }
+
+/// The sandbox says it answers every request the built-in tutorials and the imported access-package page
+/// send, and not the access-review page's endpoints: what the app tells the reader before sending.
+#[test]
+fn the_sandbox_names_the_requests_it_answers() {
+    let answered = |t: &walkthrough::Tutorial| -> Vec<bool> {
+        t.steps
+            .iter()
+            .flat_map(|s| {
+                let mut requests = vec![&s.request];
+                if let Some(c) = &s.cleanup {
+                    requests.push(&c.request);
+                    requests.extend(c.wait.as_ref().map(|w| &w.request));
+                }
+                requests
+            })
+            .map(|r| sandbox::answers(&r.method, &r.url.source().replace("{{base}}", &t.base_url)))
+            .collect()
+    };
+    for t in walkthrough::builtin_tutorials() {
+        assert!(answered(&t).iter().all(|a| *a), "{}", t.id);
+    }
+    let imported = import_docs(&read("access-package.md")).expect("imports");
+    assert!(answered(&imported.tutorial).iter().all(|a| *a));
+    let reviews = import_docs(&read("access-reviews-group.md")).expect("imports");
+    let reviews = answered(&reviews.tutorial);
+    assert!(
+        reviews.iter().any(|a| !a) && reviews.iter().any(|a| *a),
+        "{reviews:?}"
+    );
+}

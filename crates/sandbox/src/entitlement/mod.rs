@@ -31,6 +31,23 @@ pub(crate) enum Set {
 }
 
 impl Set {
+    /// Every set, in no particular order.
+    pub(crate) fn all() -> [Set; 10] {
+        use Set::*;
+        [
+            Catalogs,
+            Resources,
+            ResourceRoles,
+            ResourceScopes,
+            ResourceRequests,
+            AccessPackages,
+            RoleScopes,
+            Policies,
+            Requests,
+            Assignments,
+        ]
+    }
+
     pub(crate) fn name(self, v: Version) -> &'static str {
         let beta = v == Version::Beta;
         match self {
