@@ -129,18 +129,46 @@ impl std::fmt::Display for ImportError {
 
 impl std::error::Error for ImportError {}
 
-/// Whether `src` reads as a Microsoft Graph docs page rather than a graphwalk tutorial.
+#[cfg(test)]
+mod tests {
+    use super::looks_like_docs;
+
+    #[test]
+    fn tells_docs_pages_from_graphwalk_tutorials() {
+        assert!(looks_like_docs(
+            "# x\n<!-- {\n  \"blockType\": \"request\"\n} -->\n"
+        ));
+        assert!(looks_like_docs(
+            "---\ntitle: \"A\"\ndescription: \"B\"\n---\n# A\n"
+        ));
+        assert!(!looks_like_docs(
+            "---\nid: a\ntitle: A\napi: v1.0\nbase: x\n---\n"
+        ));
+        // Broken graphwalk files stay graphwalk files, so their errors say what is missing.
+        assert!(!looks_like_docs("---\nid: a\ntitle: A\napi: v1.0\n---\n"));
+        assert!(!looks_like_docs(
+            "## Who am I\n\n```http\nGET {{base}}/me\n```\n"
+        ));
+        assert!(!looks_like_docs(""));
+    }
+}
+
+/// Whether `src` reads as a Microsoft Graph docs page rather than a graphwalk tutorial: it has the docs'
+/// `blockType` comments, or front matter with a `title:` and none of graphwalk's own keys (`id:`, `api:`,
+/// `base:`, `scopes:`). Anything else is read as graphwalk's format, whose
+/// errors then say what is missing.
 pub fn looks_like_docs(src: &str) -> bool {
     if src.contains("\"blockType\"") {
         return true;
     }
     let mut lines = src.lines();
-    if lines.next().map(str::trim) == Some("---") {
-        let front: Vec<&str> = lines.take_while(|l| l.trim() != "---").collect();
-        let has = |k: &str| front.iter().any(|l| l.trim_start().starts_with(k));
-        return !(has("base:") && has("api:"));
+    if lines.next().map(str::trim) != Some("---") {
+        return false;
     }
-    true
+    let front: Vec<&str> = lines.take_while(|l| l.trim() != "---").collect();
+    let has = |k: &str| front.iter().any(|l| l.trim_start().starts_with(k));
+    let graphwalk = has("id:") || has("api:") || has("base:") || has("scopes:");
+    has("title:") && !graphwalk
 }
 
 /// A value captured from a step's response.
