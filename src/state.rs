@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use walkthrough::{
-    CleanupStatus, Event, Ledger, Link, RenderedRequest, RequestEdit, Run, Step, StepError,
-    StepRecord, StepStatus, Tutorial, Variables,
+    CleanupPlan, CleanupStatus, Event, Ledger, Link, RenderedRequest, RequestEdit, Run, Step,
+    StepError, StepRecord, StepStatus, Tutorial, Variables,
 };
 use yew::prelude::*;
 
@@ -270,6 +270,7 @@ pub struct ImportReview {
     /// Least sure first.
     pub links: Vec<Link>,
     pub notes: Vec<String>,
+    pub cleanup: Vec<CleanupPlan>,
 }
 
 /// Everything the page shows.

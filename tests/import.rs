@@ -57,6 +57,11 @@ async fn a_pasted_docs_page_becomes_cards_that_run_in_the_sandbox() {
         "{coverage}"
     );
     assert!(find(&root, ".sandbox-gap").is_none());
+    let plan = text(&get(&root, "#import-cleanup"));
+    assert!(
+        plan.contains("(inferred)") && plan.contains("(the page's own removal)"),
+        "{plan}"
+    );
 
     click(&get(&root, "#run-all")).await;
     let want = format!("{steps}/{steps} passed");

@@ -226,6 +226,17 @@ pub fn ImportReviewPanel(props: &ImportReviewProps) -> Html {
                     <tbody>{ for rows }</tbody>
                 </table>
             </div>
+            if !review.cleanup.is_empty() {
+                <h3 class="cleanup-plan-title">{ "Cleanup, undone in reverse order" }</h3>
+                <ul class="cleanup-plan" id="import-cleanup">
+                    { for review.cleanup.iter().map(|c| html! {
+                        <li>
+                            { format!("Step \"{}\": ", c.step) }<code>{ c.request.clone() }</code>
+                            { if c.inferred { " (inferred)" } else { " (the page's own removal)" } }
+                        </li>
+                    }) }
+                </ul>
+            }
             <button type="button" id="save-import" onclick={on_save}>{ "Save as .md" }</button>
         </section>
     }

@@ -43,6 +43,7 @@ pub fn read_tutorial(text: &str) -> Result<(Tutorial, Option<ImportReview>), Str
             markdown: imported.markdown,
             links: imported.links,
             notes: imported.notes,
+            cleanup: imported.cleanup,
         };
         Ok((imported.tutorial, Some(review)))
     } else {

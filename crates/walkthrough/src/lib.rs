@@ -42,7 +42,8 @@ pub use expect::ExpectationResult;
 pub use export::{export, ExportFormat, ExportSource};
 pub use format::{parse_tutorial, ParseError};
 pub use import::{
-    import_docs, looks_like_docs, Confidence, ImportError, Imported, Link, Origin, Target,
+    import_docs, looks_like_docs, CleanupPlan, Confidence, ImportError, Imported, Link, Origin,
+    Target,
 };
 pub use ledger::{CleanupStatus, Ledger, LedgerEntry};
 pub use model::{

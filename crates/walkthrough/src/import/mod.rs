@@ -99,6 +99,18 @@ pub struct Imported {
     pub links: Vec<Link>,
     /// What the importer changed or could not do, one sentence each.
     pub notes: Vec<String>,
+    /// How each step that creates something is undone, in page order (cleanup runs in reverse).
+    pub cleanup: Vec<CleanupPlan>,
+}
+
+/// How one step's object is undone, and whether the page said so or the import inferred it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CleanupPlan {
+    pub step: String,
+    /// `METHOD URL` of the undoing request.
+    pub request: String,
+    /// False when the page itself removes it.
+    pub inferred: bool,
 }
 
 /// Why a page could not be imported: the 1-based line (0: the page as a whole) and what to do.
@@ -378,11 +390,24 @@ pub fn import_docs(src: &str) -> Result<Imported, ImportError> {
     })?;
     let mut links = work.links;
     links.sort_by_key(|l| (l.confidence, !matches!(l.from, Origin::Input)));
+    let cleanup = work
+        .steps
+        .iter()
+        .filter_map(|s| {
+            let c = s.cleanup.as_ref()?;
+            Some(CleanupPlan {
+                step: s.id.clone(),
+                request: c.request.lines().next().unwrap_or_default().to_string(),
+                inferred: c.note.starts_with("cleanup inferred"),
+            })
+        })
+        .collect();
     Ok(Imported {
         markdown,
         tutorial,
         links,
         notes: work.notes,
+        cleanup,
     })
 }
 
