@@ -213,7 +213,10 @@ fn the_imported_access_package_page_runs_and_cleans_up_in_the_sandbox() {
     // The page's four deletes and its assignment removal became cleanup; the role scope's is inferred.
     let from_page = imported.cleanup.iter().filter(|c| !c.inferred).count();
     assert_eq!(from_page, 5, "{:#?}", imported.cleanup);
-    assert!(imported.cleanup.iter().any(|c| c.inferred && c.request.starts_with("DELETE")));
+    assert!(imported
+        .cleanup
+        .iter()
+        .any(|c| c.inferred && c.request.starts_with("DELETE")));
     let mut tenant = Tenant::new(sandbox::Config {
         seed: 3,
         ..Default::default()

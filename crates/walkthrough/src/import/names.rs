@@ -75,13 +75,18 @@ pub(crate) fn strip_step_number(title: &str) -> &str {
     t
 }
 
-/// A name's first two words as a variable prefix: `Marketing resources` → `marketing_resources`.
-pub(crate) fn name_prefix(name: &str) -> String {
+/// A name's first two telling words as a variable prefix: `Marketing resources` → `marketing_resources`,
+/// `Policy for risky sign-in` for a policy → `risky_sign` (words the variable already says are left out).
+pub(crate) fn name_prefix(name: &str, base: &str) -> String {
+    const STOP: [&str; 10] = [
+        "a", "an", "the", "for", "of", "to", "and", "in", "on", "with",
+    ];
     let words: Vec<String> = name
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
-        .take(2)
         .map(str::to_ascii_lowercase)
+        .filter(|w| !STOP.contains(&w.as_str()) && !base.split('_').any(|b| b == w))
+        .take(2)
         .collect();
     words.join("_")
 }
@@ -262,7 +267,14 @@ mod tests {
             slug("Add the Member role to the package"),
             "add-the-member-role"
         );
-        assert_eq!(name_prefix("Marketing resources"), "marketing_resources");
+        assert_eq!(
+            name_prefix("Marketing resources", "group_id"),
+            "marketing_resources"
+        );
+        assert_eq!(
+            name_prefix("Policy for risky sign-in", "policy_id"),
+            "risky_sign"
+        );
     }
 
     #[test]

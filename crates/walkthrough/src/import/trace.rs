@@ -146,7 +146,7 @@ pub(crate) fn ensure_capture(
     }
     let base = base_name(work, src);
     let prefixed = object_name(work, src)
-        .map(|n| name_prefix(&n))
+        .map(|n| name_prefix(&n, &base))
         .filter(|p| !p.is_empty() && !base.starts_with(p.as_str()))
         .map(|p| format!("{p}_{base}"));
     let mut name = match (&prefixed, ambiguous.contains(&base)) {
