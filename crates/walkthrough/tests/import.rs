@@ -217,40 +217,49 @@ fn the_imported_access_package_page_runs_and_cleans_up_in_the_sandbox() {
         .cleanup
         .iter()
         .any(|c| c.inferred && c.request.starts_with("DELETE")));
-    let mut tenant = Tenant::new(sandbox::Config {
-        seed: 3,
-        ..Default::default()
-    });
-    let before = tenant.sandbox.snapshot();
-    let mut run = Run::new(
-        imported.tutorial,
-        RunOptions {
-            seed: 11,
+    // The page's request as the requestor, and the administrator's assignment: both paths run.
+    for path in ["requestor", "admin"] {
+        let mut tenant = Tenant::new(sandbox::Config {
+            seed: 3,
             ..Default::default()
-        },
-    );
-    let mut d = Driver::new(150);
-    d.event(&mut tenant, &mut run, Event::RunAll { now_ms: 0 });
-    assert!(d.settle(&mut tenant, &mut run));
-    for i in 0..run.tutorial().steps.len() {
+        });
+        let before = tenant.sandbox.snapshot();
+        let mut run = Run::new(
+            imported.tutorial.clone(),
+            RunOptions {
+                seed: 11,
+                inputs: [("request_path".to_string(), path.to_string())].into(),
+                ..Default::default()
+            },
+        );
+        let mut d = Driver::new(150);
+        d.event(&mut tenant, &mut run, Event::RunAll { now_ms: 0 });
+        assert!(d.settle(&mut tenant, &mut run));
+        let (passed, total) = run.progress();
         assert_eq!(
-            run.step_status(i),
-            &StepStatus::Passed,
-            "{}\n{}",
+            passed,
+            total,
+            "{path}\n{}\n{}",
             report(&run),
             imported.markdown
         );
+        assert_eq!(
+            total + 1,
+            run.tutorial().steps.len(),
+            "one step is on the other path"
+        );
+        assert!((0..total).all(|i| run.step_status(i) != &StepStatus::Running));
+        assert!(!run.ledger().entries.is_empty());
+        d.event(&mut tenant, &mut run, Event::Cleanup { now_ms: d.now_ms });
+        assert!(d.settle(&mut tenant, &mut run));
+        assert_eq!(d.cleanup_left, Some(0), "{path}: {:#?}", run.ledger());
+        let after = tenant.sandbox.snapshot();
+        assert_ne!(
+            serde_json::to_value(&after).unwrap(),
+            serde_json::to_value(&before).unwrap(),
+            "deleted users and groups stay in deleted items, so the tenant is not back to its seed"
+        );
     }
-    assert!(!run.ledger().entries.is_empty());
-    d.event(&mut tenant, &mut run, Event::Cleanup { now_ms: d.now_ms });
-    assert!(d.settle(&mut tenant, &mut run));
-    assert_eq!(d.cleanup_left, Some(0), "{:#?}", run.ledger());
-    let after = tenant.sandbox.snapshot();
-    assert_ne!(
-        serde_json::to_value(&after).unwrap(),
-        serde_json::to_value(&before).unwrap(),
-        "deleted users and groups stay in deleted items, so the tenant is not back to its seed"
-    );
 }
 
 /// The sandbox says it answers every request the built-in tutorials and the imported access-package page

@@ -60,7 +60,10 @@ pub(crate) fn markdown(work: &Work, page_title: &str) -> String {
         scopes.insert(DOMAIN_SCOPE);
     }
     for s in &steps {
-        scopes.insert(scope_for(&s.doc.method, &s.path()));
+        scopes.insert(
+            s.scope
+                .unwrap_or_else(|| scope_for(&s.doc.method, &s.path())),
+        );
         if let Some(c) = &s.cleanup {
             scopes.extend(cleanup_scope(&c.request));
             if let Some(w) = &c.wait {
@@ -86,6 +89,17 @@ pub(crate) fn markdown(work: &Work, page_title: &str) -> String {
             out.push_str(&format!("input {name}: {label}\ndefault: {default}\n"));
         }
     }
+    if let Some((name, label, choices)) = &work.choice {
+        out.push_str(&format!("input {name}: {label}\n"));
+        for (value, label) in choices {
+            out.push_str(&format!("  - {value}: {label}\n"));
+        }
+    }
+    if let Some((name, upn)) = &work.identity {
+        out.push_str(&format!(
+            "identity {name}: {upn}\npassword: {{{{run.password}}}}\n"
+        ));
+    }
     out.push_str("---\n\n");
     out.push_str(
         "Imported from a Microsoft Graph docs page. Each `# link` comment in a step says where a value comes \
@@ -97,7 +111,10 @@ pub(crate) fn markdown(work: &Work, page_title: &str) -> String {
     if !work.notes.is_empty() {
         out.push('\n');
     }
-    let mut previous: Option<String> = None;
+    // The steps a step runs after: the one before it, or both steps of a pair of paths.
+    let mut previous: Vec<String> = Vec::new();
+    let mut previous_after: Vec<String> = Vec::new();
+    let mut previous_when = false;
     if work.needs_domain {
         out.push_str(
             "\n## Look up the tenant's domain {#domain}\n\n\
@@ -108,7 +125,7 @@ pub(crate) fn markdown(work: &Work, page_title: &str) -> String {
              domain: jsonpath \"$.value[0].verifiedDomains[?@.isDefault == true].name\"\n\
              [Asserts]\nstatus == 200\n```\n",
         );
-        previous = Some("domain".into());
+        previous = vec!["domain".into()];
     }
     for s in steps {
         let title = match super::names::strip_step_number(&s.doc.title) {
@@ -132,12 +149,25 @@ pub(crate) fn markdown(work: &Work, page_title: &str) -> String {
             s.body.as_deref(),
         ));
         out.push_str("```\n\n```walk\n[Options]\n");
-        out.push_str(&format!(
-            "scopes: {}\n",
-            scope_for(&s.doc.method, &s.path())
-        ));
-        if let Some(p) = &previous {
-            out.push_str(&format!("after: {p}\n"));
+        let scope = s
+            .scope
+            .unwrap_or_else(|| scope_for(&s.doc.method, &s.path()));
+        out.push_str(&format!("scopes: {scope}\n"));
+        // The second of a pair of paths runs after what the first does.
+        let pair = previous_when && s.when.is_some();
+        let after = if pair {
+            previous_after.clone()
+        } else {
+            previous.clone()
+        };
+        if !after.is_empty() {
+            out.push_str(&format!("after: {}\n", after.join(", ")));
+        }
+        if let Some(name) = &s.run_as {
+            out.push_str(&format!("as: {name}\n"));
+        }
+        if let Some(when) = &s.when {
+            out.push_str(&format!("when: {when}\n"));
         }
         if !s.captures.is_empty() {
             out.push_str("[Captures]\n");
@@ -201,7 +231,13 @@ pub(crate) fn markdown(work: &Work, page_title: &str) -> String {
             }
         }
         out.push_str("```\n");
-        previous = Some(s.id.clone());
+        if pair {
+            previous.push(s.id.clone());
+        } else {
+            previous_after = after;
+            previous = vec![s.id.clone()];
+        }
+        previous_when = s.when.is_some();
     }
     out
 }

@@ -9,6 +9,7 @@ mod cleanup;
 mod emit;
 mod names;
 mod page;
+mod paths;
 mod tenant;
 mod trace;
 mod untraced;
@@ -202,6 +203,7 @@ pub(crate) struct CleanupDef {
 }
 
 /// A step being imported: the page's request, rewritten as the phases go.
+#[derive(Clone)]
 pub(crate) struct WorkStep {
     pub doc: DocStep,
     pub id: String,
@@ -216,6 +218,12 @@ pub(crate) struct WorkStep {
     pub notes: Vec<String>,
     /// Poll until this JSONPath equals this value.
     pub poll: Option<(String, Value)>,
+    /// Runs as the front matter's identity of this name (`as:`).
+    pub run_as: Option<String>,
+    /// Belongs to one path of the tutorial (`when:`).
+    pub when: Option<String>,
+    /// Overrides the permission the path gives (a requestor's own request).
+    pub scope: Option<&'static str>,
 }
 
 impl WorkStep {
@@ -242,6 +250,9 @@ pub(crate) fn path_of(url: &str) -> String {
     no_query.to_string()
 }
 
+/// An input with choices: its name, its label, and each (value, label).
+pub(crate) type ChoiceInput = (String, String, Vec<(String, String)>);
+
 /// Everything the phases share.
 pub(crate) struct Work {
     pub steps: Vec<WorkStep>,
@@ -252,6 +263,10 @@ pub(crate) struct Work {
     pub needs_domain: bool,
     pub notes: Vec<String>,
     pub version: String,
+    /// An account steps run as (`identity NAME: UPN`), with the run's password.
+    pub identity: Option<(String, String)>,
+    /// An input with choices, the first the default.
+    pub choice: Option<ChoiceInput>,
 }
 
 impl Work {
@@ -317,6 +332,8 @@ pub fn import_docs(src: &str) -> Result<Imported, ImportError> {
         needs_domain: false,
         notes: Vec::new(),
         version: version.clone(),
+        identity: None,
+        choice: None,
     };
     let mut ids: Vec<String> = Vec::new();
     let mut titles: Vec<String> = Vec::new();
@@ -358,6 +375,9 @@ pub fn import_docs(src: &str) -> Result<Imported, ImportError> {
             removal_of: None,
             notes: Vec::new(),
             poll: None,
+            run_as: None,
+            when: None,
+            scope: None,
             doc,
         });
     }
@@ -370,7 +390,6 @@ pub fn import_docs(src: &str) -> Result<Imported, ImportError> {
             work.notes.push(note);
         }
     }
-    tenant::one_account(&mut work);
     tenant::tenant_values(&mut work);
     tenant::existing_accounts(&mut work);
     trace::trace_responses(&mut work);
@@ -378,6 +397,7 @@ pub fn import_docs(src: &str) -> Result<Imported, ImportError> {
     cleanup::page_removals(&mut work);
     cleanup::infer_cleanup(&mut work);
     cleanup::infer_polls(&mut work);
+    paths::self_service(&mut work);
     let markdown = emit::markdown(&work, &page.title);
     let tutorial = parse_tutorial(&markdown).map_err(|e: ParseError| {
         ImportError::new(

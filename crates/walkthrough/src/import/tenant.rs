@@ -262,46 +262,6 @@ fn replace_from(
     }
 }
 
-/// A request the page makes signed in as another user (a `UserAdd` for someone else) is made by the
-/// administrator instead: graphwalk runs every step as one account.
-pub(crate) fn one_account(work: &mut Work) {
-    for step in &mut work.steps {
-        if step.doc.method != "POST"
-            || !step
-                .path()
-                .to_ascii_lowercase()
-                .ends_with("assignmentrequests")
-        {
-            continue;
-        }
-        let Some(body) = step.body.as_mut() else {
-            continue;
-        };
-        let before = body.clone();
-        *body = body
-            .replace(
-                "\"requestType\": \"UserAdd\"",
-                "\"requestType\": \"AdminAdd\"",
-            )
-            .replace(
-                "\"requestType\": \"userAdd\"",
-                "\"requestType\": \"adminAdd\"",
-            );
-        if *body != before {
-            step.notes.push(
-                "The page sends this request signed in as the requestor (UserAdd). graphwalk runs every step \
-                 as one account, so here the administrator assigns the package directly (AdminAdd)."
-                    .into(),
-            );
-            let note = format!(
-                "Step \"{}\" assigns the package as the administrator (AdminAdd) instead of the requestor's own UserAdd.",
-                step.id
-            );
-            work.notes.push(note);
-        }
-    }
-}
-
 /// `AlexW@contoso.com` in a URL or body, for a sample-domain account the page does not create.
 fn sample_addresses(text: &str) -> Vec<String> {
     let mut out = Vec::new();
