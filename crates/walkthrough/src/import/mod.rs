@@ -3,7 +3,8 @@
 //!
 //! The phases run in order over the page's requests: tenant values and sent names (`tenant.rs`), values
 //! traced from earlier sample responses (`trace.rs`), values traced nowhere (`untraced.rs`), the page's own
-//! removals and inferred cleanup (`cleanup.rs`), then the Markdown (`emit.rs`).
+//! removals and inferred cleanup (`cleanup.rs`), a requestor's own request as a path (`paths.rs`), then
+//! the Markdown (`emit.rs`).
 
 mod cleanup;
 mod emit;
