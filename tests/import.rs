@@ -179,3 +179,25 @@ async fn nothing_from_a_pasted_page_becomes_markup_and_a_link_can_be_corrected()
     })
     .await;
 }
+
+#[wasm_bindgen_test]
+async fn a_docs_page_at_an_address_in_src_opens_imported() {
+    clear_storage();
+    let data = format!(
+        "data:text/markdown;charset=utf-8,{}",
+        String::from(js_sys::encode_uri_component(ACCESS_REVIEWS))
+    );
+    let query = format!("?src={}", String::from(js_sys::encode_uri_component(&data)));
+    let root = mount_app(&query, false).await;
+    wait_for("the imported page from src=", TIMEOUT, || {
+        find(&root, "#import-review").is_some()
+            && find(&root, "li.step h3").is_some_and(|h| text(&h) == "Look up the tenant's domain")
+    })
+    .await;
+    // Its untraced ids are inputs, listed first in the review.
+    let first = all(&root, "#import-review table.links tbody tr")
+        .first()
+        .map(text)
+        .unwrap_or_default();
+    assert!(first.contains("input."), "{first}");
+}
