@@ -265,6 +265,19 @@ fn read_request(
     }
     let mut headers = Vec::new();
     k += 1;
+    // Some pages leave a blank line between the request line and the headers.
+    let is_header = |l: &str| {
+        l.split_once(':').is_some_and(|(name, _)| {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+    };
+    let mut ahead = k;
+    while ahead < inner.len() && inner[ahead].trim().is_empty() {
+        ahead += 1;
+    }
+    if ahead > k && inner.get(ahead).is_some_and(|l| is_header(l.trim())) {
+        k = ahead;
+    }
     while k < inner.len() && !inner[k].trim().is_empty() {
         if let Some((h, v)) = inner[k].split_once(':') {
             let h = h.trim();
@@ -431,6 +444,16 @@ HTTP/1.1 204 No Content
             ("DELETE", "request-2")
         );
         assert_eq!(d.response.as_ref().unwrap().status, Some(204));
+    }
+
+    #[test]
+    fn headers_after_a_blank_line_are_still_headers() {
+        let page = "<!-- { \"blockType\": \"request\", \"name\": \"e\" } -->\n```http\n\
+            POST https://graph.microsoft.com/v1.0/me/calendars/AAMkADRpAABf0JlzAAA=/events\n\n\
+            Prefer: outlook.timezone=\"Pacific Standard Time\"\nContent-type: application/json\n\n{\"subject\": \"x\"}\n```\n";
+        let step = &read_page(page).unwrap().steps[0];
+        assert_eq!(step.headers.len(), 2);
+        assert_eq!(step.body.as_deref(), Some("{\"subject\": \"x\"}"));
     }
 
     #[test]
