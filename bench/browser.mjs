@@ -432,7 +432,7 @@ say('## 4. A 5 MB response');
               observer.disconnect();
               const rendered = performance.now() - sent;
               // First interaction after it: open the first closed branch and wait for the frame.
-              const toggle = card.querySelector('.json-toggle[aria-expanded="false"]') ?? card.querySelector('.json-toggle');
+              const toggle = card.querySelector('[aria-expanded="false"] > .json-toggle') ?? card.querySelector('.json-toggle');
               const clicked = performance.now();
               toggle.click();
               requestAnimationFrame(() =>

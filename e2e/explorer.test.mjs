@@ -66,8 +66,11 @@ for (const tutorial of ['access-package-beta', 'access-package-v1']) {
     });
     assert.ok(requestor, 'the requestor id is among the variables');
     const membersCard = page.locator('li.step[data-step="members"]');
+    // A passed card is folded to one line: its title opens it.
+    const membersToggle = membersCard.locator('.card-toggle');
+    if ((await membersToggle.getAttribute('aria-expanded')) === 'false') await membersToggle.click();
     for (let level = 0; level < 3; level++) {
-      for (const toggle of await membersCard.locator('.json-toggle[aria-expanded="false"]').all()) await toggle.click();
+      for (const toggle of await membersCard.locator('[aria-expanded="false"] > .json-toggle').all()) await toggle.click();
     }
     const membersBody = await membersCard.locator('.response-body').textContent();
     assert.ok(membersBody.includes(requestor), 'the members list includes the requestor');

@@ -24,6 +24,8 @@ test('each export format downloads the run with its captured ids and no token', 
     hurl: [/^POST /m, /HTTP \d{3}|HTTP \*/],
   };
   for (const [format, patterns] of Object.entries(expected)) {
+    // The export controls are in the toolbar's Export… popover.
+    if (!(await page.$eval('details.export-popover', (d) => d.open))) await page.click('#export-toggle');
     await page.selectOption('#export-format', format);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-download')]);
     const text = await readFile(await download.path(), 'utf8');

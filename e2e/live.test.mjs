@@ -131,6 +131,8 @@ async function leakSurfaces(page) {
   const formats = await page.$$eval('#export-format option', (options) => options.map((o) => o.value));
   assert.ok(formats.length >= 4, 'every export format is offered');
   for (const format of formats) {
+    // The export controls are in the toolbar's Export… popover.
+    if (!(await page.$eval('details.export-popover', (d) => d.open))) await page.click('#export-toggle');
     await page.selectOption('#export-format', format);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-download')]);
     surfaces[`export:${format}`] = await readFile(await download.path(), 'utf8');

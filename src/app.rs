@@ -9,8 +9,9 @@ use yew::prelude::*;
 use crate::advice::Situation;
 use crate::components::{
     cleanup_panel::CleanupPanel, export_menu::ExportTo, import_review::ImportReviewPanel,
-    live_panel::LivePanel, notice_bar::NoticeBar, sandbox_panel::SandboxPanel, step_card::StepList,
-    toolbar::Toolbar, tutorial_intro::TutorialIntro, variables_panel::VariablesPanel,
+    live_panel::LivePanel, mode_note::ModeNote, notice_bar::NoticeBar, panel_bar::PanelBar,
+    sandbox_panel::SandboxPanel, step_card::StepList, step_rail::StepRail, toolbar::Toolbar,
+    tutorial_intro::TutorialIntro, variables_panel::VariablesPanel,
 };
 use crate::handles::{fresh_options, SandboxHandle};
 use crate::hooks::use_live::{initial_live, initial_mode};
@@ -25,7 +26,30 @@ use crate::services::live_transport::LiveTransport;
 use crate::services::params::Params;
 use crate::services::storage;
 use crate::services::transport::Transport;
-use crate::state::{unsaved_edit_in_the_way, Command, Notice, Page, PageMsg, Tone};
+use crate::state::{
+    unsaved_edit_in_the_way, Command, Notice, Page, PageMsg, Panel, PanelRequest, Tone,
+};
+
+/// Below this width the panels open one at a time in a drawer (static/style.css uses the same width).
+const NARROW: &str = "(max-width: 899px)";
+
+/// Brings a panel into view (within the panels' column, or its drawer) and, when asked, focuses its heading.
+fn reveal(request: PanelRequest) {
+    let document = gloo_utils::document();
+    if let Some(panel) = document.get_element_by_id(request.panel.id()) {
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+        panel.scroll_into_view_with_scroll_into_view_options(&options);
+    }
+    if request.focus {
+        if let Some(heading) = document
+            .get_element_by_id(request.panel.title_id())
+            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+        {
+            let _ = heading.focus();
+        }
+    }
+}
 
 /// The in-page sandbox answers after this many milliseconds unless `?latency=` says otherwise.
 pub const DEFAULT_LATENCY_MS: u32 = 300;
@@ -239,16 +263,91 @@ pub fn App(props: &AppProps) -> Html {
         }
     };
     let on_command = use_callback(
-        (run.clone(), page.editing.clone(), page.run.titles.clone()),
+        (
+            run.clone(),
+            page.editing.clone(),
+            page.run.titles.clone(),
+            page.dispatcher(),
+        ),
         {
             let refuse_unsaved = refuse_unsaved.clone();
-            move |command: Command, (run, _, _)| {
-                if !refuse_unsaved(&command) {
-                    run.command(command)
+            move |command: Command, (run, _, _, dispatcher)| {
+                if refuse_unsaved(&command) {
+                    return;
                 }
+                // The card the reader ran stays open to show its result; a whole run folds cards as they pass.
+                match command {
+                    Command::RunStep(step) | Command::RunTo(step) => {
+                        dispatcher.dispatch(PageMsg::Expand { step, open: true })
+                    }
+                    Command::RunAll | Command::Reset => {
+                        dispatcher.dispatch(PageMsg::ExpandAll(None))
+                    }
+                    _ => {}
+                }
+                run.command(command)
             }
         },
     );
+    let on_expand = use_callback(page.dispatcher(), |(step, open), dispatcher| {
+        dispatcher.dispatch(PageMsg::Expand { step, open })
+    });
+    let on_expand_all = use_callback(page.dispatcher(), |open, dispatcher| {
+        dispatcher.dispatch(PageMsg::ExpandAll(open))
+    });
+    // The embedded layout always opens panels one at a time, in place (see static/style.css).
+    let narrow = crate::hooks::use_media(NARROW) || params.embed;
+    let open_panel = page.panel.map(|p| p.panel);
+    let on_panel = use_callback(
+        (page.dispatcher(), open_panel, narrow),
+        |panel: Panel, (dispatcher, open, narrow)| {
+            // On a narrow screen the button opens and closes its drawer; elsewhere it brings the panel into view.
+            if *narrow && *open == Some(panel) {
+                dispatcher.dispatch(PageMsg::ClosePanel)
+            } else {
+                dispatcher.dispatch(PageMsg::ShowPanel { panel, focus: true })
+            }
+        },
+    );
+    let on_close_panel = use_callback(page.dispatcher(), |(), dispatcher| {
+        dispatcher.dispatch(PageMsg::ClosePanel)
+    });
+    let on_outline = use_callback(page.dispatcher(), |open: bool, dispatcher| {
+        dispatcher.dispatch(PageMsg::Outline(open))
+    });
+    let on_close_outline = use_callback(page.dispatcher(), |(), dispatcher| {
+        dispatcher.dispatch(PageMsg::Outline(false))
+    });
+    let on_go = use_callback(page.dispatcher(), |step: usize, dispatcher| {
+        dispatcher.dispatch(PageMsg::Expand { step, open: true });
+        dispatcher.dispatch(PageMsg::Outline(false));
+        crate::hooks::focus_card(step);
+    });
+    // The panel asked for comes into view once it is rendered (in its drawer, on a narrow screen).
+    use_effect_with(page.panel, |request| {
+        if let Some(request) = request {
+            reveal(*request);
+        }
+    });
+    // Choosing a mode brings its panel into view (Live: where to sign in), without taking focus from the
+    // mode's radio buttons.
+    {
+        let dispatcher = page.dispatcher();
+        let last = use_mut_ref(|| page.mode);
+        use_effect_with(page.mode, move |mode| {
+            if std::mem::replace(&mut *last.borrow_mut(), *mode) != *mode {
+                let panel = if *mode == Mode::Live {
+                    Panel::Live
+                } else {
+                    Panel::Sandbox
+                };
+                dispatcher.dispatch(PageMsg::ShowPanel {
+                    panel,
+                    focus: false,
+                });
+            }
+        });
+    }
     let on_editing = use_callback(
         page.dispatcher(),
         |(step, open): (usize, bool), dispatcher| {
@@ -265,11 +364,14 @@ pub fn App(props: &AppProps) -> Html {
         |(), (run, mode, session, dispatcher)| {
             // In live mode, say what is missing up front rather than fail the first steps one by one.
             if *mode == Mode::Live && !session.0.has_source() {
-                dispatcher.dispatch(PageMsg::Notify(Notice {
-                    text: "Live mode needs a token first: sign in, or paste an access token, in the live panel."
-                        .into(),
-                    tone: Tone::Bad,
-                }));
+                dispatcher.dispatch(PageMsg::NotifyAbout(
+                    Notice {
+                        text: "Live mode needs a token first: sign in, or paste an access token, in the live panel."
+                            .into(),
+                        tone: Tone::Bad,
+                    },
+                    Panel::Live,
+                ));
                 return;
             }
             run.command(Command::RunAll)
@@ -315,6 +417,9 @@ pub fn App(props: &AppProps) -> Html {
     let on_dismiss = use_callback(page.dispatcher(), |(), dispatcher| {
         dispatcher.dispatch(PageMsg::DismissNotice)
     });
+    let on_notice_panel = use_callback(page.dispatcher(), |panel, dispatcher| {
+        dispatcher.dispatch(PageMsg::ShowPanel { panel, focus: true })
+    });
 
     let situation = Situation {
         in_sandbox: page.mode != Mode::Live,
@@ -332,9 +437,54 @@ pub fn App(props: &AppProps) -> Html {
         .filter(|r| r.step.is_none())
         .map(|r| r.error.clone());
 
+    let slot = |panel: Panel, content: Html| {
+        let chosen = open_panel == Some(panel);
+        html! {
+            <div id={panel.id()} class={classes!("panel-slot", chosen.then_some("chosen"))}>{ content }</div>
+        }
+    };
+    let mode_panel = if page.mode == Mode::Live {
+        html! { <LivePanel live={live.clone()} scopes={view.tutorial.signed_in_scopes()} /> }
+    } else {
+        html! {
+            <SandboxPanel sandbox={(*sandbox).clone()}
+                settled={page.sandbox_settled || sandbox.0.is_ready()}
+                changes={sandbox.0.changes()} />
+        }
+    };
+    let (sandbox_panel, live_panel) = if page.mode == Mode::Live {
+        (
+            html! { <ModeNote mode={Mode::Sandbox} on_mode={switch.on_mode.clone()} /> },
+            mode_panel,
+        )
+    } else {
+        (
+            mode_panel,
+            html! { <ModeNote mode={Mode::Live} on_mode={switch.on_mode.clone()} /> },
+        )
+    };
+    let drawer_open = narrow && open_panel.is_some();
+    let on_drawer_key = {
+        let on_close = on_close_panel.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if drawer_open && e.key() == "Escape" {
+                on_close.emit(());
+                let button = open_panel
+                    .and_then(|p| {
+                        gloo_utils::document().get_element_by_id(&format!("show-{}", p.id()))
+                    })
+                    .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+                if let Some(button) = button {
+                    let _ = button.focus();
+                }
+            }
+        })
+    };
+
     html! {
         <div {class}>
             <a class="skip-link" href="#tutorial">{ "Skip to the steps" }</a>
+            <a class="skip-link" href="#panel-bar">{ "Skip to the outline and panels" }</a>
             <header class="app-header">
                 if !params.embed {
                     <div class="brand-row">
@@ -346,14 +496,18 @@ pub fn App(props: &AppProps) -> Html {
                     current_title={view.tutorial.title.clone()} busy={view.busy} progress={view.progress}
                     failed={view.failed.clone()}
                     left={view.left()} mode={page.mode} embed={params.embed}
-                    on_open={switch.on_open} on_mode={switch.on_mode} on_run_all={on_run_all}
+                    on_open={switch.on_open} on_mode={switch.on_mode.clone()} on_run_all={on_run_all}
                     on_command={on_command.clone()} {on_export} />
             </header>
-            <NoticeBar notice={page.notice.clone()} {on_dismiss} />
+            <NoticeBar notice={page.notice.clone()} {on_dismiss} panel={page.notice_panel}
+                on_panel={on_notice_panel} />
             <div class="visually-hidden" id="announcer" role="status" aria-live="polite">
                 { view.announcement.clone().unwrap_or_default() }
             </div>
             <div class="layout">
+                <StepRail titles={view.titles.clone()} statuses={view.statuses.clone()}
+                    off_path={view.off_path.clone()} current={view.current()} removed={view.removed.clone()}
+                    open={page.outline_open} {on_go} on_close={on_close_outline} />
                 <main id="tutorial" class="tutorial" aria-label="Tutorial" tabindex="-1">
                     <TutorialIntro tutorial={view.tutorial.clone()} variables={view.variables.clone()}
                         started={view.progress.0 > 0 || !view.ledger.entries.is_empty()}
@@ -363,21 +517,30 @@ pub fn App(props: &AppProps) -> Html {
                             in_sandbox={situation.in_sandbox} on_apply={switch.on_apply_import.clone()} />
                     }
                     <StepList view={view.clone()} situation={situation.clone()} editing={page.editing.clone()}
+                        expanded={page.expanded.clone()} {on_expand} {on_expand_all}
                         {on_editing} on_command={on_command.clone()} />
                 </main>
-                <aside class="side" aria-label="Run details">
-                    <VariablesPanel variables={view.variables.clone()} titles={view.titles.clone()}
-                        identities={view.tutorial.identities.clone()}
-                        refusal={variables_refusal} situation={situation.clone()} on_command={on_command.clone()} />
-                    <CleanupPanel ledger={view.ledger.clone()} busy={view.busy} on_command={on_command.clone()} />
-                    if page.mode == Mode::Live {
-                        <LivePanel live={live.clone()} scopes={view.tutorial.signed_in_scopes()} />
-                    } else {
-                        <SandboxPanel sandbox={(*sandbox).clone()}
-                            settled={page.sandbox_settled || sandbox.0.is_ready()}
-                            changes={sandbox.0.changes()} />
-                    }
-                </aside>
+                <div class="side-column">
+                    <PanelBar {narrow} open={open_panel} outline_open={page.outline_open} left={view.left()}
+                        {on_panel} {on_outline} />
+                    <aside id="panels" class={classes!("side", drawer_open.then_some("open"))} aria-label="Run details"
+                        onkeydown={on_drawer_key}>
+                        <div class="drawer-head">
+                            <button type="button" class="drawer-close" onclick={on_close_panel.reform(|_: MouseEvent| ())}
+                                aria-label="Close the panel">{ "Close" }</button>
+                        </div>
+                        { slot(Panel::Variables, html! {
+                            <VariablesPanel variables={view.variables.clone()} titles={view.titles.clone()}
+                                identities={view.tutorial.identities.clone()} inputs={view.tutorial.inputs.clone()}
+                                refusal={variables_refusal} situation={situation.clone()} on_command={on_command.clone()} />
+                        }) }
+                        { slot(Panel::Cleanup, html! {
+                            <CleanupPanel ledger={view.ledger.clone()} busy={view.busy} on_command={on_command.clone()} />
+                        }) }
+                        { slot(Panel::Sandbox, sandbox_panel) }
+                        { slot(Panel::Live, live_panel) }
+                    </aside>
+                </div>
             </div>
         </div>
     }

@@ -2,7 +2,7 @@
 //! owner (`hooks::use_run`), which alone holds the engine's `Run`; beside it sit the mode, live mode's
 //! sign-in state, the sandbox's status and the page's notice. Nothing here reads the clock or sends.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use walkthrough::{
@@ -123,6 +123,8 @@ pub struct RunView {
     /// For each step that runs as another account (`as:`): that identity's name and, once known, its user
     /// principal name.
     pub run_as: Vec<Option<(String, Option<String>)>>,
+    /// For each step: cleanup has removed everything it created (its captured ids are gone from the tenant).
+    pub removed: Vec<bool>,
 }
 
 impl RunView {
@@ -185,6 +187,17 @@ impl RunView {
                     Some((name, run.run_as(i).map(|r| r.upn)))
                 })
                 .collect(),
+            removed: (0..count)
+                .map(|i| {
+                    let mut made = run
+                        .ledger()
+                        .entries
+                        .iter()
+                        .filter(|e| e.step == i)
+                        .peekable();
+                    made.peek().is_some() && made.all(|e| e.status.is_clean())
+                })
+                .collect(),
             variables,
             ledger,
             progress: run.progress(),
@@ -199,6 +212,84 @@ impl RunView {
     pub fn left(&self) -> usize {
         self.ledger.left().len()
     }
+
+    /// Where the run is: the first step on its way (sending, polling, retrying, queued), else the first
+    /// that failed, else the first of the chosen path that has not passed. None once every step passed.
+    pub fn current(&self) -> Option<usize> {
+        let on_path = |i: &usize| self.off_path.get(*i).is_none_or(Option::is_none);
+        let first = |wanted: &dyn Fn(&StepStatus) -> bool| {
+            (0..self.statuses.len())
+                .filter(on_path)
+                .find(|&i| wanted(&self.statuses[i]))
+        };
+        first(&|s| {
+            matches!(
+                s,
+                StepStatus::Running
+                    | StepStatus::Queued
+                    | StepStatus::Polling { .. }
+                    | StepStatus::Retrying { .. }
+            )
+        })
+        .or_else(|| self.failed.first().copied())
+        .or_else(|| first(&|s| !matches!(s, StepStatus::Passed)))
+    }
+}
+
+/// A panel beside the steps. On narrow screens they open one at a time, in a drawer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Panel {
+    Variables,
+    Cleanup,
+    Sandbox,
+    Live,
+}
+
+impl Panel {
+    pub const ALL: [Panel; 4] = [
+        Panel::Variables,
+        Panel::Cleanup,
+        Panel::Sandbox,
+        Panel::Live,
+    ];
+
+    /// The id of the panel's section.
+    pub fn id(self) -> &'static str {
+        match self {
+            Panel::Variables => "panel-variables",
+            Panel::Cleanup => "panel-cleanup",
+            Panel::Sandbox => "panel-sandbox",
+            Panel::Live => "panel-live",
+        }
+    }
+
+    /// The id of the panel's heading, which takes focus when the panel is asked for.
+    pub fn title_id(self) -> &'static str {
+        match self {
+            Panel::Variables => "variables-title",
+            Panel::Cleanup => "cleanup-title",
+            Panel::Sandbox => "sandbox-title",
+            Panel::Live => "live-title",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Panel::Variables => "Variables",
+            Panel::Cleanup => "Cleanup",
+            Panel::Sandbox => "Sandbox",
+            Panel::Live => "Live",
+        }
+    }
+}
+
+/// A panel the page was asked to show: which, whether its heading takes focus, and a count that tells one
+/// request from the next (asking twice for the same panel shows it twice).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PanelRequest {
+    pub panel: Panel,
+    pub focus: bool,
+    pub serial: u32,
 }
 
 /// What changed since `before` that a listener should hear: steps that reached an end (passed, failed,
@@ -289,12 +380,23 @@ pub struct Page {
     pub editing: BTreeSet<usize>,
     /// The review of the last imported docs page, if one was imported.
     pub import: Option<Ptr<ImportReview>>,
+    /// Cards the reader opened (true) or folded (false); the others follow their status (a passed card
+    /// folds to one line).
+    pub expanded: BTreeMap<usize, bool>,
+    /// The panel last asked for; on narrow screens the drawer shows it, and None closes the drawer.
+    pub panel: Option<PanelRequest>,
+    /// The steps' outline is open (a drawer on narrow screens).
+    pub outline_open: bool,
+    /// The notice is about this panel and links to it.
+    pub notice_panel: Option<Panel>,
 }
 
 pub enum PageMsg {
     /// The run's owner publishes what the run is now.
-    Run(RunView),
+    Run(Box<RunView>),
     Notify(Notice),
+    /// A notice that links to the panel where it can be acted on.
+    NotifyAbout(Notice, Panel),
     DismissNotice,
     Mode(Mode),
     Live(LiveMsg),
@@ -306,6 +408,22 @@ pub enum PageMsg {
         step: usize,
         open: bool,
     },
+    /// The reader opened (true) or folded a card.
+    Expand {
+        step: usize,
+        open: bool,
+    },
+    /// Every card opened or folded (`Some`), or back to following its status (`None`).
+    ExpandAll(Option<bool>),
+    /// Show a panel (open the drawer on narrow screens); `focus` moves focus to its heading.
+    ShowPanel {
+        panel: Panel,
+        focus: bool,
+    },
+    /// Close the panels' drawer.
+    ClosePanel,
+    /// Open or close the steps' outline drawer.
+    Outline(bool),
 }
 
 /// The first step with an open editor (`editing`) that `command` would run, if any.
@@ -330,6 +448,10 @@ impl Page {
             sandbox_settled: false,
             editing: BTreeSet::new(),
             import: None,
+            expanded: BTreeMap::new(),
+            panel: None,
+            outline_open: false,
+            notice_panel: None,
         }
     }
 }
@@ -344,11 +466,22 @@ impl Reducible for Page {
                 // Another tutorial, or the same one loaded afresh: the editors it had are gone.
                 if view.tutorial != next.run.tutorial {
                     next.editing.clear();
+                    next.expanded.clear();
                 }
-                next.run = view;
+                next.run = *view;
             }
-            PageMsg::Notify(notice) => next.notice = Some(notice),
-            PageMsg::DismissNotice => next.notice = None,
+            PageMsg::Notify(notice) => {
+                next.notice = Some(notice);
+                next.notice_panel = None;
+            }
+            PageMsg::NotifyAbout(notice, panel) => {
+                next.notice = Some(notice);
+                next.notice_panel = Some(panel);
+            }
+            PageMsg::DismissNotice => {
+                next.notice = None;
+                next.notice_panel = None;
+            }
             PageMsg::Mode(mode) => next.mode = mode,
             PageMsg::Live(msg) => next.live = next.live.apply(msg),
             PageMsg::SandboxSettled => next.sandbox_settled = true,
@@ -358,6 +491,29 @@ impl Reducible for Page {
             }
             PageMsg::Editing { step, open: false } => {
                 next.editing.remove(&step);
+            }
+            PageMsg::Expand { step, open } => {
+                next.expanded.insert(step, open);
+            }
+            PageMsg::ExpandAll(None) => next.expanded.clear(),
+            PageMsg::ExpandAll(Some(open)) => {
+                next.expanded = (0..next.run.steps.len()).map(|i| (i, open)).collect();
+            }
+            PageMsg::ShowPanel { panel, focus } => {
+                let serial = next.panel.map_or(0, |p| p.serial.wrapping_add(1));
+                next.panel = Some(PanelRequest {
+                    panel,
+                    focus,
+                    serial,
+                });
+                next.outline_open = false;
+            }
+            PageMsg::ClosePanel => next.panel = None,
+            PageMsg::Outline(open) => {
+                next.outline_open = open;
+                if open {
+                    next.panel = None;
+                }
             }
         }
         Rc::new(next)

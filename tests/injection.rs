@@ -137,7 +137,7 @@ async fn open_everything(root: &Element) {
     })
     .await;
     for _ in 0..6 {
-        for toggle in all(root, ".json-toggle[aria-expanded=\"false\"]") {
+        for toggle in all(root, "[aria-expanded=\"false\"] > .json-toggle") {
             click(&toggle).await;
         }
     }

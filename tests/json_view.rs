@@ -31,7 +31,7 @@ async fn deep_subtrees_start_closed_and_open_on_click() {
 
     // Open every closed toggle, level by level.
     for _ in 0..3 {
-        for toggle in all(&root, ".json-toggle[aria-expanded='false']") {
+        for toggle in all(&root, "[aria-expanded='false'] > .json-toggle") {
             click(&toggle).await;
         }
     }
@@ -45,14 +45,13 @@ async fn deep_subtrees_start_closed_and_open_on_click() {
 async fn long_arrays_are_shown_a_page_at_a_time() {
     let items: Vec<String> = (0..450).map(|i| format!("{{\"n\":{i}}}")).collect();
     let root = mount(&format!("[{}]", items.join(","))).await;
-    let toggle = get(&root, ".json-toggle");
-    if toggle.get_attribute("aria-expanded").as_deref() == Some("false") {
+    if let Some(toggle) = find(&root, "[aria-expanded='false'] > .json-toggle") {
         click(&toggle).await;
     }
     assert_eq!(
         all(
             &root,
-            ".json-view > .json-line > .json-children > .json-line"
+            ".json-view > .json-line > .json-children > .json-line:not(.json-more)"
         )
         .len(),
         200
@@ -61,7 +60,7 @@ async fn long_arrays_are_shown_a_page_at_a_time() {
     assert_eq!(
         all(
             &root,
-            ".json-view > .json-line > .json-children > .json-line"
+            ".json-view > .json-line > .json-children > .json-line:not(.json-more)"
         )
         .len(),
         400
@@ -117,4 +116,91 @@ async fn a_large_body_is_parsed_after_the_first_render_and_then_shown() {
         !text(&root).contains("item-19999"),
         "its items are not built"
     );
+}
+
+async fn key(element: &web_sys::Element, key: &str) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let event =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    element.dispatch_event(&event).unwrap();
+    yew::scheduler::flush().await;
+}
+
+fn focused() -> web_sys::Element {
+    gloo_utils::document()
+        .active_element()
+        .expect("something has focus")
+}
+
+/// The WAI-ARIA tree pattern: one tab stop that moves with focus, arrows, Home and End, Right and Left to
+/// open, enter, close and leave a branch.
+#[wasm_bindgen_test]
+async fn the_tree_is_one_tab_stop_and_follows_the_arrow_keys() {
+    use wasm_bindgen::JsCast;
+    let root = mount(r#"{"id":"a1","tags":["x","y"],"owner":{"profile":{"name":"deep"}}}"#).await;
+    let stops = |root: &web_sys::Element| all(root, "[role=treeitem][tabindex='0']").len();
+    assert_eq!(stops(&root), 1, "one tab stop");
+    assert!(
+        all(&root, "button").is_empty(),
+        "no button inside the tree is a tab stop of its own"
+    );
+    let first = get(&root, "[role=treeitem][tabindex='0']");
+    first
+        .unchecked_ref::<web_sys::HtmlElement>()
+        .focus()
+        .unwrap();
+
+    key(&first, "ArrowDown").await;
+    assert!(
+        text(&focused()).contains("\"id\""),
+        "Down: {}",
+        text(&focused())
+    );
+    assert_eq!(focused().get_attribute("tabindex").as_deref(), Some("0"));
+    assert_eq!(stops(&root), 1, "the tab stop moved with focus");
+
+    key(&focused(), "End").await;
+    let last = focused();
+    // The deepest branch starts closed: it is the last item shown.
+    assert!(
+        last.get_attribute("aria-label")
+            .unwrap_or_default()
+            .contains("profile"),
+        "End: the last shown item"
+    );
+    assert_eq!(
+        last.get_attribute("aria-expanded").as_deref(),
+        Some("false")
+    );
+
+    key(&last, "ArrowRight").await;
+    assert_eq!(
+        last.get_attribute("aria-expanded").as_deref(),
+        Some("true"),
+        "Right opens"
+    );
+    key(&last, "ArrowRight").await;
+    assert!(
+        text(&focused()).contains("\"deep\""),
+        "Right enters: {}",
+        text(&focused())
+    );
+    key(&focused(), "ArrowLeft").await;
+    assert!(
+        focused().is_same_node(Some(&last)),
+        "Left goes to the parent"
+    );
+    key(&last, "ArrowLeft").await;
+    assert_eq!(
+        last.get_attribute("aria-expanded").as_deref(),
+        Some("false"),
+        "Left closes"
+    );
+
+    key(&last, "Home").await;
+    assert!(focused().is_same_node(Some(&first)), "Home: the first item");
+    assert_eq!(stops(&root), 1);
 }

@@ -21,7 +21,7 @@ pub fn CleanupPanel(props: &CleanupPanelProps) -> Html {
 
     html! {
         <section class="panel cleanup" aria-labelledby="cleanup-title">
-            <h2 id="cleanup-title">{ "Cleanup" }</h2>
+            <h2 id="cleanup-title" tabindex="-1">{ "Cleanup" }</h2>
             if ledger.entries.is_empty() {
                 <p class="empty">{ "Nothing created yet. Whatever the run creates is listed here, so it can be removed again." }</p>
             } else {

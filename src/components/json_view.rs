@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
 
 use crate::state::Ptr;
@@ -156,6 +158,18 @@ pub fn JsonView(props: &JsonViewProps) -> Html {
             Node::parse(body)
         }
     });
+    let on_tree_key = Callback::from(tree_key);
+    let on_tree_focus = Callback::from(|e: FocusEvent| {
+        if let (Some(tree), Some(item)) = (
+            e.current_target()
+                .and_then(|t| t.dyn_into::<Element>().ok()),
+            e.target()
+                .and_then(|t| t.dyn_into::<Element>().ok())
+                .filter(|t| t.get_attribute("role").as_deref() == Some("treeitem")),
+        ) {
+            rove_to(&tree, &item);
+        }
+    });
     let parsed = match &*deferred {
         Some((body, node)) if large && *body == props.body => node.clone(),
         _ if large => {
@@ -169,7 +183,8 @@ pub fn JsonView(props: &JsonViewProps) -> Html {
     };
     match &parsed {
         Some(root) => html! {
-            <div class="json-view mono" role="tree">
+            <div class="json-view mono" role="tree" aria-label="Response body" onkeydown={on_tree_key}
+                onfocusin={on_tree_focus}>
                 <JsonNode node={root.clone()} depth={0} />
             </div>
         },
@@ -222,9 +237,10 @@ fn JsonNode(props: &JsonNodeProps) -> Html {
     }
     let is_array = node.text().starts_with('[');
     let (opening, closing) = if is_array { ("[", "]") } else { ("{", "}") };
+    let tabindex = if props.depth == 0 { "0" } else { "-1" };
     if len == 0 {
         return html! {
-            <div class="json-line" role="treeitem">{ label }<span class="json-punct">{ opening }{ closing }</span></div>
+            <div class="json-line" role="treeitem" {tabindex}>{ label }<span class="json-punct">{ opening }{ closing }</span></div>
         };
     }
     let summary = if is_array {
@@ -237,8 +253,10 @@ fn JsonNode(props: &JsonNodeProps) -> Html {
         let open = open.clone();
         Callback::from(move |_: MouseEvent| open.set(!*open))
     };
+    // The item itself takes focus (one tab stop for the tree, see `tree_key`); its first line opens and
+    // closes it on a click.
     let head = html! {
-        <button type="button" class="json-toggle" aria-expanded={ (*open).to_string() } onclick={toggle}>
+        <span class="json-toggle" onclick={toggle}>
             <span class="json-caret" aria-hidden="true">{ if *open { "▾" } else { "▸" } }</span>
             { label }
             <span class="json-punct">{ opening }</span>
@@ -246,10 +264,12 @@ fn JsonNode(props: &JsonNodeProps) -> Html {
                 <span class="json-summary">{ format!(" {summary} ") }</span>
                 <span class="json-punct">{ closing }</span>
             }
-        </button>
+        </span>
     };
     let Some(children) = &*children else {
-        return html! { <div class="json-line" role="treeitem" aria-expanded="false">{ head }</div> };
+        return html! {
+            <div class="json-line" role="treeitem" aria-expanded="false" {tabindex}>{ head }</div>
+        };
     };
 
     let limit = (*shown).min(len);
@@ -276,14 +296,14 @@ fn JsonNode(props: &JsonNodeProps) -> Html {
         let remaining = len - limit;
         let onclick = Callback::from(move |_: MouseEvent| shown.set(*shown + PAGE));
         html! {
-            <button type="button" class="json-more" {onclick}>
+            <div class="json-line json-more" role="treeitem" tabindex="-1" {onclick}>
                 { format!("Show {} more of {remaining}", remaining.min(PAGE)) }
-            </button>
+            </div>
         }
     });
 
     html! {
-        <div class="json-line" role="treeitem" aria-expanded="true">
+        <div class="json-line" role="treeitem" aria-expanded="true" {tabindex}>
             { head }
             <div class="json-children" role="group">{ rows }{ more }</div>
             <span class="json-punct">{ closing }</span>
@@ -298,13 +318,13 @@ fn row(index: usize, label: AttrValue, child: &Rc<Node>, depth: usize) -> Html {
         html! { <JsonNode key={index} node={child.clone()} {depth} {label} /> }
     } else {
         html! {
-            <div key={index} class="json-line" role="treeitem">{ label_html(&label) }{ scalar_html(child.text()) }</div>
+            <div key={index} class="json-line" role="treeitem" tabindex="-1">{ label_html(&label) }{ scalar_html(child.text()) }</div>
         }
     }
 }
 
 fn leaf_html(label: Option<&AttrValue>, node: &Node) -> Html {
-    html! { <div class="json-line" role="treeitem">{ label.map(label_html) }{ scalar_html(node.text()) }</div> }
+    html! { <div class="json-line" role="treeitem" tabindex="0">{ label.map(label_html) }{ scalar_html(node.text()) }</div> }
 }
 
 fn label_html(label: &AttrValue) -> Html {
@@ -327,5 +347,104 @@ fn plural(n: usize) -> &'static str {
         ""
     } else {
         "s"
+    }
+}
+
+/// The tree's items in the order they are shown (a closed branch has no children in the page).
+fn items(tree: &Element) -> Vec<HtmlElement> {
+    let Ok(list) = tree.query_selector_all("[role=treeitem]") else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<HtmlElement>().ok())
+        .collect()
+}
+
+/// Makes `item` the tree's one tab stop.
+fn rove_to(tree: &Element, item: &Element) {
+    for other in items(tree) {
+        let stop = other.is_same_node(Some(item));
+        let _ = other.set_attribute("tabindex", if stop { "0" } else { "-1" });
+    }
+}
+
+/// The WAI-ARIA tree's keys: Up and Down move between shown items, Home and End to the first and last,
+/// Right opens a branch or enters it, Left closes it or goes to its parent, Enter and Space open, close or
+/// show more.
+fn tree_key(e: KeyboardEvent) {
+    let Some(tree) = e
+        .current_target()
+        .and_then(|t| t.dyn_into::<Element>().ok())
+    else {
+        return;
+    };
+    let Some(item) = e
+        .target()
+        .and_then(|t| t.dyn_into::<Element>().ok())
+        .filter(|t| t.get_attribute("role").as_deref() == Some("treeitem"))
+    else {
+        return;
+    };
+    let shown = items(&tree);
+    let Some(at) = shown.iter().position(|i| i.is_same_node(Some(&item))) else {
+        return;
+    };
+    let expanded = item.get_attribute("aria-expanded");
+    let click_head = |item: &Element| {
+        let head = item
+            .query_selector(":scope > .json-toggle")
+            .ok()
+            .flatten()
+            .and_then(|h| h.dyn_into::<HtmlElement>().ok());
+        match head {
+            Some(head) => head.click(),
+            None => {
+                if let Some(item) = item.dyn_ref::<HtmlElement>() {
+                    item.click()
+                }
+            }
+        }
+    };
+    let to = match e.key().as_str() {
+        "ArrowDown" => shown.get(at + 1).cloned(),
+        "ArrowUp" => at.checked_sub(1).and_then(|i| shown.get(i).cloned()),
+        "Home" => shown.first().cloned(),
+        "End" => shown.last().cloned(),
+        "ArrowRight" => match expanded.as_deref() {
+            Some("false") => {
+                click_head(&item);
+                None
+            }
+            Some("true") => shown.get(at + 1).cloned(),
+            _ => None,
+        },
+        "ArrowLeft" => match expanded.as_deref() {
+            Some("true") => {
+                click_head(&item);
+                None
+            }
+            _ => item
+                .parent_element()
+                .and_then(|p| p.closest("[role=treeitem]").ok().flatten())
+                .and_then(|p| p.dyn_into::<HtmlElement>().ok()),
+        },
+        "Enter" | " " => {
+            if expanded.is_some()
+                || item
+                    .class_name()
+                    .split_whitespace()
+                    .any(|c| c == "json-more")
+            {
+                click_head(&item);
+            }
+            None
+        }
+        _ => return,
+    };
+    e.prevent_default();
+    if let Some(to) = to {
+        rove_to(&tree, &to);
+        let _ = to.focus();
     }
 }

@@ -118,7 +118,7 @@ pub fn LivePanel(props: &LivePanelProps) -> Html {
 
     html! {
         <section class="panel live-panel" id="live-panel" aria-labelledby="live-title">
-            <h2 id="live-title">{ "Live tenant" }</h2>
+            <h2 id="live-title" tabindex="-1">{ "Live tenant" }</h2>
             if let Some(graph) = linked_graph {
                 <div class="error-box" role="alert" id="linked-graph">
                     <p>

@@ -2,12 +2,17 @@
 
 use yew::prelude::*;
 
-use crate::state::{Notice, Tone};
+use crate::state::{Notice, Panel, Tone};
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct NoticeBarProps {
     pub notice: Option<Notice>,
     pub on_dismiss: Callback<()>,
+    /// The panel the notice is about: it links there.
+    #[prop_or_default]
+    pub panel: Option<Panel>,
+    #[prop_or_default]
+    pub on_panel: Callback<Panel>,
 }
 
 #[component]
@@ -19,6 +24,12 @@ pub fn NoticeBar(props: &NoticeBarProps) -> Html {
             if let Some(notice) = notice {
                 <div class={classes!("notice", match notice.tone { Tone::Info => "info", Tone::Good => "good", Tone::Bad => "bad" })}>
                     <span class="notice-text">{ notice.text }</span>
+                    if let Some(panel) = props.panel {
+                        <a class="notice-link" href={format!("#{}", panel.id())}
+                            onclick={props.on_panel.reform(move |e: MouseEvent| { e.prevent_default(); panel })}>
+                            { format!("Open the {} panel", panel.label().to_lowercase()) }
+                        </a>
+                    }
                     <button type="button" class="link" onclick={on_dismiss} aria-label="Dismiss this message">{ "Dismiss" }</button>
                 </div>
             }

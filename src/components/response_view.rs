@@ -7,7 +7,7 @@ use walkthrough::{AttemptKind, StepRecord};
 use yew::prelude::*;
 
 use super::json_view::JsonView;
-use crate::services::download::copy_text;
+use crate::services::download::copy_text_confirmed;
 use crate::state::Ptr;
 
 #[derive(Properties, PartialEq, Clone)]
@@ -27,10 +27,28 @@ pub fn ResponseView(props: &ResponseViewProps) -> Html {
     let headers_open = use_state(|| false);
     let on_headers_toggle = super::track_details_open(&headers_open);
 
+    // What Copy body did, said beside the button and to screen readers; cleared after a few seconds.
+    let copied = use_state(|| None::<&'static str>);
+    let clear_copied = use_mut_ref(|| None::<gloo_timers::callback::Timeout>);
     let response = record.response.as_ref().map(|response| {
         let on_copy = {
             let body = body.clone();
-            Callback::from(move |_: MouseEvent| copy_text(&body))
+            let copied = copied.clone();
+            let clear_copied = clear_copied.clone();
+            Callback::from(move |_: MouseEvent| {
+                let (body, copied, clear_copied) = (body.clone(), copied.clone(), clear_copied.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let done = copy_text_confirmed(&body).await;
+                    copied.set(Some(if done {
+                        "Copied the body to the clipboard."
+                    } else {
+                        "The browser did not allow copying: select the body and copy it instead."
+                    }));
+                    let copied = copied.clone();
+                    *clear_copied.borrow_mut() =
+                        Some(gloo_timers::callback::Timeout::new(4_000, move || copied.set(None)));
+                });
+            })
         };
         let class = classes!("http-status", status_class(response.status));
         html! {
@@ -57,7 +75,10 @@ pub fn ResponseView(props: &ResponseViewProps) -> Html {
                     <div class="body-tools">
                         <span class="field-label">{ "Body" }</span>
                         if !response.body.is_empty() {
-                            <button type="button" class="link copy-body" onclick={on_copy}>{ "Copy body" }</button>
+                            <span class="copy-tools">
+                                <span class="copy-feedback" role="status">{ (*copied).unwrap_or_default() }</span>
+                                <button type="button" class="link copy-body" onclick={on_copy}>{ "Copy body" }</button>
+                            </span>
                         }
                     </div>
                     <JsonView body={body.clone()} />

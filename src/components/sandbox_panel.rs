@@ -139,7 +139,7 @@ pub fn SandboxPanel(props: &SandboxPanelProps) -> Html {
 
     html! {
         <section class="panel sandbox" aria-labelledby="sandbox-title">
-            <h2 id="sandbox-title">{ "Sandbox tenant" }</h2>
+            <h2 id="sandbox-title" tabindex="-1">{ "Sandbox tenant" }</h2>
             <p class="hint">{ "An emulated tenant running in this page. Nothing leaves your browser." }</p>
             if let Some(why) = failure {
                 <p class="error-box" role="alert" id="sandbox-failure">{ format!("The sandbox tenant is not available: {why}. Reload the page to try again; the run is kept.") }</p>

@@ -30,7 +30,16 @@ pub struct StepCardProps {
     /// The account the step runs as, other than the signed-in one: its name and user principal name.
     #[prop_or_default]
     pub run_as: Option<(String, Option<String>)>,
+    /// The card is open; folded, it is one line (number, title, status).
+    #[prop_or(true)]
+    pub expanded: bool,
+    /// Cleanup has removed what this step created.
+    #[prop_or_default]
+    pub removed: bool,
     pub on_editing: Callback<(usize, bool)>,
+    /// Open (true) or fold the card.
+    #[prop_or_default]
+    pub on_expand: Callback<(usize, bool)>,
     pub on_command: Callback<Command>,
 }
 
@@ -40,8 +49,30 @@ pub struct StepListProps {
     pub situation: Situation,
     /// Steps whose request editor is open.
     pub editing: std::collections::BTreeSet<usize>,
+    /// Cards the reader opened or folded; the others are folded once they passed.
+    #[prop_or_default]
+    pub expanded: std::collections::BTreeMap<usize, bool>,
     pub on_editing: Callback<(usize, bool)>,
+    #[prop_or_default]
+    pub on_expand: Callback<(usize, bool)>,
+    /// Open every card (`Some(true)`), fold every card (`Some(false)`).
+    #[prop_or_default]
+    pub on_expand_all: Callback<Option<bool>>,
     pub on_command: Callback<Command>,
+}
+
+/// Whether a card is open: as the reader left it, else open unless it passed. A card being edited is open.
+pub fn is_expanded(
+    index: usize,
+    status: &StepStatus,
+    editing: bool,
+    chosen: &std::collections::BTreeMap<usize, bool>,
+) -> bool {
+    editing
+        || chosen
+            .get(&index)
+            .copied()
+            .unwrap_or(!matches!(status, StepStatus::Passed))
 }
 
 /// The id of a step's card element (used by `?step=` and the variables panel's links).
@@ -62,7 +93,7 @@ pub fn status_label(status: &StepStatus) -> (String, &'static str) {
         StepStatus::Retrying {
             attempt, reason, ..
         } => (
-            format!("Retrying ({reason}, attempt {attempt})…"),
+            format!("Retrying, attempt {attempt} ({reason})…"),
             "running",
         ),
         StepStatus::Passed => ("Passed".into(), "passed"),
@@ -105,18 +136,30 @@ pub fn StepList(props: &StepListProps) -> Html {
             .as_ref()
             .filter(|r| r.step == Some(index))
             .map(|r| r.error.clone());
+        let editing = props.editing.contains(&index);
+        let expanded = is_expanded(index, &view.statuses[index], editing, &props.expanded);
         html! {
             <StepCard key={index} {index} step={step.clone()} status={view.statuses[index].clone()}
+                {expanded} removed={view.removed.get(index).copied().unwrap_or(false)}
+                on_expand={props.on_expand.clone()}
                 record={view.records[index].clone()} rendered={view.rendered[index].clone()} {busy} {refusal}
                 titles={titles.clone()} situation={props.situation.clone()}
-                editing={props.editing.contains(&index)} on_editing={props.on_editing.clone()}
+                {editing} on_editing={props.on_editing.clone()}
                 off_path={view.off_path.get(index).cloned().flatten()}
                 run_as={view.run_as.get(index).cloned().flatten()}
                 on_command={on_command.clone()} />
         }
     });
+    let on_expand_all = props.on_expand_all.reform(|_: MouseEvent| Some(true));
+    let on_collapse_all = props.on_expand_all.reform(|_: MouseEvent| Some(false));
     html! {
-        <ol class="steps" aria-label="Steps" aria-busy={filling.then_some("true")}>{ for cards }</ol>
+        <>
+            <div class="steps-tools">
+                <button type="button" class="link" id="expand-all" onclick={on_expand_all}>{ "Expand all" }</button>
+                <button type="button" class="link" id="collapse-all" onclick={on_collapse_all}>{ "Collapse all" }</button>
+            </div>
+            <ol class="steps" aria-label="Steps" aria-busy={filling.then_some("true")}>{ for cards }</ol>
+        </>
     }
 }
 
@@ -193,15 +236,46 @@ pub fn StepCard(props: &StepCardProps) -> Html {
         })
     }).flatten();
 
+    let expanded = props.expanded;
+    let body_id = format!("step-{}-details", index + 1);
+    let on_toggle = props
+        .on_expand
+        .reform(move |_: MouseEvent| (index, !expanded));
+    let label = if props.removed {
+        format!("{label}; removed by cleanup")
+    } else {
+        label
+    };
+    // Folded, the line also says what came back.
+    let summary = (!expanded)
+        .then(|| record.response.as_ref())
+        .flatten()
+        .map(|r| format!("{} · {} ms", r.status, r.elapsed_ms));
+
     html! {
-        <li class={classes!("step", state)} id={card_id(index)} tabindex="-1"
-            aria-labelledby={title_id.clone()} data-step={step.id.clone()} data-status={state}>
+        <li class={classes!("step", state, (!expanded).then_some("collapsed"), props.removed.then_some("removed"))}
+            id={card_id(index)} tabindex="-1" aria-labelledby={title_id.clone()} data-step={step.id.clone()}
+            data-status={state} data-removed={props.removed.then_some("true")}>
             <header class="step-head">
                 <span class="step-number" aria-hidden="true">{ index + 1 }</span>
                 // `elementtiming`: the browser reports when the title was first painted (the benchmark reads it).
-                <h3 id={title_id.clone()} elementtiming="step-title">{ step.title.clone() }</h3>
-                <span class={classes!("status", state)} id={status_id}>{ label }</span>
+                <h3 id={title_id.clone()} elementtiming="step-title">
+                    <button type="button" class="card-toggle" aria-expanded={expanded.to_string()}
+                        aria-controls={body_id.clone()} onclick={on_toggle}>
+                        { step.title.clone() }
+                    </button>
+                </h3>
+                if let Some(summary) = summary {
+                    <span class="step-summary mono">{ summary }</span>
+                }
+                <span class={classes!("status", state, props.removed.then_some("removed"))} id={status_id}>{ label }</span>
             </header>
+            <div class="step-body" id={body_id} hidden={!expanded}>
+            if props.removed {
+                <p class="removed-note">
+                    { "Cleanup removed what this step created: the ids it captured no longer exist in the tenant." }
+                </p>
+            }
             { for runs_as }
             { for sandbox_gap }
             <Prose text={AttrValue::from(step.prose.clone())} />
@@ -264,6 +338,7 @@ pub fn StepCard(props: &StepCardProps) -> Html {
             if record.response.is_some() || !record.attempts.is_empty() {
                 <ResponseView record={record.clone()} />
             }
+            </div>
         </li>
     }
 }

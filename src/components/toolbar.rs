@@ -8,6 +8,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use super::export_menu::{ExportMenu, ExportTo};
+use super::popover::Popover;
 use crate::hooks::use_switch::Source;
 use crate::services::live_state::Mode;
 use crate::state::Command;
@@ -131,58 +132,54 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
 
     html! {
         <div class="toolbar" role="toolbar" aria-label="Tutorial controls">
-            <div class="toolbar-group">
-                <label class="field">
-                    <span class="field-label">{ "Tutorial" }</span>
-                    <select id="tutorial-picker" onchange={on_pick} disabled={busy}>
-                        { for props.tutorials.iter().map(|t| html! {
-                            <option value={t.id.clone()} selected={t.id == current_id}>{ t.title.clone() }</option>
-                        }) }
-                        if !builtin {
-                            <option value={current_id.clone()} selected=true>{ props.current_title.clone() }</option>
-                        }
-                    </select>
+            <label class="field picker">
+                <span class="visually-hidden">{ "Tutorial" }</span>
+                <select id="tutorial-picker" onchange={on_pick} disabled={busy}>
+                    { for props.tutorials.iter().map(|t| html! {
+                        <option value={t.id.clone()} selected={t.id == current_id}>{ t.title.clone() }</option>
+                    }) }
+                    if !builtin {
+                        <option value={current_id.clone()} selected=true>{ props.current_title.clone() }</option>
+                    }
+                </select>
+            </label>
+            if !props.embed {
+                <Popover label="Load…" class="load-tutorial">
+                    <label class="field">
+                        <span class="field-label">{ "From a file (.md): a tutorial or a docs page" }</span>
+                        <input type="file" accept=".md,.markdown,text/markdown,text/plain" onchange={on_file} disabled={busy} />
+                    </label>
+                    <form class="field url-form" onsubmit={on_url_submit}>
+                        <label for="tutorial-url" class="field-label">{ "From an address" }</label>
+                        <input id="tutorial-url" type="url" placeholder="https://example.com/tutorial.md"
+                            ref={url_input} />
+                        <button type="submit" disabled={busy}>{ "Load" }</button>
+                    </form>
+                    <form class="field paste-form" onsubmit={on_paste_submit}>
+                        <label for="tutorial-paste" class="field-label">
+                            { "Pasted Markdown: a graphwalk tutorial, or a Microsoft Graph docs page to import" }
+                        </label>
+                        <textarea id="tutorial-paste" rows="4" ref={paste_input} spellcheck="false" />
+                        <button type="submit" id="load-pasted" disabled={busy}>{ "Load pasted text" }</button>
+                    </form>
+                    <p class="hint">
+                        { "A docs page (request and response blocks) is imported: the ids its samples share \
+                           become variables, and a review lists how each one was wired." }
+                    </p>
+                </Popover>
+            }
+            <fieldset class="mode">
+                <legend class="visually-hidden">{ "Mode" }</legend>
+                <label title="An emulated tenant in this page: no account needed">
+                    <input type="radio" name="mode" id="mode-sandbox" value="sandbox" checked={mode == Mode::Sandbox}
+                        onchange={on_mode.clone()} disabled={busy} />{ " Sandbox" }
                 </label>
-                if !props.embed {
-                    <details class="load-tutorial">
-                        <summary>{ "Load…" }</summary>
-                        <div class="load-panel">
-                            <label class="field">
-                                <span class="field-label">{ "From a file (.md): a tutorial or a docs page" }</span>
-                                <input type="file" accept=".md,.markdown,text/markdown,text/plain" onchange={on_file} disabled={busy} />
-                            </label>
-                            <form class="field url-form" onsubmit={on_url_submit}>
-                                <label for="tutorial-url" class="field-label">{ "From an address" }</label>
-                                <input id="tutorial-url" type="url" placeholder="https://example.com/tutorial.md"
-                                    ref={url_input} />
-                                <button type="submit" disabled={busy}>{ "Load" }</button>
-                            </form>
-                            <form class="field paste-form" onsubmit={on_paste_submit}>
-                                <label for="tutorial-paste" class="field-label">
-                                    { "Pasted Markdown: a graphwalk tutorial, or a Microsoft Graph docs page to import" }
-                                </label>
-                                <textarea id="tutorial-paste" rows="4" ref={paste_input} spellcheck="false" />
-                                <button type="submit" id="load-pasted" disabled={busy}>{ "Load pasted text" }</button>
-                            </form>
-                            <p class="hint">
-                                { "A docs page (request and response blocks) is imported: the ids its samples share                                    become variables, and a review lists how each one was wired." }
-                            </p>
-                        </div>
-                    </details>
-                }
-                <fieldset class="mode">
-                    <legend class="field-label">{ "Mode" }</legend>
-                    <label title="An emulated tenant in this page: no account needed">
-                        <input type="radio" name="mode" id="mode-sandbox" value="sandbox" checked={mode == Mode::Sandbox}
-                            onchange={on_mode.clone()} disabled={busy} />{ " Sandbox" }
-                    </label>
-                    <label title="Your own tenant through Microsoft Graph, or a local graphwalk-sandbox">
-                        <input type="radio" name="mode" id="mode-live" value="live" checked={mode == Mode::Live}
-                            onchange={on_mode} disabled={busy} />{ " Live" }
-                    </label>
-                </fieldset>
-            </div>
-            <div class="toolbar-group run-controls">
+                <label title="Your own tenant through Microsoft Graph, or a local graphwalk-sandbox">
+                    <input type="radio" name="mode" id="mode-live" value="live" checked={mode == Mode::Live}
+                        onchange={on_mode} disabled={busy} />{ " Live" }
+                </label>
+            </fieldset>
+            <div class="run-controls">
                 <button type="button" class="primary" id="run-all" onclick={on_run_all} disabled={busy}>
                     { "Run all" }
                 </button>
@@ -191,17 +188,19 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
                 <button type="button" id="clean-up" onclick={on_cleanup} disabled={busy || left == 0}>
                     { if left > 0 { format!("Clean up ({left})") } else { "Clean up".to_string() } }
                 </button>
-                <div class="progress">
-                    <progress max={total.to_string()} value={passed.to_string()} aria-label="Steps passed"></progress>
-                    <span class="progress-text" id="progress-text">{ format!("{passed}/{total} passed") }</span>
-                    if let Some(first) = props.failed.first() {
-                        <a class="failed-link" id="first-failure" href={format!("#step-{}", first + 1)}>
-                            { format!("{} failed: step {}", props.failed.len(), first + 1) }
-                        </a>
-                    }
-                </div>
-                <ExportMenu on_export={props.on_export.clone()} />
             </div>
+            <div class={classes!("progress", (!props.failed.is_empty()).then_some("has-failures"))}>
+                <progress max={total.to_string()} value={passed.to_string()} aria-label="Steps passed"></progress>
+                <span class="progress-text" id="progress-text">{ format!("{passed}/{total} passed") }</span>
+                if let Some(first) = props.failed.first() {
+                    <a class="failed-link" id="first-failure" href={format!("#step-{}", first + 1)}>
+                        { format!("{} failed: step {}", props.failed.len(), first + 1) }
+                    </a>
+                }
+            </div>
+            <Popover label="Export…" class="export-popover" summary_id="export-toggle">
+                <ExportMenu on_export={props.on_export.clone()} />
+            </Popover>
         </div>
     }
 }

@@ -17,6 +17,9 @@ pub struct VariablesPanelProps {
     /// The accounts other than the signed-in one that steps run as.
     #[prop_or_default]
     pub identities: Vec<walkthrough::Identity>,
+    /// The tutorial's inputs: a chosen value is shown by its choice's name (a role's name, not its id).
+    #[prop_or_default]
+    pub inputs: Vec<walkthrough::Input>,
     /// A value typed in here that the run refused: it belongs to no card, so it is shown here.
     pub refusal: Option<StepError>,
     pub situation: Situation,
@@ -113,8 +116,16 @@ pub fn VariablesPanel(props: &VariablesPanelProps) -> Html {
                 let pair = (name.clone(), var.value.clone());
                 Callback::from(move |_: MouseEvent| editing.set(Some(pair.clone())))
             };
+            let choice = name
+                .strip_prefix("input.")
+                .and_then(|input| props.inputs.iter().find(|i| i.name == input))
+                .and_then(|input| input.choices.iter().find(|c| c.value == var.value))
+                .map(|c| c.label.clone());
             html! {
                 <>
+                    if let Some(choice) = choice {
+                        <span class="var-choice">{ choice }</span>{ " " }
+                    }
                     <span class="mono var-value">{ shown }</span>
                     <button type="button" class="link" id={format!("var-edit-{name}")} onclick={on_edit} aria-label={format!("Edit {name}")}>{ "Edit" }</button>
                 </>
@@ -140,7 +151,7 @@ pub fn VariablesPanel(props: &VariablesPanelProps) -> Html {
 
     html! {
         <section class="panel variables" aria-labelledby="variables-title">
-            <h2 id="variables-title">{ "Variables" }</h2>
+            <h2 id="variables-title" tabindex="-1">{ "Variables" }</h2>
             if let Some(error) = refusal {
                 <ErrorBox {error} tutorial_steps={(**titles).clone()} situation={props.situation.clone()} />
             }

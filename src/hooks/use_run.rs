@@ -254,7 +254,7 @@ impl Owner {
 
     fn publish(&mut self, notices: Vec<Notice>) -> Publish {
         self.view = RunView::of(&self.run, self.refusal.clone(), Some(&self.view));
-        let mut publish = vec![PageMsg::Run(self.view.clone())];
+        let mut publish = vec![PageMsg::Run(Box::new(self.view.clone()))];
         publish.extend(notices.into_iter().map(PageMsg::Notify));
         publish
     }

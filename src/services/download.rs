@@ -25,6 +25,16 @@ pub fn save_text(name: &str, text: &str) -> Result<(), String> {
 }
 
 /// Puts `text` on the clipboard (the browser may ask, or refuse outside a click).
+/// Copies `text` to the clipboard and says whether the browser took it (it refuses without permission or
+/// focus).
+pub async fn copy_text_confirmed(text: &str) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let promise = window.navigator().clipboard().write_text(text);
+    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
+}
+
 pub fn copy_text(text: &str) {
     if let Some(window) = web_sys::window() {
         let _ = window.navigator().clipboard().write_text(text);

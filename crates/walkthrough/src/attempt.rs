@@ -169,8 +169,10 @@ impl Attempts {
                 };
                 let at_ms = cx.now_ms + delay_ms;
                 self.set_timer(at_ms, kind);
+                // The card's status and the timeline both say the wait the timer really has.
+                let reason = format!("{reason}; waiting {delay_ms} ms");
                 Outcome {
-                    note: format!("{reason}; waiting {delay_ms} ms"),
+                    note: reason.clone(),
                     next: Next::Retry {
                         at_ms,
                         attempt: self.retries + self.lag_retries,
@@ -301,7 +303,7 @@ mod tests {
             Next::Retry {
                 at_ms: 4_100,
                 attempt: 1,
-                reason: "429: Graph asked to slow down".into()
+                reason: "429: Graph asked to slow down; waiting 3000 ms".into()
             }
         );
         assert_eq!(first.note, "429: Graph asked to slow down; waiting 3000 ms");

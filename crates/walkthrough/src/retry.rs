@@ -103,6 +103,10 @@ pub enum Verdict {
     Fail,
 }
 
+/// The shortest wait before retrying a 429 or 503, even after `Retry-After: 0`: an immediate retry would
+/// meet the same throttle, and a wait of nothing is not a wait.
+pub const MIN_RETRY_DELAY_MS: u64 = 250;
+
 /// Parses `Retry-After` given in seconds (Graph sends e.g. `10` or `2.128`).
 pub fn retry_after_ms(response: &ReceivedResponse) -> Option<u64> {
     let value = response.header("retry-after")?.trim();
@@ -140,7 +144,7 @@ pub fn verdict(
         429 | 503 if retries + 1 < policy.max_attempts => Verdict::Retry {
             delay_ms: retry_after_ms(response)
                 .unwrap_or_else(|| backoff_ms(policy, retries, rng))
-                .min(policy.max_delay_ms * 4),
+                .clamp(MIN_RETRY_DELAY_MS, policy.max_delay_ms * 4),
             lag: false,
         },
         _ if recent && looks_missing(response) && lag_retries < policy.replication_retries => {
@@ -195,6 +199,15 @@ mod tests {
             verdict(&p, 0, 0, &r, false, &mut rng),
             Verdict::Retry {
                 delay_ms: 2128,
+                lag: false
+            }
+        );
+        // Retry-After: 0 still waits a moment.
+        let r = resp(429, &[("Retry-After", "0")], "");
+        assert_eq!(
+            verdict(&p, 0, 0, &r, false, &mut rng),
+            Verdict::Retry {
+                delay_ms: MIN_RETRY_DELAY_MS,
                 lag: false
             }
         );

@@ -247,10 +247,7 @@ impl Run {
             .find(|(c, _)| c.kind.is_some())
             .or_else(|| step.captures.iter().zip(captured).next())
             .map(|(_, (_, v))| v.clone());
-        let label = match &object_id {
-            Some(id) => format!("{} ({id})", step.title),
-            None => step.title.clone(),
-        };
+        let label = ledger_label(step, object_id.as_deref());
         self.ledger.add(s, label, object_id, self.now_ms, vars);
     }
 
@@ -264,5 +261,34 @@ impl Run {
         let passed = result.is_ok();
         self.steps.finish(s, result, self.now_ms);
         out.push(Action::StepFinished { step: s, passed });
+    }
+}
+
+/// How the ledger names an object: after the step that created it; an object a step only found (a GET whose
+/// cleanup removes what an earlier request made) by what it is, so no entry is named after a step that
+/// creates nothing.
+pub(crate) fn ledger_label(step: &crate::model::Step, object_id: Option<&str>) -> String {
+    let found = step.request.method.eq_ignore_ascii_case("GET");
+    let kind = step.captures.iter().find_map(|c| c.kind.as_deref());
+    let name = match kind {
+        Some(kind) if found => {
+            let mut words = String::new();
+            for (i, c) in kind.chars().enumerate() {
+                if c.is_ascii_uppercase() {
+                    words.push(' ');
+                    words.push(c.to_ascii_lowercase());
+                } else if i == 0 {
+                    words.push(c.to_ascii_uppercase());
+                } else {
+                    words.push(c);
+                }
+            }
+            words
+        }
+        _ => step.title.clone(),
+    };
+    match object_id {
+        Some(id) => format!("{name} ({id})"),
+        None => name,
     }
 }

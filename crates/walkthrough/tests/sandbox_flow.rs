@@ -139,6 +139,19 @@ fn run_path_and_clean_up_as(account: Account, path: &str) {
             serde_json::to_value(&before).unwrap()
         );
         assert_eq!(run.ledger().entries.len(), 9, "{id}: {:#?}", run.ledger());
+        // An entry is named after the step that created it; an object a step only looked up is named by
+        // what it is, never after that step.
+        for entry in &run.ledger().entries {
+            let step = &run.tutorial().steps[entry.step];
+            let found = step.request.method == "GET";
+            assert_eq!(
+                entry.label.starts_with(&step.title),
+                !found,
+                "{id}: ledger entry {:?} of step {:?}",
+                entry.label,
+                step.title
+            );
+        }
         d.event(&mut tenant, &mut run, Event::Cleanup { now_ms: d.now_ms });
         assert!(d.settle(&mut tenant, &mut run));
         assert_eq!(d.cleanup_left, Some(0), "{id}: {:#?}", run.ledger());

@@ -91,7 +91,7 @@ pub(crate) fn curl_call(out: &mut String, r: &RequestTemplate, indent: &str, tok
     json_escaped_values(out, r, indent);
     let _ = write!(
         out,
-        "{indent}response=$(curl -sS --fail-with-body -X {} {}",
+        "{indent}response=$(graph -X {} {}",
         r.method,
         sh_string(&encoded_url(&r.url))
     );
@@ -133,6 +133,49 @@ fn json_escaped_values(out: &mut String, r: &RequestTemplate, indent: &str) {
     }
 }
 
+/// Every request goes through `graph`: curl, retrying 429 and 503 the way graphwalk does (after
+/// `Retry-After`, at least a quarter of a second, else after a backoff that doubles from one second), and
+/// failing on any other error status with the body on stderr.
+const GRAPH_FUNCTION: &str = r#"# Sends a request with curl (its arguments as given). 429 and 503 are retried as graphwalk retries them:
+# after the Retry-After seconds (at least 0.25), else after 1, 2, 4... seconds (at most 32), 10 attempts in all.
+# Any other status of 400 or more fails, with the body on stderr.
+graph() {
+  local attempt=1 backoff=1 head reply status wait
+  head=$(mktemp)
+  while :; do
+    reply=$(curl -sS -D "$head" -w '\n%{http_code}' "$@") || { rm -f "$head"; return 1; }
+    status=${reply##*$'\n'}
+    reply=${reply%$'\n'*}
+    if { [ "$status" != 429 ] && [ "$status" != 503 ]; } || [ "$attempt" -ge 10 ]; then break; fi
+    wait=$(tr -d '\r' <"$head" | awk -F': *' 'tolower($1) == "retry-after" { print $2 }' | tail -n 1)
+    if ! [[ "$wait" =~ ^[0-9]+(\.[0-9]+)?$ ]]; then wait=$backoff; fi
+    if awk -v w="$wait" 'BEGIN { exit !(w < 0.25) }'; then wait=0.25; fi
+    echo "HTTP $status: waiting ${wait} s before attempt $((attempt + 1))" >&2
+    sleep "$wait"
+    attempt=$((attempt + 1))
+    backoff=$((backoff < 32 ? backoff * 2 : 32))
+  done
+  rm -f "$head"
+  printf '%s' "$reply"
+  if [ "$status" -ge 400 ]; then
+    echo "HTTP $status: $reply" >&2
+    return 22
+  fi
+}
+
+"#;
+
+/// The script's one option: `--no-cleanup` keeps what it created.
+const OPTIONS: &str = r#"cleanup=yes
+for arg in "$@"; do
+  case "$arg" in
+    --no-cleanup) cleanup=no ;;
+    *) echo "usage: $0 [--no-cleanup]" >&2; exit 2 ;;
+  esac
+done
+
+"#;
+
 pub(crate) fn curl(plan: &Plan) -> String {
     let mut out = String::from("#!/usr/bin/env bash\n");
     let _ = writeln!(
@@ -141,6 +184,8 @@ pub(crate) fn curl(plan: &Plan) -> String {
         plan.tutorial.title
     );
     out.push_str("set -euo pipefail\n\n");
+    out.push_str(GRAPH_FUNCTION);
+    out.push_str(OPTIONS);
     out.push_str("TOKEN=\"${TOKEN:?set TOKEN to an access token}\"\n");
     for identity in identities(plan) {
         let var = format!("TOKEN_{}", ident(&identity.name).to_ascii_uppercase());
@@ -232,6 +277,9 @@ pub(crate) fn curl(plan: &Plan) -> String {
     }
     let order = cleanup_order(plan);
     if !order.is_empty() {
+        out.push_str(
+            "\nif [ \"$cleanup\" = no ]; then\n  echo \"Left in the tenant (--no-cleanup): everything this script created.\" >&2\n  exit 0\nfi\n",
+        );
         out.push_str(
             "\n# Clean up, newest first. Run this part again if it stops half way.\nset +e\n",
         );

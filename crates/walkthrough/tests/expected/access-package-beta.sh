@@ -3,6 +3,41 @@
 # Exported from graphwalk. Needs curl and jq.
 set -euo pipefail
 
+# Sends a request with curl (its arguments as given). 429 and 503 are retried as graphwalk retries them:
+# after the Retry-After seconds (at least 0.25), else after 1, 2, 4... seconds (at most 32), 10 attempts in all.
+# Any other status of 400 or more fails, with the body on stderr.
+graph() {
+  local attempt=1 backoff=1 head reply status wait
+  head=$(mktemp)
+  while :; do
+    reply=$(curl -sS -D "$head" -w '\n%{http_code}' "$@") || { rm -f "$head"; return 1; }
+    status=${reply##*$'\n'}
+    reply=${reply%$'\n'*}
+    if { [ "$status" != 429 ] && [ "$status" != 503 ]; } || [ "$attempt" -ge 10 ]; then break; fi
+    wait=$(tr -d '\r' <"$head" | awk -F': *' 'tolower($1) == "retry-after" { print $2 }' | tail -n 1)
+    if ! [[ "$wait" =~ ^[0-9]+(\.[0-9]+)?$ ]]; then wait=$backoff; fi
+    if awk -v w="$wait" 'BEGIN { exit !(w < 0.25) }'; then wait=0.25; fi
+    echo "HTTP $status: waiting ${wait} s before attempt $((attempt + 1))" >&2
+    sleep "$wait"
+    attempt=$((attempt + 1))
+    backoff=$((backoff < 32 ? backoff * 2 : 32))
+  done
+  rm -f "$head"
+  printf '%s' "$reply"
+  if [ "$status" -ge 400 ]; then
+    echo "HTTP $status: $reply" >&2
+    return 22
+  fi
+}
+
+cleanup=yes
+for arg in "$@"; do
+  case "$arg" in
+    --no-cleanup) cleanup=no ;;
+    *) echo "usage: $0 [--no-cleanup]" >&2; exit 2 ;;
+  esac
+done
+
 TOKEN="${TOKEN:?set TOKEN to an access token}"
 # Some requests run as the requestor: sign in as that account (created below) and set TOKEN_REQUESTOR.
 TOKEN_REQUESTOR="${TOKEN_REQUESTOR:?set TOKEN_REQUESTOR to an access token of the requestor}"
@@ -13,7 +48,7 @@ input_admin_role="45d8d3c5-c802-45c6-b32a-1d70b5e1e86e"
 input_path="requestor"
 
 # Look up the tenant's domain
-response=$(curl -sS --fail-with-body -X GET "${base}/organization?\$select=id,verifiedDomains" \
+response=$(graph -X GET "${base}/organization?\$select=id,verifiedDomains" \
   -H "Authorization: Bearer ${TOKEN}")
 domain=$(jq -r '[.value[0].verifiedDomains[] | select(.isDefault == true) | .name][0] // empty' <<<"$response")
 
@@ -21,7 +56,7 @@ domain=$(jq -r '[.value[0].verifiedDomains[] | select(.isDefault == true) | .nam
 json_run_tag=$(jq -rn --arg v "${run_tag}" '$v | tojson | .[1:-1]')
 json_domain=$(jq -rn --arg v "${domain}" '$v | tojson | .[1:-1]')
 json_run_password=$(jq -rn --arg v "${run_password}" '$v | tojson | .[1:-1]')
-response=$(curl -sS --fail-with-body -X POST "${base}/users" \
+response=$(graph -X POST "${base}/users" \
   -H "Authorization: Bearer ${TOKEN}" \
   -H "Content-Type: application/json" \
   --data-binary "{
@@ -41,7 +76,7 @@ admin_id=$(jq -r '[.id][0] // empty' <<<"$response")
 json_run_tag=$(jq -rn --arg v "${run_tag}" '$v | tojson | .[1:-1]')
 json_domain=$(jq -rn --arg v "${domain}" '$v | tojson | .[1:-1]')
 json_run_password=$(jq -rn --arg v "${run_password}" '$v | tojson | .[1:-1]')
-response=$(curl -sS --fail-with-body -X POST "${base}/users" \
+response=$(graph -X POST "${base}/users" \
   -H "Authorization: Bearer ${TOKEN}" \
   -H "Content-Type: application/json" \
   --data-binary "{
@@ -58,7 +93,7 @@ requestor_id=$(jq -r '[.id][0] // empty' <<<"$response")
 requestor_upn=$(jq -r '[.userPrincipalName][0] // empty' <<<"$response")
 
 # Find the administrator role by its template id
-response=$(curl -sS --fail-with-body -X GET "${base}/roleManagement/directory/roleDefinitions?\$filter=templateId%20eq%20'${input_admin_role}'" \
+response=$(graph -X GET "${base}/roleManagement/directory/roleDefinitions?\$filter=templateId%20eq%20'${input_admin_role}'" \
   -H "Authorization: Bearer ${TOKEN}")
 jq -e --arg input_admin_role "$input_admin_role" '([.value[0].templateId][0]) == ($input_admin_role)' >/dev/null <<<"$response" || { echo "role: expected jsonpath .value[0].templateId == {{input.admin_role}}" >&2; exit 1; }
 role_id=$(jq -r '[.value[0].id][0] // empty' <<<"$response")
@@ -66,7 +101,7 @@ role_id=$(jq -r '[.value[0].id][0] // empty' <<<"$response")
 # Give the administrator the role
 json_role_id=$(jq -rn --arg v "${role_id}" '$v | tojson | .[1:-1]')
 json_admin_id=$(jq -rn --arg v "${admin_id}" '$v | tojson | .[1:-1]')
-response=$(curl -sS --fail-with-body -X POST "${base}/roleManagement/directory/roleAssignments" \
+response=$(graph -X POST "${base}/roleManagement/directory/roleAssignments" \
   -H "Authorization: Bearer ${TOKEN}" \
   -H "Content-Type: application/json" \
   --data-binary "{
@@ -80,7 +115,7 @@ role_assignment_id=$(jq -r '[.id][0] // empty' <<<"$response")
 
 # Create the resource group
 json_run_tag=$(jq -rn --arg v "${run_tag}" '$v | tojson | .[1:-1]')
-response=$(curl -sS --fail-with-body -X POST "${base}/groups" \
+response=$(graph -X POST "${base}/groups" \
   -H "Authorization: Bearer ${TOKEN}" \
   -H "Content-Type: application/json" \
   --data-binary "{
@@ -93,7 +128,7 @@ response=$(curl -sS --fail-with-body -X POST "${base}/groups" \
 group_id=$(jq -r '[.id][0] // empty' <<<"$response")
 
 # Find the General catalog
-response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/accessPackageCatalogs?\$filter=(displayName%20eq%20'General')" \
+response=$(graph -X GET "${base}/identityGovernance/entitlementManagement/accessPackageCatalogs?\$filter=(displayName%20eq%20'General')" \
   -H "Authorization: Bearer ${TOKEN}")
 catalog_id=$(jq -r '[.value[0].id][0] // empty' <<<"$response")
 
@@ -101,7 +136,7 @@ catalog_id=$(jq -r '[.value[0].id][0] // empty' <<<"$response")
 json_catalog_id=$(jq -rn --arg v "${catalog_id}" '$v | tojson | .[1:-1]')
 json_run_tag=$(jq -rn --arg v "${run_tag}" '$v | tojson | .[1:-1]')
 json_group_id=$(jq -rn --arg v "${group_id}" '$v | tojson | .[1:-1]')
-response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitlementManagement/accessPackageResourceRequests" \
+response=$(graph -X POST "${base}/identityGovernance/entitlementManagement/accessPackageResourceRequests" \
   -H "Authorization: Bearer ${TOKEN}" \
   -H "Content-Type: application/json" \
   --data-binary "{
@@ -120,7 +155,7 @@ jq -e '([.requestState][0]) == ("Delivered")' >/dev/null <<<"$response" || { ech
 
 # Read the group's catalog resource
 for attempt in $(seq 1 60); do
-  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/accessPackageCatalogs/${catalog_id}/accessPackageResources?\$filter=(displayName%20eq%20'Marketing%20resources%20${run_tag}')" \
+  response=$(graph -X GET "${base}/identityGovernance/entitlementManagement/accessPackageCatalogs/${catalog_id}/accessPackageResources?\$filter=(displayName%20eq%20'Marketing%20resources%20${run_tag}')" \
     -H "Authorization: Bearer ${TOKEN}")
   if jq -e --arg group_id "$group_id" '([.value[] | select(.originId == $group_id) | .id][0]) != null' >/dev/null <<<"$response"; then break; fi
   sleep 1
@@ -129,7 +164,7 @@ resource_id=$(jq -r --arg group_id "$group_id" '[.value[] | select(.originId == 
 
 # Find the group's Member role
 for attempt in $(seq 1 60); do
-  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/accessPackageCatalogs/${catalog_id}/accessPackageResourceRoles?\$filter=(originSystem%20eq%20'AadGroup'%20and%20accessPackageResource/id%20eq%20'${resource_id}'%20and%20displayName%20eq%20'Member')&\$expand=accessPackageResource" \
+  response=$(graph -X GET "${base}/identityGovernance/entitlementManagement/accessPackageCatalogs/${catalog_id}/accessPackageResourceRoles?\$filter=(originSystem%20eq%20'AadGroup'%20and%20accessPackageResource/id%20eq%20'${resource_id}'%20and%20displayName%20eq%20'Member')&\$expand=accessPackageResource" \
     -H "Authorization: Bearer ${TOKEN}")
   if jq -e '([.value[0].originId][0]) != null' >/dev/null <<<"$response"; then break; fi
   sleep 1
@@ -139,7 +174,7 @@ member_role_origin_id=$(jq -r '[.value[0].originId][0] // empty' <<<"$response")
 # Create the access package
 json_catalog_id=$(jq -rn --arg v "${catalog_id}" '$v | tojson | .[1:-1]')
 json_run_tag=$(jq -rn --arg v "${run_tag}" '$v | tojson | .[1:-1]')
-response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitlementManagement/accessPackages" \
+response=$(graph -X POST "${base}/identityGovernance/entitlementManagement/accessPackages" \
   -H "Authorization: Bearer ${TOKEN}" \
   -H "Content-Type: application/json" \
   --data-binary "{
@@ -153,7 +188,7 @@ package_id=$(jq -r '[.id][0] // empty' <<<"$response")
 json_member_role_origin_id=$(jq -rn --arg v "${member_role_origin_id}" '$v | tojson | .[1:-1]')
 json_resource_id=$(jq -rn --arg v "${resource_id}" '$v | tojson | .[1:-1]')
 json_group_id=$(jq -rn --arg v "${group_id}" '$v | tojson | .[1:-1]')
-response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitlementManagement/accessPackages/${package_id}/accessPackageResourceRoleScopes" \
+response=$(graph -X POST "${base}/identityGovernance/entitlementManagement/accessPackages/${package_id}/accessPackageResourceRoleScopes" \
   -H "Authorization: Bearer ${TOKEN}" \
   -H "Content-Type: application/json" \
   --data-binary "{
@@ -179,7 +214,7 @@ role_scope_id=$(jq -r '[.id][0] // empty' <<<"$response")
 json_package_id=$(jq -rn --arg v "${package_id}" '$v | tojson | .[1:-1]')
 json_run_tag=$(jq -rn --arg v "${run_tag}" '$v | tojson | .[1:-1]')
 json_requestor_id=$(jq -rn --arg v "${requestor_id}" '$v | tojson | .[1:-1]')
-response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitlementManagement/accessPackageAssignmentPolicies" \
+response=$(graph -X POST "${base}/identityGovernance/entitlementManagement/accessPackageAssignmentPolicies" \
   -H "Authorization: Bearer ${TOKEN}" \
   -H "Content-Type: application/json" \
   --data-binary "{
@@ -213,7 +248,7 @@ policy_id=$(jq -r '[.id][0] // empty' <<<"$response")
 
 # Read the policy back
 for attempt in $(seq 1 60); do
-  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/accessPackageAssignmentPolicies?\$filter=(id%20eq%20'${policy_id}')" \
+  response=$(graph -X GET "${base}/identityGovernance/entitlementManagement/accessPackageAssignmentPolicies?\$filter=(id%20eq%20'${policy_id}')" \
     -H "Authorization: Bearer ${TOKEN}")
   if jq -e '([.value[0].id][0]) != null' >/dev/null <<<"$response"; then break; fi
   sleep 1
@@ -222,7 +257,7 @@ jq -e --arg policy_id "$policy_id" '([.value[0].id][0]) == ($policy_id)' >/dev/n
 
 # The requestor looks for packages they may request
 for attempt in $(seq 1 60); do
-  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/accessPackages/filterByCurrentUser(on='allowedRequestor')" \
+  response=$(graph -X GET "${base}/identityGovernance/entitlementManagement/accessPackages/filterByCurrentUser(on='allowedRequestor')" \
     -H "Authorization: Bearer ${TOKEN_REQUESTOR}")
   if jq -e --arg package_id "$package_id" '([.value[] | select(.id == $package_id)][0]) != null' >/dev/null <<<"$response"; then break; fi
   sleep 1
@@ -233,7 +268,7 @@ jq -e --arg package_id "$package_id" '([.value[] | select(.id == $package_id) | 
 json_requestor_id=$(jq -rn --arg v "${requestor_id}" '$v | tojson | .[1:-1]')
 json_policy_id=$(jq -rn --arg v "${policy_id}" '$v | tojson | .[1:-1]')
 json_package_id=$(jq -rn --arg v "${package_id}" '$v | tojson | .[1:-1]')
-response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitlementManagement/accessPackageAssignmentRequests" \
+response=$(graph -X POST "${base}/identityGovernance/entitlementManagement/accessPackageAssignmentRequests" \
   -H "Authorization: Bearer ${TOKEN_REQUESTOR}" \
   -H "Content-Type: application/json" \
   --data-binary "{
@@ -249,7 +284,7 @@ request_id=$(jq -r '[.id][0] // empty' <<<"$response")
 
 # The requestor follows the request
 for attempt in $(seq 1 150); do
-  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/accessPackageAssignmentRequests/filterByCurrentUser(on='target')" \
+  response=$(graph -X GET "${base}/identityGovernance/entitlementManagement/accessPackageAssignmentRequests/filterByCurrentUser(on='target')" \
     -H "Authorization: Bearer ${TOKEN_REQUESTOR}")
   if jq -e --arg request_id "$request_id" '([.value[] | select(.id == $request_id) | .requestState][0]) as $x | ["DeliveryFailed", "Denied", "Canceled", "PartiallyDelivered"] | index([$x]) != null' >/dev/null <<<"$response"; then echo "self-request-status: terminal state" >&2; exit 1; fi
   if jq -e --arg request_id "$request_id" '([.value[] | select(.id == $request_id) | .requestState][0]) == ("Delivered")' >/dev/null <<<"$response"; then break; fi
@@ -259,7 +294,7 @@ jq -e --arg request_id "$request_id" '([.value[] | select(.id == $request_id) | 
 
 # Check the group's members
 for attempt in $(seq 1 60); do
-  response=$(curl -sS --fail-with-body -X GET "${base}/groups/${group_id}/members" \
+  response=$(graph -X GET "${base}/groups/${group_id}/members" \
     -H "Authorization: Bearer ${TOKEN}")
   if jq -e --arg requestor_id "$requestor_id" '([.value[] | select(.id == $requestor_id)][0]) != null' >/dev/null <<<"$response"; then break; fi
   sleep 1
@@ -268,7 +303,7 @@ jq -e --arg requestor_id "$requestor_id" '([.value[] | select(.id == $requestor_
 
 # The requestor sees their assignment
 for attempt in $(seq 1 60); do
-  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/accessPackageAssignments/filterByCurrentUser(on='target')" \
+  response=$(graph -X GET "${base}/identityGovernance/entitlementManagement/accessPackageAssignments/filterByCurrentUser(on='target')" \
     -H "Authorization: Bearer ${TOKEN_REQUESTOR}")
   if jq -e --arg package_id "$package_id" '([.value[] | select(.accessPackageId == $package_id) | .assignmentState][0]) == ("Delivered")' >/dev/null <<<"$response"; then break; fi
   sleep 1
@@ -277,18 +312,23 @@ jq -e --arg package_id "$package_id" '([.value[] | select(.accessPackageId == $p
 
 # Find the requestor's assignment
 for attempt in $(seq 1 60); do
-  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/accessPackageAssignments?\$filter=accessPackageAssignmentPolicy/id%20eq%20'${policy_id}'" \
+  response=$(graph -X GET "${base}/identityGovernance/entitlementManagement/accessPackageAssignments?\$filter=accessPackageAssignmentPolicy/id%20eq%20'${policy_id}'" \
     -H "Authorization: Bearer ${TOKEN}")
   if jq -e --arg requestor_id "$requestor_id" '([.value[] | select(.targetId == $requestor_id) | .id][0]) != null' >/dev/null <<<"$response"; then break; fi
   sleep 1
 done
 assignment_id=$(jq -r --arg requestor_id "$requestor_id" '[.value[] | select(.targetId == $requestor_id) | .id][0] // empty' <<<"$response")
 
+if [ "$cleanup" = no ]; then
+  echo "Left in the tenant (--no-cleanup): everything this script created." >&2
+  exit 0
+fi
+
 # Clean up, newest first. Run this part again if it stops half way.
 set +e
 # Clean up: Find the requestor's assignment
 json_assignment_id=$(jq -rn --arg v "${assignment_id}" '$v | tojson | .[1:-1]')
-response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitlementManagement/accessPackageAssignmentRequests" \
+response=$(graph -X POST "${base}/identityGovernance/entitlementManagement/accessPackageAssignmentRequests" \
   -H "Authorization: Bearer ${TOKEN}" \
   -H "Content-Type: application/json" \
   --data-binary "{
@@ -299,25 +339,25 @@ response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitle
 }")
 cleanup_removal_id=$(jq -r '[.id][0] // empty' <<<"$response")
 for attempt in $(seq 1 150); do
-  response=$(curl -sS --fail-with-body -X GET "${base}/identityGovernance/entitlementManagement/accessPackageAssignmentRequests/${cleanup_removal_id}" \
+  response=$(graph -X GET "${base}/identityGovernance/entitlementManagement/accessPackageAssignmentRequests/${cleanup_removal_id}" \
     -H "Authorization: Bearer ${TOKEN}")
   if jq -e '([.requestState][0]) == ("Delivered")' >/dev/null <<<"$response"; then break; fi
   sleep 2
 done
 # Clean up: Create the assignment policy
-response=$(curl -sS --fail-with-body -X DELETE "${base}/identityGovernance/entitlementManagement/accessPackageAssignmentPolicies/${policy_id}" \
+response=$(graph -X DELETE "${base}/identityGovernance/entitlementManagement/accessPackageAssignmentPolicies/${policy_id}" \
   -H "Authorization: Bearer ${TOKEN}")
 # Clean up: Put the Member role in the package
-response=$(curl -sS --fail-with-body -X DELETE "${base}/identityGovernance/entitlementManagement/accessPackages/${package_id}/accessPackageResourceRoleScopes/${role_scope_id}" \
+response=$(graph -X DELETE "${base}/identityGovernance/entitlementManagement/accessPackages/${package_id}/accessPackageResourceRoleScopes/${role_scope_id}" \
   -H "Authorization: Bearer ${TOKEN}")
 # Clean up: Create the access package
-response=$(curl -sS --fail-with-body -X DELETE "${base}/identityGovernance/entitlementManagement/accessPackages/${package_id}" \
+response=$(graph -X DELETE "${base}/identityGovernance/entitlementManagement/accessPackages/${package_id}" \
   -H "Authorization: Bearer ${TOKEN}")
 # Clean up: Read the group's catalog resource
 json_catalog_id=$(jq -rn --arg v "${catalog_id}" '$v | tojson | .[1:-1]')
 json_resource_id=$(jq -rn --arg v "${resource_id}" '$v | tojson | .[1:-1]')
 json_group_id=$(jq -rn --arg v "${group_id}" '$v | tojson | .[1:-1]')
-response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitlementManagement/accessPackageResourceRequests" \
+response=$(graph -X POST "${base}/identityGovernance/entitlementManagement/accessPackageResourceRequests" \
   -H "Authorization: Bearer ${TOKEN}" \
   -H "Content-Type: application/json" \
   --data-binary "{
@@ -330,14 +370,14 @@ response=$(curl -sS --fail-with-body -X POST "${base}/identityGovernance/entitle
   }
 }")
 # Clean up: Create the resource group
-response=$(curl -sS --fail-with-body -X DELETE "${base}/groups/${group_id}" \
+response=$(graph -X DELETE "${base}/groups/${group_id}" \
   -H "Authorization: Bearer ${TOKEN}")
 # Clean up: Give the administrator the role
-response=$(curl -sS --fail-with-body -X DELETE "${base}/roleManagement/directory/roleAssignments/${role_assignment_id}" \
+response=$(graph -X DELETE "${base}/roleManagement/directory/roleAssignments/${role_assignment_id}" \
   -H "Authorization: Bearer ${TOKEN}")
 # Clean up: Create the requestor account
-response=$(curl -sS --fail-with-body -X DELETE "${base}/users/${requestor_id}" \
+response=$(graph -X DELETE "${base}/users/${requestor_id}" \
   -H "Authorization: Bearer ${TOKEN}")
 # Clean up: Create the test administrator
-response=$(curl -sS --fail-with-body -X DELETE "${base}/users/${admin_id}" \
+response=$(graph -X DELETE "${base}/users/${admin_id}" \
   -H "Authorization: Bearer ${TOKEN}")
