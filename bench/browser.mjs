@@ -77,7 +77,7 @@ async function newPage() {
         requestAnimationFrame(() => (window.__bench.app = performance.now()));
       }
       const run = document.querySelector('body > .app #run-all');
-      if (!window.__bench.ready && run && !run.disabled) window.__bench.ready = performance.now();
+      if (!window.__bench.ready && run && !run.disabled && run.getAttribute('aria-disabled') !== 'true') window.__bench.ready = performance.now();
       if (!window.__bench.allSeen && document.querySelector('ol.steps:not([aria-busy]) > li.step')) {
         window.__bench.allSeen = true;
         requestAnimationFrame(() => (window.__bench.all = performance.now()));

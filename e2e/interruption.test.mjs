@@ -84,7 +84,7 @@ async function oneRun(reloadAfter, seed) {
       interrupted = await page.$$eval('li.step .error-title', (titles) =>
         titles.filter((t) => /Interrupted by a reload/.test(t.textContent)).length,
       );
-      await page.waitForFunction(() => !document.querySelector('#run-all')?.disabled, null, { timeout: RUN_TIMEOUT });
+      await page.waitForFunction(() => document.querySelector('#run-all')?.getAttribute('aria-disabled') !== 'true', null, { timeout: RUN_TIMEOUT });
       await page.click('#run-all');
     }
     const notPassed = await settled(page);
@@ -144,13 +144,13 @@ async function cleanupRun(removedBeforeReload, seed) {
     await page.waitForFunction(
       () =>
         /Picked up your run|Cleanup finished/.test(document.querySelector('.notice')?.textContent ?? '') &&
-        !document.querySelector('#run-all')?.disabled,
+        document.querySelector('#run-all')?.getAttribute('aria-disabled') !== 'true',
       null,
       { timeout: RUN_TIMEOUT },
     );
     const idle = () =>
       page.waitForFunction(
-        () => !document.querySelector('#run-all')?.disabled && !document.querySelector('.ledger-entry.removing'),
+        () => document.querySelector('#run-all')?.getAttribute('aria-disabled') !== 'true' && !document.querySelector('.ledger-entry.removing'),
         null,
         { timeout: RUN_TIMEOUT },
       );

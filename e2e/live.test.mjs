@@ -114,7 +114,7 @@ async function waitForSettled(page) {
     () => {
       const cards = [...document.querySelectorAll('li.step:not(.off-path)')];
       return cards.length > 0 && cards.every((c) => ['passed', 'failed', 'skipped', 'idle'].includes(c.dataset.status)) &&
-        !document.querySelector('#stop:not([disabled])');
+        !document.querySelector('#stop:not([aria-disabled="true"])');
     },
     null,
     { timeout: RUN_TIMEOUT },
@@ -163,7 +163,10 @@ for (const tutorial of ['access-package-beta', 'access-package-v1']) {
     assert.ok((await serverState()).beyondSeed.length > 0, 'the server holds what the run created');
 
     // Each response shows the client-request-id the page sent.
-    const headers = page.locator('li.step').first().locator('.response-headers');
+    const firstCard = page.locator('li.step').first();
+    // A passed card is folded to one line: its title opens it.
+    if ((await firstCard.locator('.card-toggle').getAttribute('aria-expanded')) === 'false') await firstCard.locator('.card-toggle').click();
+    const headers = firstCard.locator('.response-headers');
     await headers.locator('summary').click();
     await headers.locator('li').first().waitFor();
     const firstHeaders = await headers.textContent();

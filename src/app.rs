@@ -330,12 +330,15 @@ pub fn App(props: &AppProps) -> Html {
         }
     });
     // Choosing a mode brings its panel into view (Live: where to sign in), without taking focus from the
-    // mode's radio buttons.
+    // mode's radio buttons. A page that opens in live mode shows its panel from the start (in the embed and
+    // on a phone, where panels are closed until asked for, it would otherwise be out of sight).
     {
         let dispatcher = page.dispatcher();
-        let last = use_mut_ref(|| page.mode);
+        let last = use_mut_ref(|| None::<Mode>);
         use_effect_with(page.mode, move |mode| {
-            if std::mem::replace(&mut *last.borrow_mut(), *mode) != *mode {
+            let before = last.borrow_mut().replace(*mode);
+            let changed = before.is_some_and(|b| b != *mode);
+            if changed || (before.is_none() && *mode == Mode::Live) {
                 let panel = if *mode == Mode::Live {
                     Panel::Live
                 } else {

@@ -200,3 +200,30 @@ async fn the_tree_is_one_tab_stop_and_follows_the_arrow_keys() {
     assert!(focused().is_same_node(Some(&first)), "Home: the first item");
     assert_eq!(stops(&root), 1);
 }
+
+/// Two trees on one page (two responses): each key moves within its own tree.
+#[wasm_bindgen_test]
+async fn keys_stay_within_their_own_tree() {
+    use wasm_bindgen::JsCast;
+    let first = mount(r#"{"a":1,"b":2}"#).await;
+    let second = mount(r#"{"c":3,"d":4,"e":5}"#).await;
+    let root_item = get(&second, "[role=treeitem][tabindex='0']");
+    root_item
+        .unchecked_ref::<web_sys::HtmlElement>()
+        .focus()
+        .unwrap();
+    key(&root_item, "End").await;
+    assert!(text(&focused()).contains("\"e\""), "{}", text(&focused()));
+    key(&focused(), "Home").await;
+    assert!(
+        focused().is_same_node(Some(&root_item)),
+        "Home stays in the second tree"
+    );
+    assert_eq!(
+        all(&first, "[role=treeitem][tabindex='0']").len(),
+        1,
+        "the other tree keeps its tab stop"
+    );
+    first.remove();
+    second.remove();
+}

@@ -260,3 +260,33 @@ async fn the_role_choice_is_shown_by_its_name() {
     assert!(name.contains("Identity Governance Administrator"), "{name}");
     root.remove();
 }
+
+#[wasm_bindgen_test]
+async fn the_toolbars_run_buttons_keep_focus_while_the_run_is_busy() {
+    let root = mount_app("?tutorial=access-package-beta", false).await;
+    let run_all = get(&root, "#run-all");
+    focus(&run_all);
+    click(&run_all).await;
+    assert!(!run_all.has_attribute("disabled"), "focusable while busy");
+    wait_for("the run to finish", RUN_TIMEOUT, || {
+        run_all.get_attribute("aria-disabled").is_none()
+            && find(&root, "li.step[data-status='passed']").is_some()
+    })
+    .await;
+    assert_eq!(active(), Some(run_all.clone()), "Run all kept focus");
+
+    let clean_up = get(&root, "#clean-up");
+    focus(&clean_up);
+    click(&clean_up).await;
+    wait_for("cleanup to finish", RUN_TIMEOUT, || {
+        text(&get(&root, ".cleanup-summary")).contains("has been removed")
+    })
+    .await;
+    assert_eq!(
+        clean_up.get_attribute("aria-disabled").as_deref(),
+        Some("true"),
+        "nothing left to remove"
+    );
+    assert_eq!(active(), Some(clean_up), "Clean up kept focus");
+    root.remove();
+}

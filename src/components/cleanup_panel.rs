@@ -17,7 +17,16 @@ pub fn CleanupPanel(props: &CleanupPanelProps) -> Html {
     let ledger = &props.ledger;
     let left = ledger.left().len();
     let busy = props.busy;
-    let on_cleanup = props.on_command.reform(|_: MouseEvent| Command::Cleanup);
+    // Focusable while it cannot act, like the toolbar's: pressing it must not lose the reader's focus.
+    let unavailable = busy || left == 0;
+    let on_cleanup = {
+        let on_command = props.on_command.clone();
+        Callback::from(move |_: MouseEvent| {
+            if !unavailable {
+                on_command.emit(Command::Cleanup)
+            }
+        })
+    };
 
     html! {
         <section class="panel cleanup" aria-labelledby="cleanup-title">
@@ -43,7 +52,8 @@ pub fn CleanupPanel(props: &CleanupPanelProps) -> Html {
                         }
                     }) }
                 </ul>
-                <button type="button" onclick={on_cleanup} disabled={busy || left == 0}>{ "Clean up" }</button>
+                <button type="button" id="panel-clean-up" onclick={on_cleanup}
+                    aria-disabled={unavailable.then_some("true")}>{ "Clean up" }</button>
             }
         </section>
     }

@@ -160,14 +160,14 @@ pub fn JsonView(props: &JsonViewProps) -> Html {
     });
     let on_tree_key = Callback::from(tree_key);
     let on_tree_focus = Callback::from(|e: FocusEvent| {
-        if let (Some(tree), Some(item)) = (
-            e.current_target()
-                .and_then(|t| t.dyn_into::<Element>().ok()),
-            e.target()
-                .and_then(|t| t.dyn_into::<Element>().ok())
-                .filter(|t| t.get_attribute("role").as_deref() == Some("treeitem")),
-        ) {
-            rove_to(&tree, &item);
+        let item = e
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .filter(|t| t.get_attribute("role").as_deref() == Some("treeitem"));
+        if let Some(item) = item {
+            if let Some(tree) = tree_of(&item) {
+                rove_to(&tree, &item);
+            }
         }
     });
     let parsed = match &*deferred {
@@ -361,6 +361,12 @@ fn items(tree: &Element) -> Vec<HtmlElement> {
         .collect()
 }
 
+/// The tree an item belongs to (Yew hands events on from the app's root, so the event's current target
+/// is not the tree).
+fn tree_of(item: &Element) -> Option<Element> {
+    item.closest("[role=tree]").ok().flatten()
+}
+
 /// Makes `item` the tree's one tab stop.
 fn rove_to(tree: &Element, item: &Element) {
     for other in items(tree) {
@@ -373,17 +379,14 @@ fn rove_to(tree: &Element, item: &Element) {
 /// Right opens a branch or enters it, Left closes it or goes to its parent, Enter and Space open, close or
 /// show more.
 fn tree_key(e: KeyboardEvent) {
-    let Some(tree) = e
-        .current_target()
-        .and_then(|t| t.dyn_into::<Element>().ok())
-    else {
-        return;
-    };
     let Some(item) = e
         .target()
         .and_then(|t| t.dyn_into::<Element>().ok())
         .filter(|t| t.get_attribute("role").as_deref() == Some("treeitem"))
     else {
+        return;
+    };
+    let Some(tree) = tree_of(&item) else {
         return;
     };
     let shown = items(&tree);

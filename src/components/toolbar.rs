@@ -101,10 +101,32 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
         })
     };
 
-    let on_run_all = props.on_run_all.reform(|_: MouseEvent| ());
-    let on_cleanup = props.on_command.reform(|_: MouseEvent| Command::Cleanup);
-    let on_stop = props.on_command.reform(|_: MouseEvent| Command::Stop);
-    let on_reset = props.on_command.reform(|_: MouseEvent| Command::Reset);
+    // The run's buttons stay focusable when they cannot act (aria-disabled, presses ignored): a disabled
+    // button would drop the reader's focus to the page's start the moment it was pressed.
+    let off = |unavailable: bool| unavailable.then_some("true");
+    let run_all_off = busy;
+    let stop_off = !busy;
+    let reset_off = busy;
+    let cleanup_off = busy || left == 0;
+    let on_run_all = {
+        let on_run_all = props.on_run_all.clone();
+        Callback::from(move |_: MouseEvent| {
+            if !run_all_off {
+                on_run_all.emit(())
+            }
+        })
+    };
+    let command_unless = |unavailable: bool, command: Command| {
+        let on_command = props.on_command.clone();
+        Callback::from(move |_: MouseEvent| {
+            if !unavailable {
+                on_command.emit(command.clone())
+            }
+        })
+    };
+    let on_cleanup = command_unless(cleanup_off, Command::Cleanup);
+    let on_stop = command_unless(stop_off, Command::Stop);
+    let on_reset = command_unless(reset_off, Command::Reset);
 
     let on_mode = {
         let on_mode_change = props.on_mode.clone();
@@ -180,12 +202,12 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
                 </label>
             </fieldset>
             <div class="run-controls">
-                <button type="button" class="primary" id="run-all" onclick={on_run_all} disabled={busy}>
+                <button type="button" class="primary" id="run-all" onclick={on_run_all} aria-disabled={off(run_all_off)}>
                     { "Run all" }
                 </button>
-                <button type="button" id="stop" onclick={on_stop} disabled={!busy}>{ "Stop" }</button>
-                <button type="button" id="reset" onclick={on_reset} disabled={busy}>{ "Reset" }</button>
-                <button type="button" id="clean-up" onclick={on_cleanup} disabled={busy || left == 0}>
+                <button type="button" id="stop" onclick={on_stop} aria-disabled={off(stop_off)}>{ "Stop" }</button>
+                <button type="button" id="reset" onclick={on_reset} aria-disabled={off(reset_off)}>{ "Reset" }</button>
+                <button type="button" id="clean-up" onclick={on_cleanup} aria-disabled={off(cleanup_off)}>
                     { if left > 0 { format!("Clean up ({left})") } else { "Clean up".to_string() } }
                 </button>
             </div>
