@@ -1,6 +1,7 @@
 // The screenshots in docs/screenshots/, taken from the built site: a finished run at 1440×900 in the light
 // and dark themes, a phone at 390×844 (with no sideways scroll), and the embedded layout. Each is checked for
-// what it must show before it is saved; GRAPHWALK_SCREENSHOTS=0 checks without writing the files.
+// what it must show; the files are written with GRAPHWALK_SCREENSHOTS=1 (so `make test` leaves the committed
+// pictures alone).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
@@ -9,7 +10,7 @@ import { servedSite, root } from './support.mjs';
 
 const served = servedSite();
 const OUT = join(root, 'docs', 'screenshots');
-const WRITE = process.env.GRAPHWALK_SCREENSHOTS !== '0';
+const WRITE = process.env.GRAPHWALK_SCREENSHOTS === '1';
 const RUN_TIMEOUT = 60_000;
 
 async function finishedRun(viewport, colorScheme, query = '') {
@@ -67,7 +68,19 @@ test('screenshot at 390×844: no sideways scroll, the outline and panels behind 
   await save(page, 'phone.png');
   await page.click('#show-panel-variables');
   assert.ok(await page.isVisible('#panel-variables'), 'one tap opens a panel');
+  assert.equal(await page.getAttribute('#show-panel-variables', 'aria-expanded'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'variables-title', 'focus goes into the drawer');
   await save(page, 'phone-variables.png');
+  // Esc closes the drawer and gives focus back to its button.
+  await page.keyboard.press('Escape');
+  assert.ok(!(await page.isVisible('#panel-variables')), 'Esc closed the drawer');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'show-panel-variables');
+  // The outline opens as a drawer too, and a step in it closes it and opens the card.
+  await page.click('#show-outline');
+  assert.equal(await page.getAttribute('#show-outline', 'aria-expanded'), 'true');
+  await page.click('#step-rail a[href="#step-3"]');
+  assert.ok(!(await page.isVisible('#step-rail')), 'the outline closed');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'step-3');
   assert.deepEqual(errors, []);
   await context.close();
 });
