@@ -8,9 +8,9 @@ import { servedSite, root } from './support.mjs';
 const served = servedSite();
 const AXE = join(root, 'node_modules', 'axe-core', 'axe.min.js');
 
-async function violations(query, colorScheme, spoil) {
+async function violations(query, colorScheme, spoil, viewport) {
   // The page's CSP would refuse axe's inline script: this context bypasses it for the audit only.
-  const context = await served.browser.newContext({ bypassCSP: true, colorScheme });
+  const context = await served.browser.newContext({ bypassCSP: true, colorScheme, ...(viewport ? { viewport } : {}) });
   const page = await context.newPage();
   await page.goto(`${served.site.url}/${query}`);
   await page.waitForSelector('ol.steps:not([aria-busy]) > li.step');
@@ -36,6 +36,13 @@ for (const [name, query, scheme] of [
     assert.deepEqual(found, []);
   });
 }
+
+test('axe-core finds no serious or critical violation: a phone in the dark theme, a panel open in its drawer', async (t) => {
+  const openDrawer = () => document.querySelector('#show-panel-variables').click();
+  const found = await violations('?tutorial=access-package-v1&latency=0', 'dark', openDrawer, { width: 390, height: 844 });
+  t.diagnostic(`accessibility (phone, dark, drawer open): serious or critical violations ${found.length}`);
+  assert.deepEqual(found, []);
+});
 
 test('the audit is live: a button with no name, added to the page, is reported', async () => {
   const found = await violations('?tutorial=access-package-v1&latency=0', 'light', () => {

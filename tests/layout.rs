@@ -290,3 +290,24 @@ async fn the_toolbars_run_buttons_keep_focus_while_the_run_is_busy() {
     assert_eq!(active(), Some(clean_up), "Clean up kept focus");
     root.remove();
 }
+
+/// A throttled request says how long the run really waits before trying again, even when Graph's
+/// Retry-After says 0.
+#[wasm_bindgen_test]
+async fn a_retry_says_the_wait_it_really_has() {
+    let root = mount_app(
+        "?tutorial=access-package-beta&throttle=1&retry_after=0",
+        false,
+    )
+    .await;
+    click(&get(&card(&root, 1), "button.run-step")).await;
+    wait_for("the step to retry", RUN_TIMEOUT, || {
+        text(&get(&card(&root, 1), ".status")).contains("Retrying")
+    })
+    .await;
+    let said = text(&get(&card(&root, 1), ".status"));
+    assert!(said.contains("waiting 250 ms"), "{said}");
+    assert!(!said.contains("waiting 0 ms"), "{said}");
+    click(&get(&root, "#stop")).await;
+    root.remove();
+}
