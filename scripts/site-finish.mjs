@@ -18,7 +18,7 @@ if (!staging) {
 const msal = join(source, 'node_modules', '@azure', 'msal-browser', 'lib');
 const vendor = join(staging, 'vendor', 'msal');
 await mkdir(vendor, { recursive: true });
-for (const file of ['msal-browser.min.js', 'redirect-bridge/msal-redirect-bridge.min.js']) {
+for (const file of ['msal-browser.min.js', 'redirect-bridge/msal-redirect-bridge.min.js', 'popup-relay/msal-popup-relay.min.js']) {
   const from = join(msal, file);
   try {
     await copyFile(from, join(vendor, file.split('/').pop()));

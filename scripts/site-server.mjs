@@ -18,12 +18,18 @@ const types = {
 };
 
 // Serves a directory on 127.0.0.1 with a free port, the way a static host would, under `base` (the site's
-// public URL, `/` unless it was built for a sub-path). `headers` is added to every response.
-export async function serveStatic(dir, { headers = {}, base = '/' } = {}) {
+// public URL, `/` unless it was built for a sub-path). `headers` is added to every response. `files` maps
+// paths to contents served before the directory's (a deployment's config.json, say).
+export async function serveStatic(dir, { headers = {}, base = '/', files = {} } = {}) {
   const prefix = base.replace(/\/?$/, '/');
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
+      if (Object.hasOwn(files, path)) {
+        res.writeHead(200, { 'content-type': types[extname(path)] ?? 'text/html; charset=utf-8', ...headers });
+        res.end(files[path]);
+        return;
+      }
       if (!`${path}/`.startsWith(prefix)) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         return;
@@ -49,9 +55,11 @@ export async function serveStatic(dir, { headers = {}, base = '/' } = {}) {
 // Where Chromium is: $CHROMIUM, or Debian's package. Never a downloaded browser.
 export const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-export async function launchBrowser() {
+// `headless: false` shows the window (scripts/sandbox-browser.mjs). `args`: more Chromium switches.
+export async function launchBrowser({ headless = true, args = [] } = {}) {
   return chromium.launch({
     executablePath: chromiumPath,
+    headless,
     args: [
       '--no-sandbox',
       '--disable-gpu',
@@ -60,6 +68,7 @@ export async function launchBrowser() {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      ...args,
     ],
   });
 }

@@ -73,7 +73,7 @@ for log in "$logs"/browser_tests_*.log; do
   browser=$(basename "$log" .log | sed -E 's/.*\((.*)\)/\1/; s/browser_tests_//; s/[()]//g')
   grep -hoE '(bad input|injection) \([^)]*\): .*' "$log" | sed "s/^/  [$browser] /"
 done
-grep -hoE '(chaos|interruption) access-package[^:]*: .*|embed: .*|csp: .*|accessibility \([^)]*\): .*' "$logs"/end-to-end*.log 2>/dev/null | sed 's/^/  /'
+grep -hoE '(chaos|interruption) access-package[^:]*: .*|embed: .*|csp: .*|sign-in: .*|accessibility \([^)]*\): .*' "$logs"/end-to-end*.log 2>/dev/null | sed 's/^/  /'
 
 printf '\n\033[1mSummary\033[0m\n'
 printf '  %s\n' "${results[@]}"

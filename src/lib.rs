@@ -6,6 +6,7 @@ pub mod components;
 pub mod guidance;
 pub mod handles;
 pub mod hooks;
+pub mod roles;
 pub mod services;
 pub mod state;
 

@@ -7,8 +7,8 @@ use crate::services::auth_claims::Claims;
 use crate::services::auth_msal::in_frame;
 use crate::services::clock::now_ms;
 use crate::services::live_settings::{SettingsLayer, DEFAULT_GRAPH_BASE, DEFAULT_TENANT};
-use crate::services::live_state::Credential;
 use crate::services::live_state::Live;
+use crate::services::live_state::{Credential, RolesCheck};
 use crate::state::Tone;
 
 /// How long until `exp`, in words.
@@ -66,6 +66,7 @@ pub fn LivePanel(props: &LivePanelProps) -> Html {
     };
     let on_paste = {
         let live = live.clone();
+        let scopes = scopes.clone();
         let token_input = token_input.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -75,7 +76,7 @@ pub fn LivePanel(props: &LivePanelProps) -> Html {
             // The field is emptied at once: the token lives only in the session's memory.
             let text = input.value();
             input.set_value("");
-            live.use_pasted(&text);
+            live.use_pasted(&text, scopes.clone());
         })
     };
     let on_save = {
@@ -136,6 +137,12 @@ pub fn LivePanel(props: &LivePanelProps) -> Html {
                 { "Requests go to " }<code id="live-graph-base">{ settings.graph_base_url.clone() }</code>
                 if settings.is_custom_graph() { { " (not Microsoft Graph)" } }
             </p>
+            if settings.is_custom_graph() && matches!(state.credential, Credential::Msal(_)) {
+                <p class="live-warning" id="msal-graph-only">
+                    { "A token from Microsoft sign-in is sent to Microsoft Graph only, so requests to this address are not sent. \
+                       To use another server, such as a local graphwalk-sandbox, paste a token for it." }
+                </p>
+            }
             <div class="live-status" id="live-status">
                 { match &state.credential {
                     Credential::Msal(account) => html! {
@@ -165,7 +172,7 @@ pub fn LivePanel(props: &LivePanelProps) -> Html {
                             </button>
                             if *framed {
                                 <p class="hint">
-                                    { "Signing in from inside this frame uses a popup. If it is blocked, " }
+                                    { "Signing in from inside this frame opens a graphwalk window: choose Continue there to reach Microsoft's sign-in page, and it hands the result back here. If that window is blocked, " }
                                     <a href={new_tab} target="_blank" rel="noopener noreferrer" id="open-new-tab">{ "open graphwalk in a new tab" }</a>
                                     { "." }
                                 </p>
@@ -204,6 +211,33 @@ pub fn LivePanel(props: &LivePanelProps) -> Html {
                     </div>
                 }
             }
+            { match &state.roles {
+                RolesCheck::Missing(missing) if !missing.is_empty() => html! {
+                    <div class="live-warning" role="alert" id="missing-roles">
+                        <p>
+                            { "Before you run: Graph lists no assignment of " }
+                            { for missing.iter().enumerate().map(|(i, (name, what))| html! {
+                                <>{ if i == 0 { "" } else if i + 1 == missing.len() { " or " } else { ", " } }
+                                <strong>{ *name }</strong>{ format!(" (to {what})") }</>
+                            }) }
+                            { " to this account, so the steps that need them will get 403." }
+                        </p>
+                        <p class="hint">
+                            { "Sign in with an account that holds them (Global Administrator holds them all), or have                                them assigned in the Microsoft Entra admin center under Roles and administrators." }
+                        </p>
+                    </div>
+                },
+                RolesCheck::Missing(_) => html! {
+                    <p class="hint" id="roles-checked">{ "This account holds the directory roles the tutorial needs." }</p>
+                },
+                RolesCheck::Problem(problem) => html! {
+                    <p class="hint" id="roles-unknown">{ format!("The account's directory roles could not be read ({problem}).") }</p>
+                },
+                RolesCheck::Checking => html! {
+                    <p class="hint" id="roles-checking" role="status">{ "Asking Graph for this account's directory roles…" }</p>
+                },
+                RolesCheck::Unknown => html! {},
+            } }
             if let Some(message) = &state.message {
                 <p class={classes!("live-message", match message.tone { Tone::Bad => "bad", Tone::Good => "good", Tone::Info => "info" })}
                     role={if message.tone == Tone::Bad { "alert" } else { "status" }} id="live-message">

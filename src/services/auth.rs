@@ -114,6 +114,12 @@ pub type TokenFuture = Pin<Box<dyn Future<Output = Result<Token, AuthError>>>>;
 /// may a popup or a redirect happen. `refresh` asks for a new token instead of a cached one (after a 401).
 pub trait TokenSource {
     fn token(&self, scopes: &[String], interactive: bool, refresh: bool) -> TokenFuture;
+
+    /// True for tokens from Microsoft sign-in: they are sent to Microsoft Graph only, whatever Graph base
+    /// URL is set (a pasted token may go to another server, such as a local graphwalk-sandbox).
+    fn microsoft_only(&self) -> bool {
+        false
+    }
 }
 
 /// A token the user pasted: used as is, for every scope, until it expires.

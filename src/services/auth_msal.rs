@@ -1,5 +1,5 @@
-//! Tokens from MSAL.js: loads the library on demand, then silent first, and a popup (or a redirect when
-//! popups are blocked, never inside a frame) only when a user's click asked for it.
+//! Tokens from MSAL.js: loads the library on demand; silently, and a popup (or a redirect when popups are
+//! blocked, never inside a frame) only when a user's click asked for it.
 
 use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -159,7 +159,8 @@ fn classify(error: &JsValue) -> AuthError {
     let code = msal_error_code(error);
     match code.as_str() {
         "user_cancelled" => AuthError::Cancelled,
-        "consent_required" => AuthError::ConsentRequired,
+        // Consent declined, or only an administrator may grant it (AADSTS65004, AADSTS90094).
+        "consent_required" | "access_denied" => AuthError::ConsentRequired,
         "interaction_in_progress" => AuthError::InProgress,
         "popup_window_error" | "empty_window_error" => AuthError::PopupBlocked,
         c if NEEDS_USER.contains(&c) || msal_interaction_required(error) => {
@@ -186,29 +187,26 @@ impl MsalTokenSource {
         }
     }
 
-    /// Silent first; then, only for a click, a popup; a redirect if the popup was blocked (not in a frame).
+    /// Without a click: silently (cached, refresh token, then MSAL.js's hidden frame). For a click: the
+    /// sign-in window at once, before any other awaiting, so the browser still counts it as the click's
+    /// (a silent attempt first can take 10 s and lose that); a redirect if the window was blocked (not in
+    /// a frame).
     pub async fn acquire(
         self,
         scopes: Vec<String>,
         interactive: bool,
         refresh: bool,
     ) -> Result<Token, AuthError> {
-        let silent = msal_silent(scopes.clone(), refresh).await;
-        let error = match silent {
-            Ok(value) => return token_from(&value),
-            Err(error) => match classify(&error) {
-                AuthError::Msal { code, .. } if SILENT_TIMED_OUT.contains(&code.as_str()) => {
-                    AuthError::InteractionRequired
-                }
-                other => other,
-            },
-        };
-        if !matches!(
-            error,
-            AuthError::InteractionRequired | AuthError::ConsentRequired
-        ) || !interactive
-        {
-            return Err(error);
+        if !interactive {
+            return match msal_silent(scopes, refresh).await {
+                Ok(value) => token_from(&value),
+                Err(error) => Err(match classify(&error) {
+                    AuthError::Msal { code, .. } if SILENT_TIMED_OUT.contains(&code.as_str()) => {
+                        AuthError::InteractionRequired
+                    }
+                    other => other,
+                }),
+            };
         }
         match msal_popup(scopes.clone()).await {
             Ok(value) => token_from(&value),
@@ -227,5 +225,9 @@ impl MsalTokenSource {
 impl TokenSource for MsalTokenSource {
     fn token(&self, scopes: &[String], interactive: bool, refresh: bool) -> TokenFuture {
         Box::pin(self.acquire(scopes.to_vec(), interactive, refresh))
+    }
+
+    fn microsoft_only(&self) -> bool {
+        true
     }
 }

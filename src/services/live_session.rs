@@ -27,6 +27,14 @@ impl LiveSession {
         self.source.borrow().is_some()
     }
 
+    /// The tokens in use may go to Microsoft Graph only (they come from Microsoft sign-in).
+    pub fn microsoft_only(&self) -> bool {
+        self.source
+            .borrow()
+            .as_ref()
+            .is_some_and(|source| source.microsoft_only())
+    }
+
     /// Keeps `token` as the current one (after an interactive sign-in returned it).
     pub fn remember(&self, token: Token) {
         *self.cached.borrow_mut() = Some(token);

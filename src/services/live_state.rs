@@ -9,7 +9,10 @@ use super::auth::{Account, AuthError, PastedToken, Token};
 use super::auth_claims::{self, Claims};
 use super::auth_msal::{self, MsalTokenSource, MSAL_SCRIPT};
 use super::live_session::SessionHandle;
-use super::live_settings::{self, LiveSettings, SettingsLayer, REDIRECT_PAGE};
+use super::live_settings::{self, LiveSettings, SettingsLayer, DEFAULT_GRAPH_BASE, REDIRECT_PAGE};
+use super::live_transport::LiveTransport;
+use super::transport::{Outgoing, Transport};
+use crate::roles;
 use crate::state::{Notice, Page, PageMsg, Tone};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +49,18 @@ pub enum Credential {
     Pasted,
 }
 
+/// What Graph says of the signed-in account's directory roles, against the roles the tutorial needs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum RolesCheck {
+    #[default]
+    Unknown,
+    Checking,
+    /// The needed roles (name, what for) the account lacks; empty when it has them all.
+    Missing(Vec<(&'static str, &'static str)>),
+    /// Graph could not be asked; why.
+    Problem(String),
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LiveState {
     /// From `config.json` beside the site.
@@ -62,6 +77,7 @@ pub struct LiveState {
     pub busy: bool,
     /// MSAL.js has been loaded and started with these settings.
     pub msal_started: Option<(String, String, String)>,
+    pub roles: RolesCheck,
 }
 
 pub enum LiveMsg {
@@ -73,6 +89,7 @@ pub enum LiveMsg {
     Pasted(Claims),
     SignedOut,
     Message(Option<Notice>),
+    Roles(RolesCheck),
 }
 
 impl LiveState {
@@ -107,7 +124,9 @@ impl LiveState {
                 next.credential = Credential::None;
                 next.claims = None;
                 next.busy = false;
+                next.roles = RolesCheck::Unknown;
             }
+            LiveMsg::Roles(check) => next.roles = check,
             LiveMsg::Message(message) => {
                 next.message = message;
                 next.busy = false;
@@ -230,11 +249,16 @@ impl Live {
             Ok(token) => Some(token.claims),
             Err(_) => None,
         };
+        let signed_in = claims.is_some();
         self.dispatch(LiveMsg::SignedIn(account, claims));
+        if signed_in {
+            self.check_roles(&scopes).await;
+        }
     }
 
     /// From a click: silent first, then a popup (or a redirect when popups are blocked, never in a frame).
     pub async fn sign_in(self, scopes: Vec<String>) {
+        let tutorial_scopes = scopes.clone();
         let settings = self.settings();
         if let Some(problem) = settings.problems().into_iter().next() {
             self.say(Tone::Bad, problem);
@@ -257,6 +281,7 @@ impl Live {
                 self.session.0.remember(token);
                 self.dispatch(LiveMsg::Message(None));
                 self.dispatch(LiveMsg::SignedIn(account, Some(claims)));
+                self.check_roles(&tutorial_scopes).await;
             }
             Err(AuthError::Redirecting) => self.say(Tone::Info, AuthError::Redirecting.to_string()),
             Err(error) => self.say(Tone::Bad, error.to_string()),
@@ -276,7 +301,8 @@ impl Live {
     }
 
     /// Uses a pasted access token (memory only). Returns false, with a message, when it is not readable.
-    pub fn use_pasted(&self, text: &str) -> bool {
+    /// `scopes`: the tutorial's, for the check of the account's roles that follows.
+    pub fn use_pasted(&self, text: &str, scopes: Vec<String>) -> bool {
         let text = auth_claims::clean_pasted(text);
         match auth_claims::decode(&text) {
             Ok(claims) => {
@@ -289,6 +315,8 @@ impl Live {
                     .set_source(Some(Rc::new(PastedToken(token.clone()))));
                 self.session.0.remember(token);
                 self.dispatch(LiveMsg::Pasted(claims));
+                let live = self.clone();
+                wasm_bindgen_futures::spawn_local(async move { live.check_roles(&scopes).await });
                 true
             }
             Err(error) => {
@@ -297,4 +325,75 @@ impl Live {
             }
         }
     }
+}
+
+impl Live {
+    /// Asks Graph which directory roles the signed-in account holds (its `/me` id, then the role
+    /// assignments to it) and notes which of the tutorial's roles it lacks. Token claims are not used:
+    /// Graph's answer is what counts. Skipped when the tutorial has no role-management permission to read
+    /// them with.
+    async fn check_roles(&self, scopes: &[String]) {
+        let Some(scope) = scopes
+            .iter()
+            .find(|s| s.starts_with("RoleManagement.") && s.ends_with(".Directory"))
+            .cloned()
+        else {
+            return;
+        };
+        self.dispatch(LiveMsg::Roles(RolesCheck::Checking));
+        let transport = LiveTransport {
+            session: self.session.0.clone(),
+            graph_base_url: self.settings().graph_base_url,
+        };
+        let check = match roles_of_me(&transport, &scope).await {
+            Ok(assigned) => RolesCheck::Missing(roles::missing(&assigned)),
+            Err(problem) => RolesCheck::Problem(problem),
+        };
+        self.dispatch(LiveMsg::Roles(check));
+    }
+}
+
+/// The role definition ids assigned to the signed-in account, as Graph lists them.
+async fn roles_of_me(transport: &LiveTransport, scope: &str) -> Result<Vec<String>, String> {
+    let get = |path: String, scope: &str| -> Result<Outgoing, String> {
+        let request = http::Request::get(format!("{DEFAULT_GRAPH_BASE}/v1.0/{path}"))
+            .body(String::new())
+            .map_err(|e| e.to_string())?;
+        Ok(Outgoing {
+            request,
+            scopes: vec![scope.to_string()],
+            identity: None,
+        })
+    };
+    let answer = |reply: super::transport::Reply, what: &str| -> Result<String, String> {
+        let response =
+            reply.map_err(|f| format!("{what}: {}", crate::advice::failure_detail(&f)))?;
+        if response.status() != 200 {
+            return Err(format!("{what}: Graph answered {}", response.status()));
+        }
+        Ok(response.into_body())
+    };
+    let me = answer(
+        transport
+            .send(get("me?$select=id".into(), "User.Read")?)
+            .await,
+        "reading the account",
+    )?;
+    let id = serde_json::from_str::<serde_json::Value>(&me)
+        .ok()
+        .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string))
+        .ok_or("reading the account: no id in Graph's answer")?;
+    let filter = format!("principalId eq '{id}'")
+        .replace(' ', "%20")
+        .replace('\'', "%27");
+    let body = answer(
+        transport
+            .send(get(
+                format!("roleManagement/directory/roleAssignments?$filter={filter}"),
+                scope,
+            )?)
+            .await,
+        "reading its role assignments",
+    )?;
+    roles::assigned(&body)
 }

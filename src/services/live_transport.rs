@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use super::auth::{AuthError, Token};
 use super::live_session::LiveSession;
-use super::live_settings::DEFAULT_GRAPH_BASE;
+use super::live_settings::{DEFAULT_GRAPH_BASE, MICROSOFT_GRAPH_HOSTS};
 use super::transport::{Outgoing, Reply, SendFailure, SendFuture, Transport};
 
 #[wasm_bindgen(module = "/js/fetch.js")]
@@ -64,6 +64,18 @@ pub fn rewrite_base(url: &str, graph_base_url: &str) -> Option<String> {
 }
 
 /// A random version 4 UUID for `client-request-id`.
+/// An address on one of Microsoft Graph's own endpoints (global or national clouds).
+pub fn is_microsoft_graph(url: &str) -> bool {
+    MICROSOFT_GRAPH_HOSTS.iter().any(|host| {
+        url.get(..host.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(host))
+            && matches!(
+                url.as_bytes().get(host.len()),
+                None | Some(b'/') | Some(b'?')
+            )
+    })
+}
+
 pub fn new_request_id() -> String {
     let a = super::random::seed();
     let b = super::random::seed();
@@ -153,6 +165,13 @@ impl LiveTransport {
                 allowed: self.graph_base_url.clone(),
             }
         })?;
+        if self.session.microsoft_only() && !is_microsoft_graph(&url) {
+            return Err(SendFailure::HostNotAllowed {
+                url,
+                allowed: "Microsoft Graph (a token from Microsoft sign-in goes to no other server)"
+                    .into(),
+            });
+        }
         let method = request.method().to_string();
         let request_id = new_request_id();
         let mut headers: Vec<(String, String)> = request
@@ -210,6 +229,17 @@ impl Transport for LiveTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn microsoft_graph_is_its_own_hosts_only() {
+        assert!(is_microsoft_graph("https://graph.microsoft.com/v1.0/me"));
+        assert!(is_microsoft_graph("https://GRAPH.microsoft.us/v1.0/me"));
+        assert!(!is_microsoft_graph(
+            "https://graph.microsoft.com.evil.example/v1.0/me"
+        ));
+        assert!(!is_microsoft_graph("http://127.0.0.1:8787/v1.0/me"));
+        assert!(!is_microsoft_graph("http://graph.microsoft.com/v1.0/me"));
+    }
 
     #[test]
     fn rewrites_only_graph_addresses() {

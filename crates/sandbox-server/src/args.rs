@@ -32,10 +32,14 @@ USAGE: graphwalk-sandbox [FLAGS]
   --single-tenant          the app accepts only this tenant's authority (organizations and common
                            answer AADSTS50194)
   --no-admin-consent       nobody has granted admin consent: users meet the consent page
+  --permission SCOPE       a configured Microsoft Graph delegated permission (repeatable; default
+                           the eight graphwalk's tutorials ask for)
   --password PASSWORD      the seeded accounts' password (default Sandbox-Passw0rd!)
   --password-change UPN    this account must choose a new password at its first sign-in (repeatable)
   --refresh-token-lifetime-secs N
                            how long a refresh token lasts from sign-in (default 86400, as for a SPA)
+  --access-token-lifetime-secs N
+                           how long an access token lasts (default 3600)
   --login-base URL         the address MSAL.js signs in at (default https://login.microsoftonline.com)
   --help                   show this text
 
@@ -103,6 +107,7 @@ pub fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut delivery_delay_ms = None;
     let mut replication_lag_ms = None;
     let mut redirect_uris = Vec::new();
+    let mut permissions = Vec::new();
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
         // Accept --flag=value as well as --flag value.
@@ -133,12 +138,16 @@ pub fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--no-governance-licence" => o.config.governance_licence = false,
             "--client-id" => o.identity.registration.client_id = value(&flag, next())?,
             "--redirect-uri" => redirect_uris.push(value::<String>(&flag, next())?),
+            "--permission" => permissions.push(value::<String>(&flag, next())?),
             "--single-tenant" => o.identity.registration.multi_tenant = false,
             "--no-admin-consent" => o.identity.registration.admin_consent = false,
             "--password" => o.identity.password = value(&flag, next())?,
             "--password-change" => o.identity.must_change_password.push(value(&flag, next())?),
             "--refresh-token-lifetime-secs" => {
                 o.identity.refresh_lifetime_ms = value::<u64>(&flag, next())?.saturating_mul(1000)
+            }
+            "--access-token-lifetime-secs" => {
+                o.identity.access_lifetime_secs = value(&flag, next())?
             }
             "--login-base" => {
                 o.identity.login_base = value::<String>(&flag, next())?
@@ -148,6 +157,9 @@ pub fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--help" | "-h" => o.help = true,
             other => return Err(format!("unknown flag '{other}'")),
         }
+    }
+    if !permissions.is_empty() {
+        o.identity.registration.permissions = permissions;
     }
     if !redirect_uris.is_empty() {
         o.identity.registration.redirect_uris = redirect_uris;

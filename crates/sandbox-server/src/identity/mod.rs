@@ -32,6 +32,18 @@ const KNOWN_SCOPES: &[&str] = &[
     "EntitlementManagement.Read.All",
     "Directory.Read.All",
 ];
+/// What graphwalk's tutorials ask for at sign-in (the `scopes:` of their front matter): the emulated
+/// registration's configured permissions unless `--permission` says otherwise.
+pub const GRAPHWALK_PERMISSIONS: &[&str] = &[
+    "User.Read",
+    "User.ReadWrite.All",
+    "Group.ReadWrite.All",
+    "GroupMember.Read.All",
+    "RoleManagement.Read.Directory",
+    "RoleManagement.ReadWrite.Directory",
+    "EntitlementManagement.Read.All",
+    "EntitlementManagement.ReadWrite.All",
+];
 const CODE_LIFETIME_MS: u64 = 10 * 60 * 1000;
 /// A single-page app's refresh token lives 24 hours from sign-in, not extended by use.
 pub const SPA_REFRESH_LIFETIME_MS: u64 = 24 * 60 * 60 * 1000;
@@ -62,7 +74,7 @@ impl Default for Registration {
                 "http://localhost:8080/redirect.html".into(),
             ],
             multi_tenant: true,
-            permissions: sandbox::TUTORIAL_SCOPES
+            permissions: GRAPHWALK_PERMISSIONS
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
@@ -228,11 +240,12 @@ fn html(status: StatusCode, body: String) -> Response<String> {
         .status(status)
         .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
         .header(header::CACHE_CONTROL, "no-store")
-        // Entra's pages refuse to be framed; the sign-in page has no script at all.
+        // Entra's pages refuse to be framed; these run no script at all. No form-action: browsers apply it
+        // to the redirect that follows a form post, which goes back to the app's redirect URI.
         .header(header::X_FRAME_OPTIONS, "DENY")
         .header(
             "content-security-policy",
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
         )
         .body(body)
         .unwrap_or_default()

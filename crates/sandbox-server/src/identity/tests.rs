@@ -263,7 +263,7 @@ fn code_with_pkce_gives_tokens_with_the_users_oid_roles_and_consented_scopes() {
     assert!(wids.contains(&roles::USER_ADMIN));
     // Admin consent covers every configured permission: all of them are in scp.
     let scp = at["scp"].as_str().expect("scp");
-    for s in sandbox::TUTORIAL_SCOPES {
+    for s in GRAPHWALK_PERMISSIONS {
         assert!(scp.split(' ').any(|x| x == *s), "{s} in {scp}");
     }
     // The token works against the tenant.
