@@ -78,9 +78,11 @@ impl Run {
         self.dispatch(owner, kind, built, scopes, out);
     }
 
-    /// Removal needs write permissions even where the step only read, so use the tutorial's.
+    /// Removal needs write permissions even where the step only read, so use the tutorial's; the signed-in
+    /// account removes everything, so not the permissions only other accounts ask for (which it was never
+    /// granted: asking for them fails silently and the removal would never be sent).
     fn scopes_for_cleanup(&self, _step: usize) -> Vec<String> {
-        self.tutorial.scopes.clone()
+        self.tutorial.signed_in_scopes()
     }
 
     pub(crate) fn on_cleanup_response(

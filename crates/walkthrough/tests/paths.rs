@@ -13,6 +13,8 @@ use walkthrough::{
 struct Recording {
     tenant: Tenant,
     sent: Vec<(String, Option<String>)>,
+    /// Method, path and the scopes each request asked a token for.
+    scopes: Vec<(String, Vec<String>)>,
 }
 
 impl Server for Recording {
@@ -25,6 +27,10 @@ impl Server for Recording {
     ) -> http::Response<String> {
         self.sent
             .push((request.uri().path().to_string(), run_as.map(str::to_string)));
+        self.scopes.push((
+            format!("{} {}", request.method(), request.uri().path()),
+            scopes.to_vec(),
+        ));
         self.tenant.serve(request, scopes, run_as, now_ms)
     }
 }
@@ -36,6 +42,7 @@ fn recording() -> Recording {
             ..Default::default()
         }),
         sent: Vec::new(),
+        scopes: Vec::new(),
     }
 }
 
@@ -91,6 +98,29 @@ fn every_send_of_a_requestor_step_carries_the_requestors_account_and_no_other_do
     // The administrator's own assignment request was never sent on this path.
     let assign = run.tutorial().step_index("request").expect("step");
     assert_eq!(run.step_status(assign), &StepStatus::Idle);
+}
+
+#[test]
+fn cleanup_asks_for_the_signed_in_accounts_permissions_only() {
+    // Cleanup runs as the signed-in account: asking its token for a permission only the requestor uses
+    // (which nobody granted it) would fail silently and leave everything in the tenant.
+    let mut server = recording();
+    let mut run = v1("admin");
+    let mut d = Driver::new(50);
+    d.event(&mut server, &mut run, Event::RunAll { now_ms: 0 });
+    assert!(d.settle(&mut server, &mut run));
+    let before = server.scopes.len();
+    d.event(&mut server, &mut run, Event::Cleanup { now_ms: d.now_ms });
+    assert!(d.settle(&mut server, &mut run));
+    let signed_in = run.tutorial().signed_in_scopes();
+    assert!(!signed_in
+        .iter()
+        .any(|s| s == "EntitlementMgmt-SubjectAccess.ReadWrite"));
+    let removals = &server.scopes[before..];
+    assert!(removals.iter().any(|(what, _)| what.starts_with("DELETE")));
+    for (what, scopes) in removals {
+        assert_eq!(scopes, &signed_in, "{what}");
+    }
 }
 
 #[test]
