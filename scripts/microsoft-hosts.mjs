@@ -59,40 +59,47 @@ function cookieOf(header, origin) {
 // context's jar under Microsoft's host and sent back to them, as a browser would. `seen`, when given,
 // receives { url, method, authorization, frame, status } for every routed request.
 export async function routeMicrosoft(context, sandboxUrl, seen = null) {
-  await context.route(ROUTED, async (route, request) => {
-    const url = new URL(request.url());
-    const headers = {};
-    for (const [name, value] of Object.entries(await request.allHeaders())) {
-      if (!name.startsWith(':') && name !== 'cookie' && name !== 'host') headers[name] = value;
+  await context.route(ROUTED, (route, request) =>
+    answer(context, sandboxUrl, seen, route, request).catch(() => {
+      // The page or context closed while the answer was on its way: nobody is waiting for it.
+    }),
+  );
+}
+
+// Forwards one request to the sandbox and answers the browser with the sandbox's response.
+async function answer(context, sandboxUrl, seen, route, request) {
+  const url = new URL(request.url());
+  const outgoing = {};
+  for (const [name, value] of Object.entries(await request.allHeaders())) {
+    if (!name.startsWith(':') && name !== 'cookie' && name !== 'host') outgoing[name] = value;
+  }
+  const cookies = await context.cookies(url.origin);
+  if (cookies.length) outgoing.cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+  let frame = 'top';
+  try {
+    if (request.frame().parentFrame()) frame = 'frame';
+  } catch {
+    // A request with no frame (a service worker's): counted as top-level.
+  }
+  const entry = { url: request.url(), method: request.method(), authorization: outgoing.authorization ?? null, frame, status: 0 };
+  seen?.push(entry);
+  let response;
+  try {
+    response = await route.fetch({ url: `${sandboxUrl}${url.pathname}${url.search}`, headers: outgoing, maxRedirects: 0 });
+  } catch {
+    await route.abort('connectionrefused');
+    return;
+  }
+  entry.status = response.status();
+  const incoming = {};
+  for (const { name, value } of response.headersArray()) {
+    if (name.toLowerCase() === 'set-cookie') {
+      const { cookie, remove } = cookieOf(value, url.origin);
+      if (remove) await context.clearCookies({ name: cookie.name, domain: cookie.domain });
+      else await context.addCookies([cookie]);
+    } else {
+      incoming[name] = value;
     }
-    const cookies = await context.cookies(url.origin);
-    if (cookies.length) headers.cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-    let frame = 'top';
-    try {
-      if (request.frame().parentFrame()) frame = 'frame';
-    } catch {
-      // A request with no frame (a service worker's): counted as top-level.
-    }
-    const entry = { url: request.url(), method: request.method(), authorization: headers.authorization ?? null, frame, status: 0 };
-    seen?.push(entry);
-    let response;
-    try {
-      response = await route.fetch({ url: `${sandboxUrl}${url.pathname}${url.search}`, headers, maxRedirects: 0 });
-    } catch (error) {
-      await route.abort('connectionrefused').catch(() => {});
-      return;
-    }
-    entry.status = response.status();
-    const answer = {};
-    for (const { name, value } of response.headersArray()) {
-      if (name.toLowerCase() === 'set-cookie') {
-        const { cookie, remove } = cookieOf(value, url.origin);
-        if (remove) await context.clearCookies({ name: cookie.name, domain: cookie.domain });
-        else await context.addCookies([cookie]);
-      } else {
-        answer[name] = value;
-      }
-    }
-    await route.fulfill({ status: response.status(), headers: answer, body: await response.body() });
-  });
+  }
+  await route.fulfill({ status: response.status(), headers: incoming, body: await response.body() });
 }

@@ -18,7 +18,7 @@ const OIDC_SCOPES: &[&str] = &["openid", "profile", "offline_access", "email"];
 const GRAPH_RESOURCE: &str = "https://graph.microsoft.com/";
 /// Microsoft Graph delegated permissions a user may consent to alone; every other one the sandbox
 /// knows needs an administrator ("Admin consent required: Yes" in the Graph permissions reference).
-const USER_CONSENTABLE: &[&str] = &["User.Read"];
+const USER_CONSENTABLE: &[&str] = &["User.Read", "EntitlementMgmt-SubjectAccess.ReadWrite"];
 /// The Graph delegated permissions the sandbox knows (the tutorials' and the basic profile).
 const KNOWN_SCOPES: &[&str] = &[
     "User.Read",
@@ -31,6 +31,7 @@ const KNOWN_SCOPES: &[&str] = &[
     "EntitlementManagement.ReadWrite.All",
     "EntitlementManagement.Read.All",
     "Directory.Read.All",
+    "EntitlementMgmt-SubjectAccess.ReadWrite",
 ];
 /// What graphwalk's tutorials ask for at sign-in (the `scopes:` of their front matter): the emulated
 /// registration's configured permissions unless `--permission` says otherwise.
