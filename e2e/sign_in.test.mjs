@@ -117,6 +117,12 @@ async function runAllAndCleanUp(page, server) {
   assert.deepEqual(await beyondSeed(server), [], 'cleanup removed everything the run created');
 }
 
+// The embedded layout shows one panel at a time: the live panel comes up from the panel bar.
+async function openLivePanel(frame) {
+  await frame.waitForSelector('#show-panel-live', { timeout: 20_000 });
+  if (!(await frame.isVisible('#sign-in'))) await frame.click('#show-panel-live');
+}
+
 // Every request that carried a token went to the configured Graph base, and nothing else carried one.
 function assertTokensOnlyToGraph(seen) {
   const bearing = seen.filter((r) => r.authorization);
@@ -254,6 +260,7 @@ test('embedded in a docs page of another site, sign-in finishes through the popu
   const { context, page } = await open(servers.main, `${docsUrl}/docs.html`);
   const frame = await (await page.waitForSelector('iframe')).contentFrame();
   assert.equal(new URL(frame.url()).hostname, '127.0.0.1', 'the app is on another site than the page');
+  await openLivePanel(frame);
   await frame.waitForSelector('#sign-in:not([disabled])', { timeout: 20_000 });
   const t0 = Date.now();
   const [relay] = await Promise.all([page.waitForEvent('popup'), frame.click('#sign-in')]);
@@ -273,6 +280,7 @@ test('embedded in another site with the relay window closed: the frame says canc
   const docsUrl = docs.url.replace('127.0.0.1', 'localhost');
   const { context, page } = await open(servers.main, `${docsUrl}/docs.html`);
   const frame = await (await page.waitForSelector('iframe')).contentFrame();
+  await openLivePanel(frame);
   await frame.waitForSelector('#sign-in:not([disabled])', { timeout: 20_000 });
   const [relay] = await Promise.all([page.waitForEvent('popup'), frame.click('#sign-in')]);
   await relay.waitForSelector('#continue');
