@@ -92,7 +92,7 @@ async function waitForSettled(page) {
     () => {
       const cards = [...document.querySelectorAll('li.step:not(.off-path)')];
       return cards.length > 0 && cards.every((c) => ['passed', 'failed', 'skipped', 'idle'].includes(c.dataset.status)) &&
-        !document.querySelector('#stop:not([disabled])');
+        !document.querySelector('#stop:not([disabled]):not([aria-disabled="true"])');
     },
     null,
     { timeout: RUN_TIMEOUT },

@@ -68,7 +68,28 @@ if (!placeholder.test(html) || !connect.test(html)) {
   console.error("site-finish: index.html's Content-Security-Policy has no 'inline-scripts' or __CONNECT_EXTRA__ to fill in.");
   process.exit(1);
 }
-html = html.replace(placeholder, hashes.join(' ')).replace(connect, `${extra ? ` ${extra}` : ''}${devSockets}`.trim());
+// A national cloud's Graph signs in at its own host: MSAL.js's hidden frames, its popup (whose first page
+// inherits this policy) and its token requests need that host too. GRAPHWALK_LOGIN_SRC adds others.
+const nationalLogins = {
+  'https://graph.microsoft.us': ['https://login.microsoftonline.us'],
+  'https://dod-graph.microsoft.us': ['https://login.microsoftonline.us'],
+  'https://microsoftgraph.chinacloudapi.cn': ['https://login.chinacloudapi.cn', 'https://login.partner.microsoftonline.cn'],
+};
+const logins = [
+  ...new Set([
+    ...extra.split(/\s+/).flatMap((origin) => nationalLogins[origin.replace(/\/$/, '')] ?? []),
+    ...(process.env.GRAPHWALK_LOGIN_SRC ?? '').trim().split(/\s+/).filter(Boolean),
+  ]),
+].join(' ');
+const loginPlaceholder = / ?__LOGIN_EXTRA__/g;
+if (!html.includes('__LOGIN_EXTRA__')) {
+  console.error("site-finish: index.html's Content-Security-Policy has no __LOGIN_EXTRA__ to fill in.");
+  process.exit(1);
+}
+html = html
+  .replace(placeholder, hashes.join(' '))
+  .replace(connect, `${extra ? ` ${extra}` : ''}${logins ? ` ${logins}` : ''}${devSockets}`.trim())
+  .replace(loginPlaceholder, logins ? ` ${logins}` : '');
 await writeFile(indexPath, html);
 console.log(`site-finish: MSAL.js copied, sandbox module named ${sandboxName}, ${hashes.length} inline script hash(es) in the Content-Security-Policy`);
 
