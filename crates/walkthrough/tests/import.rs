@@ -185,28 +185,6 @@ fn the_scorer_counts_missed_and_wrong_links() {
     );
 }
 
-fn report(run: &Run) -> String {
-    (0..run.tutorial().steps.len())
-        .map(|i| {
-            let r = run.step_record(i);
-            format!(
-                "{} {}: {:?}\n   {:?}\n   {:?}\n",
-                i,
-                run.tutorial().steps[i].id,
-                run.step_status(i),
-                r.request
-                    .as_ref()
-                    .map(|q| format!("{} {}", q.method, q.url)),
-                r.response.as_ref().map(|x| format!(
-                    "{} {}",
-                    x.status,
-                    x.body.chars().take(300).collect::<String>()
-                ))
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn the_imported_access_package_page_runs_and_cleans_up_in_the_sandbox() {
     let imported = import_docs(&read("access-package.md")).expect("the page imports");
@@ -240,7 +218,7 @@ fn the_imported_access_package_page_runs_and_cleans_up_in_the_sandbox() {
             passed,
             total,
             "{path}\n{}\n{}",
-            report(&run),
+            common::status_report(&run),
             imported.markdown
         );
         assert_eq!(

@@ -3,31 +3,9 @@
 mod common;
 
 use common::tenant::Tenant;
-use common::Driver;
+use common::{status_report, Driver};
 use sandbox::Account;
 use walkthrough::{builtin_tutorials, Event, Run, RunOptions, StepStatus};
-
-fn status_report(run: &Run) -> String {
-    (0..run.tutorial().steps.len())
-        .map(|i| {
-            let r = run.step_record(i);
-            format!(
-                "{} {}: {:?}\n   request {:?}\n   response {:?}\n",
-                i,
-                run.tutorial().steps[i].id,
-                run.step_status(i),
-                r.request
-                    .as_ref()
-                    .map(|q| format!("{} {}", q.method, q.url)),
-                r.response.as_ref().map(|x| format!(
-                    "{} {}",
-                    x.status,
-                    x.body.chars().take(400).collect::<String>()
-                ))
-            )
-        })
-        .collect()
-}
 
 #[test]
 fn both_builtins_run_and_clean_up_in_the_sandbox() {

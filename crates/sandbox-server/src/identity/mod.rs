@@ -198,7 +198,8 @@ pub fn form(text: &str) -> HashMap<String, String> {
         .collect()
 }
 
-fn decode(s: &str) -> String {
+/// Form and query encoding undone: `%XX` bytes and `+` for a space.
+pub(crate) fn decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

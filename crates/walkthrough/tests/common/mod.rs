@@ -185,3 +185,26 @@ impl Driver {
         n
     }
 }
+
+/// Each step's status, request and the start of its response, for an assertion's message.
+pub fn status_report(run: &Run) -> String {
+    (0..run.tutorial().steps.len())
+        .map(|i| {
+            let r = run.step_record(i);
+            format!(
+                "{} {}: {:?}\n   request {:?}\n   response {:?}\n",
+                i,
+                run.tutorial().steps[i].id,
+                run.step_status(i),
+                r.request
+                    .as_ref()
+                    .map(|q| format!("{} {}", q.method, q.url)),
+                r.response.as_ref().map(|x| format!(
+                    "{} {}",
+                    x.status,
+                    x.body.chars().take(400).collect::<String>()
+                ))
+            )
+        })
+        .collect()
+}
