@@ -407,11 +407,15 @@ pub(crate) fn create_user(t: &mut Tenant, cx: &Ctx) -> Outcome {
         .ok_or_else(|| GraphError::required("mailNickname", "User"))?;
     let upn = str_prop(&b, "userPrincipalName")?
         .ok_or_else(|| GraphError::required("userPrincipalName", "User"))?;
-    let password = match get_ci(&b, "passwordProfile") {
-        Some(Value::Object(p)) => str_prop(p, "password")?,
-        _ => None,
-    }
-    .ok_or_else(|| GraphError::required("passwordProfile", "User"))?;
+    let (password, force_change) = match get_ci(&b, "passwordProfile") {
+        Some(Value::Object(p)) => (
+            str_prop(p, "password")?,
+            // "If not set, default is false" (beta passwordProfile resource).
+            bool_prop(p, "forceChangePasswordNextSignIn")?.unwrap_or(false),
+        ),
+        _ => (None, false),
+    };
+    let password = password.ok_or_else(|| GraphError::required("passwordProfile", "User"))?;
     if !nickname_ok(&mail_nickname) {
         return Err(invalid_value("mailNickname", "User"));
     }
@@ -465,6 +469,10 @@ pub(crate) fn create_user(t: &mut Tenant, cx: &Ctx) -> Outcome {
         mail: str_prop(&b, "mail")?,
         usage_location: str_prop(&b, "usageLocation")?,
         subject_id: t.new_id(),
+        password: Some(PasswordProfile {
+            password,
+            force_change_next_sign_in: force_change,
+        }),
     };
     let mut body = render::created(t, cx.v, &user, "users")?;
     if cx.v == Version::Beta {

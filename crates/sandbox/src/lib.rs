@@ -26,7 +26,16 @@ pub use snapshot::{
     ObjectRef, Snapshot, SnapshotAccessPackage, SnapshotAssignment, SnapshotCatalog, SnapshotGroup,
     SnapshotPolicy, SnapshotRequest, SnapshotResource, SnapshotRoleAssignment, SnapshotUser,
 };
+pub use store::PasswordProfile;
 pub use timing::Timing;
+
+/// What [`Sandbox::sign_in_profile`] tells the sign-in emulator about a user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignInProfile {
+    /// `accountEnabled`: a disabled account cannot sign in.
+    pub enabled: bool,
+    pub password: Option<PasswordProfile>,
+}
 pub use token::{mint_token, mint_token_with_roles};
 
 use ids::Prng;
@@ -413,6 +422,22 @@ impl Sandbox {
             now_ms / 1000 + 3600,
             &roles,
         ))
+    }
+
+    /// How a user of this tenant signs in, for the sign-in emulator: whether the account is enabled,
+    /// and the `passwordProfile` Graph created it with (`None` for the seeded accounts, which use the
+    /// emulator's own password). `None` for a UPN the tenant does not have. Never part of a snapshot.
+    pub fn sign_in_profile(&self, upn: &str) -> Option<SignInProfile> {
+        let user = self
+            .tenant
+            .store
+            .users
+            .iter()
+            .find(|u| u.upn.eq_ignore_ascii_case(upn))?;
+        Some(SignInProfile {
+            enabled: user.account_enabled,
+            password: user.password.clone(),
+        })
     }
 
     /// The template ids of the directory roles a user holds (none for an unknown UPN).

@@ -33,6 +33,15 @@ pub(crate) struct User {
     pub usage_location: Option<String>,
     /// The accessPackageSubject id entitlement management gives this user.
     pub subject_id: String,
+    /// `passwordProfile` as created: Graph never returns it, the sign-in emulator checks it. `None`
+    /// for the seeded accounts, whose password is the emulator's own.
+    pub password: Option<PasswordProfile>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PasswordProfile {
+    pub password: String,
+    pub force_change_next_sign_in: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -441,6 +450,7 @@ pub(crate) fn seed(
         mail: Some(format!("admin@{domain}")),
         usage_location: Some("US".into()),
         subject_id: ids.guid(),
+        password: None,
     };
     let admin_ga = RoleAssignment {
         meta: meta(crate::directory::role_assignment_id(
@@ -496,6 +506,7 @@ pub(crate) fn seed(
             mail: Some(format!("{local}@{domain}")),
             usage_location: Some("US".into()),
             subject_id: accounts.guid(),
+            password: None,
         });
     }
     Store {

@@ -786,11 +786,14 @@ impl Identity {
             })
     }
 
-    /// Only the seeded accounts have a password here: the tutorial's users keep theirs in Graph's
-    /// body, which the sandbox does not store.
+    /// The password a user signs in with: the one they chose here at a first sign-in, else the
+    /// `passwordProfile` Graph created them with, else (the seeded accounts) the emulator's own.
     fn password_of(&self, sb: &Sandbox, upn: &str) -> Option<String> {
         if let Some(p) = self.passwords.get(&upn.to_ascii_lowercase()) {
             return Some(p.clone());
+        }
+        if let Some(profile) = sb.sign_in_profile(upn).and_then(|p| p.password) {
+            return Some(profile.password);
         }
         sandbox::Account::ALL
             .iter()
@@ -798,12 +801,19 @@ impl Identity {
             .then(|| self.cfg.password.clone())
     }
 
-    fn must_change(&self, upn: &str) -> bool {
-        self.cfg
+    /// A first sign-in that must choose a new password: `--must-change-password` for a seeded
+    /// account, `forceChangePasswordNextSignIn` for a user Graph created; until they have chosen one.
+    fn must_change(&self, sb: &Sandbox, upn: &str) -> bool {
+        let forced = self
+            .cfg
             .must_change_password
             .iter()
             .any(|u| u.eq_ignore_ascii_case(upn))
-            && !self.passwords.contains_key(&upn.to_ascii_lowercase())
+            || sb
+                .sign_in_profile(upn)
+                .and_then(|p| p.password)
+                .is_some_and(|p| p.force_change_next_sign_in);
+        forced && !self.passwords.contains_key(&upn.to_ascii_lowercase())
     }
 
     fn session_cookie(&mut self, user: &UserRef) -> String {
@@ -840,9 +850,14 @@ impl Identity {
                         "Your account or password is incorrect. If you don't remember your password, reset it now. (AADSTS50126: Error validating credentials due to invalid username or password.)",
                     )));
                 }
+                if sb.sign_in_profile(&user.upn).is_some_and(|p| !p.enabled) {
+                    return html(StatusCode::OK, pages::sign_in(&action, &txn, &login, Some(
+                        "Your account has been locked. Contact your support person to unlock it, then try again. (AADSTS50057: The user account is disabled.)",
+                    )));
+                }
                 p.user = Some(user.clone());
                 self.pending.insert(txn.clone(), p);
-                if self.must_change(&user.upn) {
+                if self.must_change(sb, &user.upn) {
                     return html(
                         StatusCode::OK,
                         pages::change_password(&action, &txn, &user.upn, None),

@@ -595,3 +595,73 @@ fn the_sign_in_page_cannot_be_framed_and_escapes_the_login_hint() {
     assert!(!page.body().contains("<script>"));
     assert!(page.body().contains("&lt;script&gt;"));
 }
+
+/// A user the tutorial creates through Graph, with `passwordProfile`.
+fn create_user(w: &mut World, local: &str, force_change: bool, enabled: bool) -> String {
+    let upn = format!("{local}@{}", w.sb.default_domain());
+    let body = json!({
+        "accountEnabled": enabled,
+        "displayName": local,
+        "mailNickname": local,
+        "userPrincipalName": upn,
+        "passwordProfile": {"password": "Tutorial-Pa55", "forceChangePasswordNextSignIn": force_change}
+    });
+    let req = Request::builder()
+        .method("POST")
+        .uri("/v1.0/users")
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", w.sb.admin_token(T0)),
+        )
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body.to_string())
+        .expect("request");
+    let resp = w.sb.handle(&req, T0);
+    assert_eq!(resp.status(), 201, "{}", resp.body());
+    assert!(
+        !resp.body().contains("Tutorial-Pa55"),
+        "Graph never returns a password"
+    );
+    upn
+}
+
+#[test]
+fn a_user_graph_created_signs_in_with_the_password_profile_and_changes_it_first() {
+    let mut w = world(IdentityConfig::default());
+    let upn = create_user(&mut w, "requestor1", true, true);
+    assert!(w
+        .sign_in("organizations", &upn, DEFAULT_PASSWORD)
+        .body()
+        .contains("AADSTS50126"));
+    let page = w.sign_in("organizations", &upn, "Tutorial-Pa55");
+    assert!(
+        page.body().contains("Update your password"),
+        "{}",
+        page.body()
+    );
+    let txn = txn_of(page.body());
+    let ok = w.send(
+        "POST",
+        "/organizations/oauth2/v2.0/authorize",
+        &format!("txn={txn}&step=change&current=Tutorial-Pa55&new=Chosen-Pa55&confirm=Chosen-Pa55"),
+        false,
+    );
+    let code = fragment(&ok).get("code").cloned().expect("a code");
+    let tokens: Value = serde_json::from_str(w.redeem(&code, VERIFIER).body()).expect("json");
+    let access = claims(tokens["access_token"].as_str().expect("an access token"));
+    assert!(access["upn"]
+        .as_str()
+        .is_some_and(|u| u.eq_ignore_ascii_case(&upn)));
+    assert!(fragment(&w.sign_in("organizations", &upn, "Chosen-Pa55")).contains_key("code"));
+}
+
+#[test]
+fn without_force_change_the_created_password_works_and_a_disabled_account_is_aadsts50057() {
+    let mut w = world(IdentityConfig::default());
+    let upn = create_user(&mut w, "plain1", false, true);
+    assert!(fragment(&w.sign_in("organizations", &upn, "Tutorial-Pa55")).contains_key("code"));
+    let off = create_user(&mut w, "off1", false, false);
+    let page = w.sign_in("organizations", &off, "Tutorial-Pa55");
+    assert!(page.body().contains("AADSTS50057"), "{}", page.body());
+    assert!(!fragment(&page).contains_key("code"));
+}
