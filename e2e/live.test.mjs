@@ -310,3 +310,31 @@ test('a link cannot send a real token elsewhere: its Graph base URL waits for th
   assert.deepEqual(hits, []);
   await context.close();
 });
+
+test('a pasted token on the requestor\'s path: their steps are not sent, the page says why, and one click takes the other path', async () => {
+  await resetServer();
+  const { page, context, errors } = await openLive('access-package-v1', token);
+  await page.selectOption('#input-path', 'requestor');
+  await page.click('#run-all');
+  await waitForSettled(page);
+  const failed = await page.$$eval('li.step[data-status="failed"]', (cards) => cards.map((c) => c.textContent));
+  assert.ok(failed.length >= 1, 'the requestor\'s steps stop');
+  for (const text of failed) {
+    assert.match(text, /pasted token is one account's/);
+    assert.match(text, /Nothing was sent/);
+  }
+  assert.match(await page.textContent('#one-account-requestor'), /cannot sign in beside it/);
+  assert.equal(await page.$('#sign-in-as-requestor'), null, 'no second sign-in is offered for a pasted token');
+  await page.click('#one-account-path');
+  assert.equal(await page.inputValue('#input-path'), 'admin');
+  await page.click('#run-all');
+  await waitForSettled(page);
+  assert.deepEqual(await page.$$eval('li.step[data-status="failed"]', (cards) => cards.length), 0, 'the administrator\'s path finishes');
+  await page.click('#clean-up');
+  await page.waitForFunction(() => /has been removed/.test(document.querySelector('.cleanup-summary')?.textContent ?? ''), null, {
+    timeout: RUN_TIMEOUT,
+  });
+  assert.deepEqual((await serverState()).beyondSeed, []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -62,7 +62,7 @@ async function open(server, url = `${site.url}/?mode=live&tutorial=access-packag
   const page = await context.newPage();
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused/.test(m.text())) errors.push(m.text());
+    if (m.type() === 'error' && /Content Security Policy|Refused|panicked at/.test(m.text())) errors.push(m.text());
   });
   await page.goto(url);
   return { context, page, seen, errors };
@@ -354,5 +354,99 @@ test('a real token never goes to a host other than the configured Graph base, ev
   assert.deepEqual(hits.filter((h) => h.authorization), [], 'the other host got no token');
   for (const r of seen.filter((s) => s.authorization)) assert.ok(r.url.startsWith(`${GRAPH}/`), r.url);
   listener.close();
+  await context.close();
+});
+
+// The user name an access token was issued to (the sandbox's tokens are unsigned JWTs).
+function upnOf(authorization) {
+  const payload = authorization.replace(/^Bearer /, '').split('.')[1];
+  return JSON.parse(Buffer.from(payload, 'base64url').toString()).upn;
+}
+
+test('the requestor signs in beside the administrator: first password, a new one, their own consent, and only their token on their steps', async () => {
+  await reset(servers.main);
+  const { context, page, seen, errors } = await open(servers.main);
+  await signIn(page, ADMIN);
+  await page.selectOption('#input-path', 'requestor');
+  await page.click('#run-all');
+  await waitForSettled(page);
+  // The run stops at the steps that run as the requestor, and sends nothing for them.
+  const stopped = await failedSteps(page);
+  assert.ok(stopped.length >= 1, 'a step waits for the requestor');
+  for (const step of stopped) {
+    assert.match(step, /runs as another account/);
+    assert.match(step, /Sign in as the requestor/);
+  }
+  const requestor = (await page.textContent('#other-accounts .other-upn')).trim();
+  assert.match(requestor, new RegExp(`^requestor1-.*@${DOMAIN.replace(/\./g, '\\.')}$`), requestor);
+  assert.ok(!seen.some((r) => r.authorization && /filterByCurrentUser/.test(r.url)), 'no requestor request went out');
+
+  // Their first password is masked until asked for.
+  assert.match(await page.textContent('#other-password-requestor'), /^•+$/);
+  await page.click('#other-accounts button[aria-label="Show the requestor\'s password"]');
+  const firstPassword = (await page.textContent('#other-password-requestor')).trim();
+  assert.ok(firstPassword.length >= 8 && !/•/.test(firstPassword), 'the password is shown on request');
+
+  // Someone else at the requestor's sign-in (here the administrator) is refused, and the
+  // administrator's own sign-in is kept.
+  const [wrong] = await Promise.all([page.waitForEvent('popup'), page.click('#sign-in-as-requestor')]);
+  await wrong.waitForSelector('#login');
+  await wrong.fill('#login', ADMIN);
+  await wrong.fill('#passwd', PASSWORD);
+  await wrong.click('#sign-in');
+  // The administrator has not consented to the requestor's permission for themselves yet.
+  await wrong.waitForSelector('#accept');
+  await wrong.click('#accept');
+  await wrong.waitForEvent('close', { timeout: 20_000 });
+  await page.waitForFunction(() => /not requestor1-/.test(document.querySelector('#live-message')?.textContent ?? ''), null, { timeout: 10_000 });
+  assert.equal(await page.$('#other-signed-in-requestor'), null);
+  assert.equal(await page.textContent('#live-account'), ADMIN);
+
+  const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#sign-in-as-requestor')]);
+  await popup.waitForSelector('#login');
+  const asked = new URL(popup.url());
+  assert.equal(asked.searchParams.get('prompt'), 'login', 'a fresh sign-in, not the administrator\'s session');
+  assert.equal(asked.searchParams.get('login_hint'), requestor, 'their name is filled in');
+  assert.equal(await popup.inputValue('#login'), requestor);
+  await popup.fill('#passwd', firstPassword);
+  await popup.click('#sign-in');
+  // forceChangePasswordNextSignIn: Entra asks for a new password first.
+  await popup.waitForSelector('#new');
+  await popup.fill('#current', firstPassword);
+  await popup.fill('#new', 'Requestor-Chose-1');
+  await popup.fill('#confirm', 'Requestor-Chose-1');
+  await popup.click('#change');
+  // EntitlementMgmt-SubjectAccess.ReadWrite has no admin consent here; a user may consent to it.
+  await popup.waitForSelector('#accept');
+  assert.match(await popup.textContent('body'), /EntitlementMgmt-SubjectAccess\.ReadWrite/);
+  await popup.click('#accept');
+  await popup.waitForEvent('close', { timeout: 20_000 });
+  await page.waitForSelector('#other-signed-in-requestor', { timeout: 20_000 });
+  assert.equal(await page.textContent('#live-account'), ADMIN, 'the administrator is still the one signed in');
+
+  await page.click('#run-all');
+  await waitForSettled(page);
+  assert.deepEqual(await failedSteps(page), [], 'every step of the requestor\'s path passed');
+  const theirs = seen.filter((r) => r.authorization && r.url.startsWith(`${GRAPH}/`) && /filterByCurrentUser|\/me\//.test(r.url));
+  assert.ok(theirs.length >= 3, `the requestor's requests were seen: ${theirs.map((r) => r.url)}`);
+  for (const r of theirs) assert.equal(upnOf(r.authorization).toLowerCase(), requestor.toLowerCase(), `${r.url} carried the requestor's token`);
+  const request = seen.find((r) => r.authorization && r.method === 'POST' && /\/assignmentRequests$/.test(r.url));
+  assert.equal(upnOf(request.authorization).toLowerCase(), requestor.toLowerCase(), 'the request is the requestor\'s own');
+  const mine = seen.filter((r) => r.authorization && r.method === 'POST' && /\/users$|\/groups$/.test(r.url));
+  assert.ok(mine.length > 0);
+  for (const r of mine) assert.equal(upnOf(r.authorization), ADMIN, `${r.url} carried the administrator's token`);
+
+  await page.click('#clean-up');
+  await page.waitForFunction(() => /has been removed/.test(document.querySelector('.cleanup-summary')?.textContent ?? ''), null, {
+    timeout: RUN_TIMEOUT,
+  });
+  assert.deepEqual(await beyondSeed(servers.main), [], 'cleanup removed everything the run created');
+  // Signing out forgets both accounts in this tab.
+  const [bye] = await Promise.all([page.waitForEvent('popup'), page.click('#sign-out')]);
+  await bye.waitForEvent('close', { timeout: 20_000 }).catch(() => {});
+  await page.waitForSelector('#sign-in:not([disabled])');
+  const kept = await page.evaluate(() => JSON.stringify({ ...sessionStorage }).toLowerCase());
+  assert.ok(!kept.includes(requestor.toLowerCase()), 'nothing of the requestor stays in sessionStorage');
+  assert.deepEqual(errors, []);
   await context.close();
 });

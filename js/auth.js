@@ -16,8 +16,46 @@ function accountOf(a) {
   return a ? { username: a.username || '', tenantId: a.tenantId || '' } : null;
 }
 
-function result(r) {
-  if (r.account) pca.setActiveAccount(r.account);
+// Accounts signed in for steps that run as someone else (the tutorial's requestor): never made the active
+// account, which stays the reader's own. Only their user names are kept, in this tab.
+const OTHERS_KEY = 'graphwalk.other-accounts';
+
+function others() {
+  try {
+    return JSON.parse(sessionStorage.getItem(OTHERS_KEY) || '[]');
+  } catch (_) {
+    return [];
+  }
+}
+
+function noteOther(username) {
+  const list = others().filter((u) => u.toLowerCase() !== username.toLowerCase());
+  list.push(username);
+  try {
+    sessionStorage.setItem(OTHERS_KEY, JSON.stringify(list));
+  } catch (_) {
+    // Storage refused: the account still works in this page.
+  }
+}
+
+function isOther(account) {
+  const name = (account.username || '').toLowerCase();
+  return others().some((u) => u.toLowerCase() === name);
+}
+
+// The account a token is asked for: the reader's (active) one, or another signed in here by user name.
+function accountFor(username) {
+  const p = client();
+  if (!username) return p.getActiveAccount() || undefined;
+  const account = p.getAccount({ username });
+  if (!account) {
+    throw Object.assign(new Error(`${username} has not signed in on this page.`), { errorCode: 'no_account_error' });
+  }
+  return account;
+}
+
+function result(r, own = true) {
+  if (own && r.account) pca.setActiveAccount(r.account);
   return {
     accessToken: r.accessToken,
     username: (r.account && r.account.username) || '',
@@ -47,7 +85,7 @@ export async function msalInit(clientId, authority, redirectUri) {
   const back = await pca.handleRedirectPromise();
   if (back && back.account) pca.setActiveAccount(back.account);
   else if (!pca.getActiveAccount()) {
-    const all = pca.getAllAccounts();
+    const all = pca.getAllAccounts().filter((a) => !isOther(a));
     if (all.length) pca.setActiveAccount(all[0]);
   }
   return accountOf(pca.getActiveAccount());
@@ -57,17 +95,19 @@ export function msalAccount() {
   return pca ? accountOf(pca.getActiveAccount()) : null;
 }
 
-export async function msalSilent(scopes, forceRefresh) {
-  const p = client();
-  const account = p.getActiveAccount() || undefined;
-  return result(await p.acquireTokenSilent({ scopes, account, forceRefresh }));
+// `username`: another account signed in here with msalPopup's `loginHint`; empty for the reader's own.
+export async function msalSilent(scopes, forceRefresh, username) {
+  const account = accountFor(username);
+  return result(await client().acquireTokenSilent({ scopes, account, forceRefresh }), !username);
 }
 
 // Opens the sign-in window at once (MSAL.js opens it before any awaiting, so the click that called this
 // still counts), and settles with "user_cancelled" soon after the user closes it: MSAL.js 5's bridge wait
 // has no closed-window check of its own and would wait 60 s. In a frame the popup relay tracks its windows
 // itself. `overrideInteractionInProgress` ends the wait left over from a window closed earlier.
-export async function msalPopup(scopes) {
+// `loginHint`: sign in another account (`prompt=login` shows Microsoft's sign-in page even when a session
+// exists, with the user name filled in); it is kept beside the reader's account, not in place of it.
+export async function msalPopup(scopes, loginHint) {
   const p = client();
   lastPopup = null;
   let returned = false;
@@ -77,7 +117,8 @@ export async function msalPopup(scopes) {
       if (event.data && event.data.type === 'returned') returned = true;
     };
   }
-  const signIn = p.acquireTokenPopup({ scopes, overrideInteractionInProgress: true });
+  const other = loginHint ? { prompt: 'login', loginHint } : {};
+  const signIn = p.acquireTokenPopup({ scopes, overrideInteractionInProgress: true, ...other });
   let poll = null;
   const closed = new Promise((_, reject) => {
     if (!signal) return;
@@ -95,7 +136,10 @@ export async function msalPopup(scopes) {
     }, 100);
   });
   try {
-    return result(await Promise.race([signIn, closed]));
+    const r = await Promise.race([signIn, closed]);
+    const name = (r.account && r.account.username) || '';
+    if (loginHint && name.toLowerCase() === loginHint.toLowerCase()) noteOther(name);
+    return result(r, !loginHint);
   } finally {
     if (poll) clearInterval(poll);
     if (signal) signal.close();
@@ -108,21 +152,42 @@ export async function msalRedirect(scopes) {
   await client().acquireTokenRedirect({ scopes, overrideInteractionInProgress: true });
 }
 
-// Forgets the account in this page; `popup` also signs out at Microsoft in a popup window.
+// Forgets the account in this page, and the other accounts signed in beside it; `popup` also signs out
+// at Microsoft in a popup window.
 export async function msalSignOut(popup) {
   const p = client();
   const account = p.getActiveAccount() || undefined;
+  let done = false;
   if (popup) {
     try {
       await p.logoutPopup({ account });
-      p.setActiveAccount(null);
-      return;
+      done = true;
     } catch (_) {
       // A blocked or closed popup: still forget the account locally below.
     }
   }
-  await p.clearCache({ account });
+  if (!done) await p.clearCache({ account });
+  for (const other of p.getAllAccounts().filter(isOther)) await p.clearCache({ account: other });
+  try {
+    sessionStorage.removeItem(OTHERS_KEY);
+  } catch (_) {
+    // Nothing was kept.
+  }
   p.setActiveAccount(null);
+}
+
+// Forgets one other account in this page (its tokens), leaving the reader signed in.
+export async function msalForget(username) {
+  const p = client();
+  const account = p.getAccount({ username });
+  const active = p.getActiveAccount();
+  // The reader's own account is never forgotten here, even if its name was given.
+  if (account && !(active && active.homeAccountId === account.homeAccountId)) await p.clearCache({ account });
+  try {
+    sessionStorage.setItem(OTHERS_KEY, JSON.stringify(others().filter((u) => u.toLowerCase() !== username.toLowerCase())));
+  } catch (_) {
+    // Nothing was kept.
+  }
 }
 
 // MSAL 5 puts a docs link in `message`; the code is what to branch on.

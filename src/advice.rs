@@ -11,6 +11,9 @@ pub struct Situation {
     pub in_sandbox: bool,
     /// The delegated permissions the current token carries (read from its claims, for display only).
     pub granted: Option<Vec<String>>,
+    /// The reader signed in with MSAL.js, so another account can sign in beside them (a pasted token
+    /// cannot).
+    pub second_sign_in: bool,
 }
 
 /// A short heading for the error box.
@@ -135,6 +138,7 @@ pub fn hint(
     situation: &Situation,
 ) -> String {
     let in_sandbox = situation.in_sandbox;
+    let second_sign_in = situation.second_sign_in;
     match error {
         StepError::Graph { status: 401, .. } => "The access token is missing or expired: sign in again, or paste a fresh token, then run the step again.".into(),
         StepError::Graph { status: 403, .. } => forbidden(step_scopes, step_roles, situation.granted.as_deref()),
@@ -171,8 +175,14 @@ pub fn hint(
             SendFailure::HostNotAllowed { allowed, .. } => format!(
                 "The token is sent only to the Graph base URL ({allowed}). Edit the address to start with it, or change the Graph base URL in the live panel."
             ),
+            SendFailure::NeedsAccount { identity, .. } if in_sandbox => format!(
+                "The sandbox signs the {identity} in by itself once the step that creates them has run: run that step first."
+            ),
+            SendFailure::NeedsAccount { identity, .. } if second_sign_in => format!(
+                "Sign the {identity} in beside you with Sign in as the {identity}, under Other accounts in the live panel (their first password is there to copy), then run the step again."
+            ),
             SendFailure::NeedsAccount { identity, .. } => format!(
-                "Live mode signs requests with one account: yours. Reset the run to start again on the path where you make every request yourself (a run started in live mode takes it), or try this step in the sandbox, where the {identity} signs in by itself."
+                "A pasted token is one account's, so the {identity} cannot sign in beside it. Sign in with the Sign in button in the live panel, or take the path where you make every request yourself (the link under Other accounts)."
             ),
             SendFailure::Network { .. } => unreachable!("matched above"),
         },
@@ -195,6 +205,30 @@ mod tests {
     }
 
     #[test]
+    fn a_step_run_as_another_account_says_how_that_account_signs_in() {
+        let error = StepError::NotSent {
+            failure: SendFailure::NeedsAccount {
+                identity: "requestor".into(),
+                upn: "r@contoso.example".into(),
+            },
+        };
+        let msal = Situation {
+            second_sign_in: true,
+            ..Situation::default()
+        };
+        let text = hint(&error, &[], &[], &msal);
+        assert!(text.contains("Sign in as the requestor"), "{text}");
+        let pasted = Situation::default();
+        let text = hint(&error, &[], &[], &pasted);
+        assert!(text.contains("pasted token is one account's"), "{text}");
+        assert!(failure_detail(&SendFailure::NeedsAccount {
+            identity: "requestor".into(),
+            upn: "r@contoso.example".into(),
+        })
+        .contains("r@contoso.example"));
+    }
+
+    #[test]
     fn a_403_names_the_missing_permission_or_else_the_roles() {
         let scopes = vec![
             "User.ReadWrite.All".to_string(),
@@ -203,6 +237,7 @@ mod tests {
         let lacking = Situation {
             in_sandbox: false,
             granted: Some(vec!["User.ReadWrite.All".into()]),
+            ..Situation::default()
         };
         let text = hint(&forbidden_error(), &scopes, &[], &lacking);
         assert!(
@@ -212,6 +247,7 @@ mod tests {
         let holding = Situation {
             in_sandbox: false,
             granted: Some(scopes.clone()),
+            ..Situation::default()
         };
         let text = hint(&forbidden_error(), &scopes, &[], &holding);
         assert!(text.contains("has this step's permissions"), "{text}");

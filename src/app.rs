@@ -9,9 +9,9 @@ use yew::prelude::*;
 use crate::advice::Situation;
 use crate::components::{
     cleanup_panel::CleanupPanel, export_menu::ExportTo, import_review::ImportReviewPanel,
-    live_panel::LivePanel, mode_note::ModeNote, notice_bar::NoticeBar, panel_bar::PanelBar,
-    sandbox_panel::SandboxPanel, step_card::StepList, step_rail::StepRail, toolbar::Toolbar,
-    tutorial_intro::TutorialIntro, variables_panel::VariablesPanel,
+    live_panel::LivePanel, mode_note::ModeNote, notice_bar::NoticeBar, other_accounts,
+    panel_bar::PanelBar, sandbox_panel::SandboxPanel, step_card::StepList, step_rail::StepRail,
+    toolbar::Toolbar, tutorial_intro::TutorialIntro, variables_panel::VariablesPanel,
 };
 use crate::handles::{fresh_options, SandboxHandle};
 use crate::hooks::use_live::{initial_live, initial_mode};
@@ -21,7 +21,7 @@ use crate::hooks::{use_live, use_run, use_switch};
 use crate::services::clock::{next_frame, AfterPaint};
 use crate::services::download;
 use crate::services::in_page_sandbox::InPageSandbox;
-use crate::services::live_state::Mode;
+use crate::services::live_state::{Credential, Mode};
 use crate::services::live_transport::LiveTransport;
 use crate::services::params::Params;
 use crate::services::storage;
@@ -431,6 +431,7 @@ pub fn App(props: &AppProps) -> Html {
             .claims
             .as_ref()
             .map(|claims| claims.scopes.clone()),
+        second_sign_in: matches!(page.live.credential, Credential::Msal(_)),
     };
     let view = &page.run;
     let class = classes!("app", params.embed.then_some("embed"));
@@ -447,7 +448,11 @@ pub fn App(props: &AppProps) -> Html {
         }
     };
     let mode_panel = if page.mode == Mode::Live {
-        html! { <LivePanel live={live.clone()} scopes={view.tutorial.signed_in_scopes()} /> }
+        html! {
+            <LivePanel live={live.clone()} scopes={view.tutorial.signed_in_scopes()}
+                accounts={other_accounts::slots(view)} one_account={other_accounts::one_account_choices(view)}
+                on_command={on_command.clone()} />
+        }
     } else {
         html! {
             <SandboxPanel sandbox={(*sandbox).clone()}

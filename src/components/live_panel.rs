@@ -3,13 +3,14 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use super::other_accounts::{AccountSlot, OtherAccounts};
 use crate::services::auth_claims::Claims;
 use crate::services::auth_msal::in_frame;
 use crate::services::clock::now_ms;
 use crate::services::live_settings::{SettingsLayer, DEFAULT_GRAPH_BASE, DEFAULT_TENANT};
 use crate::services::live_state::Live;
 use crate::services::live_state::{Credential, RolesCheck};
-use crate::state::Tone;
+use crate::state::{Command, Tone};
 
 /// How long until `exp`, in words.
 pub fn expiry_text(claims: &Claims, now_ms: u64) -> Option<String> {
@@ -34,6 +35,14 @@ pub struct LivePanelProps {
     pub live: Live,
     /// What signing in asks for: the tutorial's permissions.
     pub scopes: Vec<String>,
+    /// The accounts the chosen path's steps run as, besides the reader's.
+    #[prop_or_default]
+    pub accounts: Vec<AccountSlot>,
+    /// The inputs' values that keep every request with the reader (input, value, label).
+    #[prop_or_default]
+    pub one_account: Vec<(String, String, String)>,
+    #[prop_or_default]
+    pub on_command: Callback<Command>,
 }
 
 #[component]
@@ -238,6 +247,14 @@ pub fn LivePanel(props: &LivePanelProps) -> Html {
                 },
                 RolesCheck::Unknown => html! {},
             } }
+            // In an element of its own: an empty component beside conditional siblings confuses Yew's
+            // placement of the nodes that follow.
+            <div class="other-accounts-slot">
+                if !props.accounts.is_empty() {
+                    <OtherAccounts live={live.clone()} slots={props.accounts.clone()} choices={props.one_account.clone()}
+                        on_command={props.on_command.clone()} />
+                }
+            </div>
             if let Some(message) = &state.message {
                 <p class={classes!("live-message", match message.tone { Tone::Bad => "bad", Tone::Good => "good", Tone::Info => "info" })}
                     role={if message.tone == Tone::Bad { "alert" } else { "status" }} id="live-message">

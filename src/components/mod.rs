@@ -7,6 +7,7 @@ pub mod json_view;
 pub mod live_panel;
 pub mod mode_note;
 pub mod notice_bar;
+pub mod other_accounts;
 pub mod panel_bar;
 pub mod popover;
 pub mod prose;

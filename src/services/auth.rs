@@ -76,6 +76,10 @@ pub enum AuthError {
     Cancelled,
     /// Another sign-in is still open.
     InProgress,
+    /// A step runs as another account, and only the reader's own token is here (a pasted token).
+    OneAccountOnly,
+    /// Microsoft's sign-in page was asked for `wanted` and someone signed in as `got`.
+    WrongAccount { wanted: String, got: String },
     /// Anything else MSAL reported, by its error code.
     Msal { code: String, message: String },
 }
@@ -102,6 +106,13 @@ impl fmt::Display for AuthError {
             AuthError::Redirecting => f.write_str("Going to the Microsoft sign-in page…"),
             AuthError::Cancelled => f.write_str("Sign-in was cancelled."),
             AuthError::InProgress => f.write_str("A sign-in window is already open: finish or close it first."),
+            AuthError::OneAccountOnly => f.write_str(
+                "A pasted token is one account's: another account cannot sign in beside it. Sign in with the Sign in button instead, or choose the path where you make every request.",
+            ),
+            AuthError::WrongAccount { wanted, got } => write!(
+                f,
+                "That sign-in was as {got}, not {wanted}. Sign in again and use {wanted} (on Microsoft's page, choose Use another account if {got} is offered).",
+            ),
             AuthError::Msal { code, message } if message.is_empty() => write!(f, "MSAL.js error {code}."),
             AuthError::Msal { code, message } => write!(f, "MSAL.js error {code}: {message}"),
         }
@@ -114,6 +125,18 @@ pub type TokenFuture = Pin<Box<dyn Future<Output = Result<Token, AuthError>>>>;
 /// may a popup or a redirect happen. `refresh` asks for a new token instead of a cached one (after a 401).
 pub trait TokenSource {
     fn token(&self, scopes: &[String], interactive: bool, refresh: bool) -> TokenFuture;
+
+    /// A token of another account, `upn`, signed in beside the reader's (a step that runs as someone
+    /// else). Only MSAL.js can sign in a second account.
+    fn token_as(
+        &self,
+        _upn: &str,
+        _scopes: &[String],
+        _interactive: bool,
+        _refresh: bool,
+    ) -> TokenFuture {
+        Box::pin(async { Err(AuthError::OneAccountOnly) })
+    }
 
     /// True for tokens from Microsoft sign-in: they are sent to Microsoft Graph only, whatever Graph base
     /// URL is set (a pasted token may go to another server, such as a local graphwalk-sandbox).

@@ -19,9 +19,18 @@ extern "C" {
     #[wasm_bindgen(js_name = msalAccount)]
     fn msal_account() -> JsValue;
     #[wasm_bindgen(catch, js_name = msalSilent)]
-    async fn msal_silent(scopes: Vec<String>, force_refresh: bool) -> Result<JsValue, JsValue>;
+    async fn msal_silent(
+        scopes: Vec<String>,
+        force_refresh: bool,
+        username: Option<String>,
+    ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = msalPopup)]
-    async fn msal_popup(scopes: Vec<String>) -> Result<JsValue, JsValue>;
+    async fn msal_popup(
+        scopes: Vec<String>,
+        login_hint: Option<String>,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = msalForget)]
+    async fn msal_forget(username: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = msalRedirect)]
     async fn msal_redirect(scopes: Vec<String>) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = msalSignOut)]
@@ -120,6 +129,14 @@ pub async fn sign_out(popup: bool) -> Result<(), AuthError> {
         .map_err(|e| classify(&e))
 }
 
+/// Forgets another account signed in beside the reader's (its tokens in this page).
+pub async fn forget(username: &str) -> Result<(), AuthError> {
+    msal_forget(username)
+        .await
+        .map(|_| ())
+        .map_err(|e| classify(&e))
+}
+
 fn account_from(value: &JsValue) -> Option<Account> {
     if value.is_null() || value.is_undefined() {
         return None;
@@ -198,17 +215,9 @@ impl MsalTokenSource {
         refresh: bool,
     ) -> Result<Token, AuthError> {
         if !interactive {
-            return match msal_silent(scopes, refresh).await {
-                Ok(value) => token_from(&value),
-                Err(error) => Err(match classify(&error) {
-                    AuthError::Msal { code, .. } if SILENT_TIMED_OUT.contains(&code.as_str()) => {
-                        AuthError::InteractionRequired
-                    }
-                    other => other,
-                }),
-            };
+            return silent(scopes, refresh, None).await;
         }
-        match msal_popup(scopes.clone()).await {
+        match msal_popup(scopes.clone(), None).await {
             Ok(value) => token_from(&value),
             Err(error) => match classify(&error) {
                 AuthError::PopupBlocked if self.in_frame => Err(AuthError::PopupBlockedInFrame),
@@ -220,11 +229,74 @@ impl MsalTokenSource {
             },
         }
     }
+
+    /// A token of another account, `upn`, kept beside the reader's: silently once it has signed in here;
+    /// for a click, Microsoft's sign-in page in a popup with `prompt=login` and `upn` filled in. Never a
+    /// redirect (the page would come back with that account as the reader's). A sign-in as anyone else
+    /// is refused.
+    pub async fn acquire_as(
+        self,
+        upn: String,
+        scopes: Vec<String>,
+        interactive: bool,
+        refresh: bool,
+    ) -> Result<Token, AuthError> {
+        let token = if interactive {
+            let value =
+                msal_popup(scopes, Some(upn.clone()))
+                    .await
+                    .map_err(|e| match classify(&e) {
+                        AuthError::PopupBlocked if self.in_frame => AuthError::PopupBlockedInFrame,
+                        other => other,
+                    })?;
+            token_from(&value)?
+        } else {
+            silent(scopes, refresh, Some(upn.clone())).await?
+        };
+        match token.claims.account.as_deref() {
+            Some(account) if account.eq_ignore_ascii_case(&upn) => Ok(token),
+            other => {
+                let got = other.unwrap_or("another account").to_string();
+                if interactive && !got.eq_ignore_ascii_case(&upn) {
+                    // Keep nothing of a sign-in as the wrong person beside the reader's account.
+                    let _ = forget(&got).await;
+                }
+                Err(AuthError::WrongAccount { wanted: upn, got })
+            }
+        }
+    }
+}
+
+/// Without a click: cached, refresh token, then MSAL.js's hidden frame; `username` for another account.
+async fn silent(
+    scopes: Vec<String>,
+    refresh: bool,
+    username: Option<String>,
+) -> Result<Token, AuthError> {
+    match msal_silent(scopes, refresh, username).await {
+        Ok(value) => token_from(&value),
+        Err(error) => Err(match classify(&error) {
+            AuthError::Msal { code, .. } if SILENT_TIMED_OUT.contains(&code.as_str()) => {
+                AuthError::InteractionRequired
+            }
+            other => other,
+        }),
+    }
 }
 
 impl TokenSource for MsalTokenSource {
     fn token(&self, scopes: &[String], interactive: bool, refresh: bool) -> TokenFuture {
         Box::pin(self.acquire(scopes.to_vec(), interactive, refresh))
+    }
+
+    fn token_as(
+        &self,
+        upn: &str,
+        scopes: &[String],
+        interactive: bool,
+        refresh: bool,
+    ) -> TokenFuture {
+        Box::pin(self.acquire_as(upn.to_string(), scopes.to_vec(), interactive, refresh))
     }
 
     fn microsoft_only(&self) -> bool {

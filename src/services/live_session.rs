@@ -1,6 +1,8 @@
-//! Live mode's credentials, in memory only: the token source in use and the last token it gave.
+//! Live mode's credentials, in memory only: the token source in use and the last token it gave, for the
+//! reader's account and for each other account a step runs as.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::auth::{AuthError, Token, TokenSource};
@@ -14,6 +16,16 @@ const EXPIRY_MARGIN_MS: u64 = 60_000;
 pub struct LiveSession {
     source: RefCell<Option<Rc<dyn TokenSource>>>,
     cached: RefCell<Option<Token>>,
+    /// The last token of each other account, by lower-case user principal name.
+    others: RefCell<HashMap<String, Token>>,
+}
+
+/// A token that is still fresh and grants `scopes`.
+fn usable(token: &Token, scopes: &[String]) -> bool {
+    !token
+        .claims
+        .is_expired(now_ms().saturating_add(EXPIRY_MARGIN_MS))
+        && token.claims.missing(scopes).is_empty()
 }
 
 impl LiveSession {
@@ -21,6 +33,12 @@ impl LiveSession {
     pub fn set_source(&self, source: Option<Rc<dyn TokenSource>>) {
         *self.source.borrow_mut() = source;
         *self.cached.borrow_mut() = None;
+        self.others.borrow_mut().clear();
+    }
+
+    /// Forgets another account's token (it signed out here).
+    pub fn forget(&self, upn: &str) {
+        self.others.borrow_mut().remove(&upn.to_ascii_lowercase());
     }
 
     pub fn has_source(&self) -> bool {
@@ -49,15 +67,14 @@ impl LiveSession {
         refresh: bool,
     ) -> Result<Token, AuthError> {
         if !refresh {
-            let fresh = self.cached.borrow().as_ref().and_then(|token| {
-                // A token for other scopes is not handed out for these: the source is asked instead
-                // (MSAL.js then gets, silently, one that has them).
-                let ok = !token
-                    .claims
-                    .is_expired(now_ms().saturating_add(EXPIRY_MARGIN_MS))
-                    && token.claims.missing(scopes).is_empty();
-                ok.then(|| token.clone())
-            });
+            // A token for other scopes is not handed out for these: the source is asked instead
+            // (MSAL.js then gets, silently, one that has them).
+            let fresh = self
+                .cached
+                .borrow()
+                .as_ref()
+                .filter(|token| usable(token, scopes))
+                .cloned();
             if let Some(token) = fresh {
                 return Ok(token);
             }
@@ -66,6 +83,33 @@ impl LiveSession {
         let source = source.ok_or(AuthError::NotConfigured)?;
         let token = source.token(scopes, interactive, refresh).await?;
         *self.cached.borrow_mut() = Some(token.clone());
+        Ok(token)
+    }
+
+    /// A token of another account, `upn`, as `token` gives the reader's: never the reader's own.
+    pub async fn token_as(
+        &self,
+        upn: &str,
+        scopes: &[String],
+        interactive: bool,
+        refresh: bool,
+    ) -> Result<Token, AuthError> {
+        let key = upn.to_ascii_lowercase();
+        if !refresh {
+            let fresh = self
+                .others
+                .borrow()
+                .get(&key)
+                .filter(|token| usable(token, scopes))
+                .cloned();
+            if let Some(token) = fresh {
+                return Ok(token);
+            }
+        }
+        let source = self.source.borrow().clone();
+        let source = source.ok_or(AuthError::NotConfigured)?;
+        let token = source.token_as(upn, scopes, interactive, refresh).await?;
+        self.others.borrow_mut().insert(key, token.clone());
         Ok(token)
     }
 }

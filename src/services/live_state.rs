@@ -78,6 +78,18 @@ pub struct LiveState {
     /// MSAL.js has been loaded and started with these settings.
     pub msal_started: Option<(String, String, String)>,
     pub roles: RolesCheck,
+    /// Other accounts signed in beside the reader's, for the steps that run as them.
+    pub others: Vec<OtherAccount>,
+    /// Another account's sign-in is open.
+    pub signing_in_as: Option<String>,
+}
+
+/// An account a step runs as, signed in beside the reader's: who, and what its token says (never the token).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OtherAccount {
+    pub identity: String,
+    pub upn: String,
+    pub claims: Claims,
 }
 
 pub enum LiveMsg {
@@ -90,6 +102,10 @@ pub enum LiveMsg {
     SignedOut,
     Message(Option<Notice>),
     Roles(RolesCheck),
+    /// A sign-in as this account (its user principal name) started, or ended without one (`None`).
+    SigningInAs(Option<String>),
+    OtherSignedIn(OtherAccount),
+    OtherSignedOut(String),
 }
 
 impl LiveState {
@@ -116,6 +132,7 @@ impl LiveState {
                 next.busy = false;
             }
             LiveMsg::Pasted(claims) => {
+                next.others.clear();
                 next.credential = Credential::Pasted;
                 next.claims = Some(claims);
                 next.message = None;
@@ -125,6 +142,17 @@ impl LiveState {
                 next.claims = None;
                 next.busy = false;
                 next.roles = RolesCheck::Unknown;
+                next.others.clear();
+            }
+            LiveMsg::SigningInAs(upn) => next.signing_in_as = upn,
+            LiveMsg::OtherSignedIn(account) => {
+                next.others
+                    .retain(|a| !a.upn.eq_ignore_ascii_case(&account.upn));
+                next.others.push(account);
+                next.signing_in_as = None;
+            }
+            LiveMsg::OtherSignedOut(upn) => {
+                next.others.retain(|a| !a.upn.eq_ignore_ascii_case(&upn))
             }
             LiveMsg::Roles(check) => next.roles = check,
             LiveMsg::Message(message) => {
@@ -285,6 +313,45 @@ impl Live {
             }
             Err(AuthError::Redirecting) => self.say(Tone::Info, AuthError::Redirecting.to_string()),
             Err(error) => self.say(Tone::Bad, error.to_string()),
+        }
+    }
+
+    /// From a click: signs in another account, `upn`, in a popup beside the reader's (who stays signed
+    /// in), for the steps that run as `identity`. True once that account's token is here.
+    pub async fn sign_in_as(self, identity: String, upn: String, scopes: Vec<String>) -> bool {
+        if !matches!(self.state.credential, Credential::Msal(_)) {
+            self.say(Tone::Bad, AuthError::OneAccountOnly.to_string());
+            return false;
+        }
+        self.dispatch(LiveMsg::SigningInAs(Some(upn.clone())));
+        // The popup opens before any awaiting, so the browser still counts the click.
+        match self.session.0.token_as(&upn, &scopes, true, false).await {
+            Ok(token) => {
+                self.dispatch(LiveMsg::OtherSignedIn(OtherAccount {
+                    identity: identity.clone(),
+                    upn: upn.clone(),
+                    claims: token.claims,
+                }));
+                self.say(
+                    Tone::Good,
+                    format!("The {identity}, {upn}, is signed in beside you: the steps that run as them use their token."),
+                );
+                true
+            }
+            Err(error) => {
+                self.dispatch(LiveMsg::SigningInAs(None));
+                self.say(Tone::Bad, format!("Signing in as the {identity}: {error}"));
+                false
+            }
+        }
+    }
+
+    /// Forgets another account's tokens in this page; the reader stays signed in.
+    pub async fn sign_out_other(self, upn: String) {
+        self.session.0.forget(&upn);
+        self.dispatch(LiveMsg::OtherSignedOut(upn.clone()));
+        if let Err(error) = auth_msal::forget(&upn).await {
+            self.say(Tone::Bad, error.to_string());
         }
     }
 

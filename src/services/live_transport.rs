@@ -147,17 +147,42 @@ async fn send_once(
     })
 }
 
+/// Why no token came back, for a step that runs as `identity` (an account and its user principal name):
+/// anything but consent means that account has to sign in first.
+fn account_failure(
+    error: AuthError,
+    scopes: &[String],
+    identity: &Option<(String, String)>,
+) -> SendFailure {
+    match identity {
+        Some((identity, upn)) if error != AuthError::ConsentRequired => SendFailure::NeedsAccount {
+            identity: identity.clone(),
+            upn: upn.clone(),
+        },
+        _ => auth_failure(error, scopes),
+    }
+}
+
 impl LiveTransport {
+    /// The reader's token (`account` is `None`), or the token of the other account named.
+    async fn token(
+        &self,
+        account: Option<&str>,
+        scopes: &[String],
+        refresh: bool,
+    ) -> Result<Token, AuthError> {
+        match account {
+            None => self.session.token(scopes, false, refresh).await,
+            Some(upn) => self.session.token_as(upn, scopes, false, refresh).await,
+        }
+    }
+
     async fn send_async(self, outgoing: Outgoing) -> Reply {
         let Outgoing {
             request,
             scopes,
             identity,
         } = outgoing;
-        // One account signs in here; a step that runs as another is never sent with this one's token.
-        if let Some((identity, upn)) = identity {
-            return Err(SendFailure::NeedsAccount { identity, upn });
-        }
         let original = request.uri().to_string();
         let url = rewrite_base(&original, &self.graph_base_url).ok_or_else(|| {
             SendFailure::HostNotAllowed {
@@ -188,15 +213,17 @@ impl LiveTransport {
             headers.push(("Content-Type".into(), "application/json".into()));
         }
 
+        // A step that runs as another account gets that account's token, or is not sent: never the
+        // reader's own token in its place.
+        let account = identity.as_ref().map(|(_, upn)| upn.as_str());
         let mut token = self
-            .session
-            .token(&scopes, false, false)
+            .token(account, &scopes, false)
             .await
-            .map_err(|e| auth_failure(e, &scopes))?;
+            .map_err(|e| account_failure(e, &scopes, &identity))?;
         let mut reply = send_once(&method, &url, &headers, &token, body.clone()).await?;
         if reply.status == 401 {
             // Once: a token MSAL thought valid may have been revoked, or expired in flight.
-            if let Ok(fresh) = self.session.token(&scopes, false, true).await {
+            if let Ok(fresh) = self.token(account, &scopes, true).await {
                 if fresh.secret != token.secret {
                     token = fresh;
                     reply = send_once(&method, &url, &headers, &token, body).await?;
@@ -265,6 +292,31 @@ mod tests {
             rewrite_base("http://h:1/me", "http://h:1").as_deref(),
             Some("http://h:1/me")
         );
+    }
+
+    #[test]
+    fn a_step_run_as_another_account_without_its_token_needs_that_account_not_the_readers() {
+        let scopes = vec!["EntitlementMgmt-SubjectAccess.ReadWrite".to_string()];
+        let requestor = Some(("requestor".to_string(), "r@contoso.example".to_string()));
+        for error in [
+            AuthError::NotConfigured,
+            AuthError::InteractionRequired,
+            AuthError::OneAccountOnly,
+            AuthError::Cancelled,
+        ] {
+            assert!(matches!(
+                account_failure(error, &scopes, &requestor),
+                SendFailure::NeedsAccount { identity, upn } if identity == "requestor" && upn == "r@contoso.example"
+            ));
+        }
+        assert!(matches!(
+            account_failure(AuthError::ConsentRequired, &scopes, &requestor),
+            SendFailure::NeedsConsent { .. }
+        ));
+        assert!(matches!(
+            account_failure(AuthError::InteractionRequired, &scopes, &None),
+            SendFailure::NeedsSignIn { .. }
+        ));
     }
 
     #[test]

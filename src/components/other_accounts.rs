@@ -1,0 +1,261 @@
+//! The live panel's other accounts: who the chosen path's steps run as (the tutorial's requestor), their
+//! first password to copy, and a sign-in as them beside the reader's own account.
+
+use walkthrough::TemplateContext;
+use yew::prelude::*;
+
+use crate::services::download::copy_text_confirmed;
+use crate::services::live_state::{Credential, Live};
+use crate::state::{Command, RunView};
+
+/// One account steps of the chosen path run as, as this run knows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AccountSlot {
+    /// The tutorial's name for it (`requestor`).
+    pub identity: String,
+    /// Its user principal name, once the step that creates it has run.
+    pub upn: Option<String>,
+    /// The password it was created with, when the tutorial says which.
+    pub password: Option<String>,
+    /// The delegated permissions its steps ask for.
+    pub scopes: Vec<String>,
+    /// Its steps, numbered from 1.
+    pub steps: Vec<usize>,
+}
+
+/// The accounts the chosen path's steps run as, in the tutorial's order.
+pub fn slots(view: &RunView) -> Vec<AccountSlot> {
+    let lookup = |name: &str| view.variables.get(name).map(|v| v.value.clone());
+    view.tutorial
+        .identities
+        .iter()
+        .filter_map(|identity| {
+            let mut slot = AccountSlot {
+                identity: identity.name.clone(),
+                upn: None,
+                password: identity
+                    .password
+                    .as_ref()
+                    .and_then(|p| p.render(TemplateContext::Header, &lookup).ok()),
+                scopes: Vec::new(),
+                steps: Vec::new(),
+            };
+            for (index, run_as) in view.run_as.iter().enumerate() {
+                let Some((name, upn)) = run_as else { continue };
+                let on_path = view.off_path.get(index).is_none_or(Option::is_none);
+                if *name != identity.name || !on_path {
+                    continue;
+                }
+                slot.steps.push(index + 1);
+                slot.upn = slot.upn.take().or_else(|| upn.clone());
+                for scope in &view.steps[index].scopes {
+                    if !slot.scopes.contains(scope) {
+                        slot.scopes.push(scope.clone());
+                    }
+                }
+            }
+            (!slot.steps.is_empty()).then_some(slot)
+        })
+        .collect()
+}
+
+/// The inputs' values that keep every step with the reader's account, with the chosen label of each.
+pub fn one_account_choices(view: &RunView) -> Vec<(String, String, String)> {
+    let tutorial = &view.tutorial;
+    tutorial
+        .one_account_inputs()
+        .into_iter()
+        .map(|(name, value)| {
+            let label = tutorial
+                .inputs
+                .iter()
+                .find(|i| i.name == name)
+                .and_then(|i| i.choices.iter().find(|c| c.value == value))
+                .map_or_else(|| value.clone(), |c| c.label.clone());
+            (name, value, label)
+        })
+        .collect()
+}
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct OtherAccountsProps {
+    pub live: Live,
+    /// From [`slots`].
+    pub slots: Vec<AccountSlot>,
+    /// From [`one_account_choices`]: input, value, the value's label.
+    pub choices: Vec<(String, String, String)>,
+    pub on_command: Callback<Command>,
+}
+
+#[component]
+pub fn OtherAccounts(props: &OtherAccountsProps) -> Html {
+    let revealed = use_state(|| false);
+    let copied = use_state(|| None::<bool>);
+    let slots = &props.slots;
+    if slots.is_empty() {
+        return html! {};
+    }
+    let live = &props.live;
+    let state = &live.state;
+    let choices = props.choices.clone();
+    let on_one_account = {
+        let on_command = props.on_command.clone();
+        let choices = choices.clone();
+        Callback::from(move |_: MouseEvent| {
+            for (name, value, _) in &choices {
+                on_command.emit(Command::SetVariable {
+                    name: format!("input.{name}"),
+                    value: value.clone(),
+                });
+            }
+        })
+    };
+    let switch_label = choices
+        .iter()
+        .map(|(_, _, label)| label.clone())
+        .collect::<Vec<_>>()
+        .join(", ");
+
+    let items = slots.iter().map(|slot| {
+        let identity = slot.identity.clone();
+        let steps = slot
+            .steps
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let signed_in = slot.upn.as_ref().and_then(|upn| {
+            state
+                .others
+                .iter()
+                .find(|a| a.upn.eq_ignore_ascii_case(upn))
+                .cloned()
+        });
+        let who = match &slot.upn {
+            Some(upn) => html! { <code class="other-upn">{ upn.clone() }</code> },
+            None => html! { <span>{ "an account an earlier step creates" }</span> },
+        };
+        let action = match (&state.credential, &signed_in, &slot.upn) {
+            (_, Some(account), _) => {
+                let on_out = {
+                    let live = live.clone();
+                    let upn = account.upn.clone();
+                    Callback::from(move |_: MouseEvent| {
+                        wasm_bindgen_futures::spawn_local(live.clone().sign_out_other(upn.clone()))
+                    })
+                };
+                html! {
+                    <p class="other-status good" id={format!("other-signed-in-{identity}")}>
+                        { "Signed in beside you; their steps use their own token. " }
+                        <button type="button" class="link" id={format!("sign-out-{identity}")} onclick={on_out}>
+                            { format!("Sign out the {identity}") }
+                        </button>
+                    </p>
+                }
+            }
+            (Credential::Msal(_), None, Some(upn)) => {
+                let busy = state.signing_in_as.is_some();
+                let on_in = {
+                    let live = live.clone();
+                    let (identity, upn, scopes) = (identity.clone(), upn.clone(), slot.scopes.clone());
+                    Callback::from(move |_: MouseEvent| {
+                        let live = live.clone();
+                        let (identity, upn, scopes) = (identity.clone(), upn.clone(), scopes.clone());
+                        wasm_bindgen_futures::spawn_local(async move {
+                            live.sign_in_as(identity, upn, scopes).await;
+                        })
+                    })
+                };
+                let password = slot.password.clone().map(|password| {
+                    let shown = if *revealed { password.clone() } else { "••••••••••••".into() };
+                    let on_reveal = {
+                        let revealed = revealed.clone();
+                        Callback::from(move |_: MouseEvent| revealed.set(!*revealed))
+                    };
+                    let on_copy = {
+                        let copied = copied.clone();
+                        Callback::from(move |_: MouseEvent| {
+                            let copied = copied.clone();
+                            let password = password.clone();
+                            wasm_bindgen_futures::spawn_local(async move {
+                                copied.set(Some(copy_text_confirmed(&password).await));
+                            })
+                        })
+                    };
+                    html! {
+                        <p class="other-password">
+                            { "Their first password: " }
+                            <code class="mono" id={format!("other-password-{identity}")}>{ shown }</code>{ " " }
+                            <button type="button" class="link" aria-pressed={revealed.to_string()} onclick={on_reveal}
+                                aria-label={format!("{} the {identity}'s password", if *revealed { "Hide" } else { "Show" })}>
+                                { if *revealed { "Hide" } else { "Show" } }
+                            </button>{ " " }
+                            <button type="button" class="link" onclick={on_copy}
+                                aria-label={format!("Copy the {identity}'s password")}>{ "Copy" }</button>
+                            <span role="status" class="hint">
+                                { match *copied {
+                                    Some(true) => " Copied.",
+                                    Some(false) => " The browser refused the clipboard: use Show and type it.",
+                                    None => "",
+                                } }
+                            </span>
+                        </p>
+                    }
+                });
+                html! {
+                    <>
+                        { for password }
+                        <button type="button" class="primary" id={format!("sign-in-as-{identity}")} onclick={on_in} disabled={busy}>
+                            { if state.signing_in_as.as_ref().is_some_and(|u| u.eq_ignore_ascii_case(upn)) {
+                                format!("Signing in as the {identity}…")
+                            } else {
+                                format!("Sign in as the {identity}")
+                            } }
+                        </button>
+                        <p class="hint">
+                            { "Microsoft's sign-in page opens in a window with their name filled in; you stay signed in here. \
+                               At this first sign-in Entra asks them for a new password (any your tenant accepts), and may ask \
+                               them to set up multifactor authentication if your tenant requires it. They need no directory \
+                               role: their steps ask only for " }
+                            { for slot.scopes.iter().map(|s| html! { <><code class="scope">{ s.clone() }</code>{ " " }</> }) }
+                            { ", which a user may consent to for themselves unless your tenant has turned user consent off." }
+                        </p>
+                    </>
+                }
+            }
+            (Credential::Msal(_), None, None) => html! {
+                <p class="hint">{ "Their sign-in opens here once the step that creates them has run." }</p>
+            },
+            (Credential::Pasted, None, _) => html! {
+                <p class="live-warning" id={format!("one-account-{identity}")}>
+                    { format!("A pasted token is one account's, so the {identity} cannot sign in beside it. \
+                               Sign in with the Sign in button instead, or take the path where you make every request.") }
+                </p>
+            },
+            (Credential::None, None, _) => html! {
+                <p class="hint">{ format!("Sign in yourself first; the {identity} then signs in beside you.") }</p>
+            },
+        };
+        html! {
+            <li key={identity.clone()} data-identity={identity.clone()}>
+                <p>
+                    { format!("Step{} {steps} run{} as the {identity}, ", if slot.steps.len() == 1 { "" } else { "s" }, if slot.steps.len() == 1 { "s" } else { "" }) }
+                    { who }{ "." }
+                </p>
+                { action }
+            </li>
+        }
+    });
+
+    html! {
+        <section class="other-accounts" id="other-accounts" aria-labelledby="other-accounts-title">
+            <h3 id="other-accounts-title" tabindex="-1">{ "Other accounts" }</h3>
+            <ul class="identities">{ for items }</ul>
+            if !choices.is_empty() && state.others.is_empty() {
+                <button type="button" class="link" id="one-account-path" onclick={on_one_account}>
+                    { format!("Make every request yourself instead ({switch_label})") }
+                </button>
+            }
+        </section>
+    }
+}
