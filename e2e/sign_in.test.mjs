@@ -423,6 +423,10 @@ test('the requestor signs in beside the administrator: first password, a new one
   await popup.waitForEvent('close', { timeout: 20_000 });
   await page.waitForSelector('#other-signed-in-requestor', { timeout: 20_000 });
   assert.equal(await page.textContent('#live-account'), ADMIN, 'the administrator is still the one signed in');
+  // A reload keeps both: the administrator as the signed-in account, the requestor beside them.
+  await page.reload();
+  await page.waitForSelector('#other-signed-in-requestor', { timeout: 20_000 });
+  assert.equal(await page.textContent('#live-account'), ADMIN, 'after a reload the administrator is still the one signed in');
 
   await page.click('#run-all');
   await waitForSettled(page);

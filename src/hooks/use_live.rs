@@ -76,9 +76,15 @@ pub fn use_live(page: &UseReducerHandle<Page>, persist: bool, scopes: Vec<String
         let live = live.clone();
         let ready = page.mode == Mode::Live && page.live.config_loaded;
         let client_id = live.settings().client_id;
+        // Accounts the run's steps sign in as, which an earlier visit in this tab may have signed in.
+        let others: Vec<(String, String, Vec<String>)> =
+            crate::components::other_accounts::slots(&page.run)
+                .into_iter()
+                .filter_map(|slot| Some((slot.identity, slot.upn?, slot.scopes)))
+                .collect();
         use_effect_with((ready, client_id), move |(ready, client_id)| {
             if *ready && !client_id.is_empty() {
-                wasm_bindgen_futures::spawn_local(live.resume(scopes));
+                wasm_bindgen_futures::spawn_local(live.resume(scopes, others));
             }
         });
     }

@@ -256,8 +256,9 @@ impl Live {
         Ok(())
     }
 
-    /// On entering live mode: start MSAL.js if it is configured and pick up an earlier sign-in silently.
-    pub async fn resume(self, scopes: Vec<String>) {
+    /// On entering live mode: start MSAL.js if it is configured and pick up an earlier sign-in silently,
+    /// and that of each of `others` (identity, user principal name, scopes) signed in beside it.
+    pub async fn resume(self, scopes: Vec<String>, others: Vec<(String, String, Vec<String>)>) {
         let settings = self.settings();
         if settings.client_id.is_empty() || self.state.credential == Credential::Pasted {
             return;
@@ -279,8 +280,19 @@ impl Live {
         };
         let signed_in = claims.is_some();
         self.dispatch(LiveMsg::SignedIn(account, claims));
-        if signed_in {
-            self.check_roles(&scopes).await;
+        if !signed_in {
+            return;
+        }
+        self.check_roles(&scopes).await;
+        for (identity, upn, scopes) in others {
+            // Silently only: an account that never signed in here stays for the reader's click.
+            if let Ok(token) = self.session.0.token_as(&upn, &scopes, false, false).await {
+                self.dispatch(LiveMsg::OtherSignedIn(OtherAccount {
+                    identity,
+                    upn,
+                    claims: token.claims,
+                }));
+            }
         }
     }
 
