@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { serveStatic, launchBrowser, dist, root } from './support.mjs';
 import { startSandbox, routeMicrosoft, GRAPH, LOGIN } from '../scripts/microsoft-hosts.mjs';
 
@@ -54,8 +55,8 @@ async function beyondSeed(server) {
 }
 
 // A fresh browser context with Microsoft's hosts routed to `server`; `seen` records every routed request.
-async function open(server, url = `${site.url}/?mode=live&tutorial=access-package-v1`) {
-  const context = await browser.newContext({ acceptDownloads: true });
+async function open(server, url = `${site.url}/?mode=live&tutorial=access-package-v1`, options = {}) {
+  const context = await browser.newContext({ acceptDownloads: true, ...options });
   const seen = [];
   const errors = [];
   await routeMicrosoft(context, server.url, seen);
@@ -365,7 +366,8 @@ function upnOf(authorization) {
 
 test('the requestor signs in beside the administrator: first password, a new one, their own consent, and only their token on their steps', async () => {
   await reset(servers.main);
-  const { context, page, seen, errors } = await open(servers.main);
+  // bypassCSP lets axe-core's script into the page for the audit of the Other accounts section below.
+  const { context, page, seen, errors } = await open(servers.main, undefined, { bypassCSP: true });
   await signIn(page, ADMIN);
   await page.selectOption('#input-path', 'requestor');
   await page.click('#run-all');
@@ -386,6 +388,13 @@ test('the requestor signs in beside the administrator: first password, a new one
   await page.click('#other-accounts button[aria-label="Show the requestor\'s password"]');
   const firstPassword = (await page.textContent('#other-password-requestor')).trim();
   assert.ok(firstPassword.length >= 8 && !/•/.test(firstPassword), 'the password is shown on request');
+  await page.addScriptTag({ path: join(root, 'node_modules', 'axe-core', 'axe.min.js') });
+  const audit = await page.evaluate(() => window.axe.run('#live-panel', { resultTypes: ['violations'] }));
+  assert.deepEqual(
+    audit.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes[0]?.target}`),
+    [],
+    'axe-core: the live panel with Other accounts has no serious or critical violation',
+  );
 
   // Someone else at the requestor's sign-in (here the administrator) is refused, and the
   // administrator's own sign-in is kept.
