@@ -120,34 +120,94 @@ impl Template {
                 }
                 Segment::Var(name) => {
                     let value = lookup(name).ok_or_else(|| RenderError::Missing(name.clone()))?;
-                    match context {
-                        // A variable that starts the URL is its base (`{{base}}/users`): keep its slashes.
-                        Context::Url if index == 0 => out.push_str(&normalize_url(&value)),
-                        Context::Url => out.push_str(&encode_url_value(&value)),
-                        Context::Header => {
-                            if value.contains(['\r', '\n']) {
-                                return Err(RenderError::LineBreak(name.clone()));
-                            }
-                            out.push_str(&value);
-                        }
-                        Context::Json => {
-                            if json.in_string {
-                                out.push_str(&escape_json_content(&value));
-                            } else if is_json_scalar(&value) {
-                                out.push_str(&value);
-                            } else {
-                                out.push('"');
-                                out.push_str(&escape_json_content(&value));
-                                out.push('"');
-                            }
-                        }
-                        Context::Plain => out.push_str(&value),
-                    }
+                    out.push_str(&substitute(context, index, &json, name, &value)?);
                 }
             }
         }
         Ok(out)
     }
+
+    /// Substitutes the holes `lookup` has a value for, escaped exactly as [`Template::render`] escapes
+    /// them, and keeps the others as holes. (A header value with a line break stays a hole: it is never sent.)
+    pub fn render_known(
+        &self,
+        context: Context,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Template {
+        let mut segments: Vec<Segment> = Vec::new();
+        let mut json = JsonScan::default();
+        let push_text = |segments: &mut Vec<Segment>, text: &str| match segments.last_mut() {
+            Some(Segment::Text(last)) => last.push_str(text),
+            _ => segments.push(Segment::Text(text.to_string())),
+        };
+        for (index, segment) in self.segments.iter().enumerate() {
+            match segment {
+                Segment::Text(text) => {
+                    push_text(&mut segments, text);
+                    if context == Context::Json {
+                        json.feed(text);
+                    }
+                }
+                Segment::Var(name) => {
+                    match lookup(name).map(|value| substitute(context, index, &json, name, &value))
+                    {
+                        Some(Ok(value)) => push_text(&mut segments, &value),
+                        _ => segments.push(Segment::Var(name.clone())),
+                    }
+                }
+            }
+        }
+        Template::from_segments(segments)
+    }
+
+    /// A template made of these pieces (text is kept as text even where it reads like a hole).
+    pub(crate) fn from_segments(segments: Vec<Segment>) -> Template {
+        let source = segments
+            .iter()
+            .map(|s| match s {
+                Segment::Text(text) => text.clone(),
+                Segment::Var(name) => format!("{{{{{name}}}}}"),
+            })
+            .collect();
+        Template {
+            source,
+            segments: segments
+                .into_iter()
+                .filter(|s| !matches!(s, Segment::Text(t) if t.is_empty()))
+                .collect(),
+        }
+    }
+}
+
+/// One value as it goes in at `index` of a template rendered for `context` (`json`: the text before it).
+fn substitute(
+    context: Context,
+    index: usize,
+    json: &JsonScan,
+    name: &str,
+    value: &str,
+) -> Result<String, RenderError> {
+    Ok(match context {
+        // A variable that starts the URL is its base (`{{base}}/users`): keep its slashes.
+        Context::Url if index == 0 => normalize_url(value),
+        Context::Url => encode_url_value(value),
+        Context::Header => {
+            if value.contains(['\r', '\n']) {
+                return Err(RenderError::LineBreak(name.to_string()));
+            }
+            value.to_string()
+        }
+        Context::Json => {
+            if json.in_string {
+                escape_json_content(value)
+            } else if is_json_scalar(value) {
+                value.to_string()
+            } else {
+                format!("\"{}\"", escape_json_content(value))
+            }
+        }
+        Context::Plain => value.to_string(),
+    })
 }
 
 impl From<Template> for String {
@@ -246,6 +306,39 @@ mod tests {
             "q" => Some("O'Brien & co".to_string()),
             _ => None,
         }
+    }
+
+    #[test]
+    fn known_values_are_filled_in_as_render_fills_them_and_unknown_ones_stay_holes() {
+        let t = Template::parse(r#"{"x":"{{id}} {{missing}}","n":{{n}},"raw":{{id}}}"#).unwrap();
+        let partial = t.render_known(Context::Json, &vars);
+        assert_eq!(
+            partial.segments(),
+            [
+                Segment::Text(r#"{"x":"a\"b\\c "#.into()),
+                Segment::Var("missing".into()),
+                Segment::Text(r#"","n":30,"raw":"a\"b\\c"}"#.into()),
+            ]
+        );
+        let url = Template::parse("{{base}}/users/{{q}}/{{missing}}").unwrap();
+        let lookup = |n: &str| {
+            if n == "base" {
+                Some("https://g/v1.0".to_string())
+            } else {
+                vars(n)
+            }
+        };
+        assert_eq!(
+            url.render_known(Context::Url, &lookup).source(),
+            "https://g/v1.0/users/O''Brien%20%26%20co/{{missing}}"
+        );
+        let header = Template::parse("{{line}}").unwrap();
+        let line = |_: &str| Some("a\nb".to_string());
+        assert_eq!(
+            header.render_known(Context::Header, &line).segments(),
+            [Segment::Var("line".into())],
+            "a value that cannot be sent in a header stays a hole"
+        );
     }
 
     #[test]

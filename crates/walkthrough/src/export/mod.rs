@@ -1,10 +1,14 @@
-//! Exports a tutorial or a run as `.http`, curl, PowerShell or Hurl, never with a token.
+//! Exports a tutorial or a run as `.http`, curl, PowerShell or Hurl, and one step as a curl or PowerShell
+//! command, never with a token.
 
 mod http_file;
 mod hurl;
 mod path;
 mod powershell;
 mod shell;
+mod step;
+
+pub use step::{step_curl, step_powershell, StepRequest};
 
 use crate::model::{RequestTemplate, Step, Tutorial};
 use crate::runner::Run;

@@ -11,17 +11,37 @@ use crate::template::{Segment, Template};
 
 /// A PowerShell expression: single-quoted literals joined with variables.
 pub(crate) fn ps_string(t: &Template) -> String {
+    ps_string_of(t, "")
+}
+
+/// `t` as a PowerShell expression, each variable as `$<prefix><name>`.
+pub(crate) fn ps_string_of(t: &Template, prefix: &str) -> String {
     let mut parts = Vec::new();
     for seg in t.segments() {
         match seg {
-            Segment::Text(x) => parts.push(format!("'{}'", x.replace('\'', "''"))),
-            Segment::Var(v) => parts.push(format!("${}", ident(v))),
+            Segment::Text(x) => parts.push(ps_quoted(x)),
+            Segment::Var(v) => parts.push(format!("${prefix}{}", ident(v))),
         }
     }
     if parts.is_empty() {
         return "''".into();
     }
     format!("({})", parts.join(" + "))
+}
+
+/// `text` as a single-quoted PowerShell literal. PowerShell also ends such a string at the typographic
+/// single quotes (‘ ’ ‚ ‛), so each of them is doubled too.
+pub(crate) fn ps_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    for c in text.chars() {
+        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
+            out.push(c);
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
 }
 
 pub(crate) fn ps_call(out: &mut String, r: &RequestTemplate, indent: &str) {

@@ -89,21 +89,28 @@ pub(crate) fn jq_args(args: &[String]) -> String {
 
 pub(crate) fn curl_call(out: &mut String, r: &RequestTemplate, indent: &str, token: &str) {
     json_escaped_values(out, r, indent);
-    let _ = write!(
-        out,
-        "{indent}response=$(graph -X {} {}",
-        r.method,
-        sh_string(&encoded_url(&r.url))
-    );
+    let _ = write!(out, "{indent}response=$(graph ");
+    curl_args(out, r, indent, &token.to_ascii_uppercase());
+    out.push_str(")\n");
+}
+
+/// curl's arguments for `r`, one per line after the address: method, address, the bearer token from the
+/// shell variable `token_var`, the headers, and the body with its values from `json_`-prefixed variables.
+pub(crate) fn curl_args(out: &mut String, r: &RequestTemplate, indent: &str, token_var: &str) {
+    let _ = write!(out, "-X {} {}", r.method, sh_string(&encoded_url(&r.url)));
     out.push_str(" \\\n");
     let _ = write!(
         out,
-        "{indent}  -H \"Authorization: Bearer ${{{}}}\"",
-        token.to_ascii_uppercase()
+        "{indent}  -H \"Authorization: Bearer ${{{token_var}}}\""
     );
     for (k, v) in &r.headers {
-        let header = Template::parse(&format!("{k}: {}", v.source())).unwrap_or_else(|_| v.clone());
-        let _ = write!(out, " \\\n{indent}  -H {}", sh_string(&header));
+        let mut header = vec![Segment::Text(format!("{k}: "))];
+        header.extend(v.segments().iter().cloned());
+        let _ = write!(
+            out,
+            " \\\n{indent}  -H {}",
+            sh_string(&Template::from_segments(header))
+        );
     }
     if let Some(b) = &r.body {
         let _ = write!(
@@ -112,12 +119,11 @@ pub(crate) fn curl_call(out: &mut String, r: &RequestTemplate, indent: &str, tok
             sh_string_of(b, "json_")
         );
     }
-    out.push_str(")\n");
 }
 
 /// Before a request with a JSON body: each value the body uses, escaped for a JSON string by jq (a
 /// password with a quote or a backslash would otherwise break the body).
-fn json_escaped_values(out: &mut String, r: &RequestTemplate, indent: &str) {
+pub(crate) fn json_escaped_values(out: &mut String, r: &RequestTemplate, indent: &str) {
     let Some(body) = &r.body else { return };
     let mut seen = std::collections::BTreeSet::new();
     for seg in body.segments() {
