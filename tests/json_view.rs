@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use wasm_bindgen::JsCast;
 use graphwalk::components::json_view::{JsonView, JsonViewProps};
 use wasm_bindgen_test::*;
 
@@ -139,12 +140,11 @@ fn focused() -> web_sys::Element {
 /// open, enter, close and leave a branch.
 #[wasm_bindgen_test]
 async fn the_tree_is_one_tab_stop_and_follows_the_arrow_keys() {
-    use wasm_bindgen::JsCast;
     let root = mount(r#"{"id":"a1","tags":["x","y"],"owner":{"profile":{"name":"deep"}}}"#).await;
     let stops = |root: &web_sys::Element| all(root, "[role=treeitem][tabindex='0']").len();
     assert_eq!(stops(&root), 1, "one tab stop");
     assert!(
-        all(&root, "button").is_empty(),
+        all(&root, ".json-view button").is_empty(),
         "no button inside the tree is a tab stop of its own"
     );
     let first = get(&root, "[role=treeitem][tabindex='0']");
@@ -204,7 +204,6 @@ async fn the_tree_is_one_tab_stop_and_follows_the_arrow_keys() {
 /// Two trees on one page (two responses): each key moves within its own tree.
 #[wasm_bindgen_test]
 async fn keys_stay_within_their_own_tree() {
-    use wasm_bindgen::JsCast;
     let first = mount(r#"{"a":1,"b":2}"#).await;
     let second = mount(r#"{"c":3,"d":4,"e":5}"#).await;
     let root_item = get(&second, "[role=treeitem][tabindex='0']");
@@ -226,4 +225,181 @@ async fn keys_stay_within_their_own_tree() {
     );
     first.remove();
     second.remove();
+}
+
+async fn key_with_shift(element: &web_sys::Element, key: &str, shift: bool) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_shift_key(shift);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let event =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    element.dispatch_event(&event).unwrap();
+    yew::scheduler::flush().await;
+}
+
+fn count(root: &web_sys::Element) -> String {
+    text(&get(root, ".search-count"))
+}
+
+/// The current match's text and the key of the line it is on.
+fn current(root: &web_sys::Element) -> (String, String) {
+    let mark = get(root, "mark.search-current");
+    let line = mark.closest(".json-line").unwrap().unwrap();
+    let key = find(&line, ".json-key").map(|k| text(&k)).unwrap_or_default();
+    (text(&mark), key)
+}
+
+const NESTED: &str = r#"{"displayName":"Marketing","owner":{"profile":{"name":"marketing lead","tags":["x","MARKET"]}},"marketingId":7}"#;
+
+#[wasm_bindgen_test]
+async fn search_counts_matches_in_keys_and_values_and_opens_the_branch_of_each() {
+    let root = mount(NESTED).await;
+    let field = get(&root, "input.search-field");
+    assert_eq!(count(&root), "", "nothing is said before a search");
+    assert!(
+        !text(&root).contains("marketing lead"),
+        "the deep branch starts closed"
+    );
+    type_into(&field, "market").await;
+    wait_for("the count", std::time::Duration::from_secs(5), || {
+        count(&root) == "1 of 4"
+    })
+    .await;
+    assert_eq!(
+        get(&root, ".search-count").get_attribute("role").as_deref(),
+        Some("status"),
+        "the count is announced politely"
+    );
+    assert_eq!(current(&root), ("Market".into(), "\"displayName\"".into()));
+
+    // Enter goes to the next match: inside the closed branch, which opens.
+    key_with_shift(&field, "Enter", false).await;
+    wait_for("the second match", std::time::Duration::from_secs(5), || {
+        count(&root) == "2 of 4" && find(&root, "mark.search-current").is_some()
+    })
+    .await;
+    assert_eq!(current(&root), ("market".into(), "\"name\"".into()));
+    assert!(text(&root).contains("\"marketing lead\""), "its branch opened");
+
+    key_with_shift(&field, "Enter", false).await;
+    wait_for("the third match", std::time::Duration::from_secs(5), || {
+        count(&root) == "3 of 4" && find(&root, "mark.search-current").is_some()
+    })
+    .await;
+    assert_eq!(current(&root), ("MARKET".into(), "1".into()), "in an array, two levels down");
+
+    // A key matches too; then the count wraps round.
+    click(&get(&root, "button.search-next")).await;
+    wait_for("the fourth match", std::time::Duration::from_secs(5), || {
+        count(&root) == "4 of 4"
+    })
+    .await;
+    assert_eq!(current(&root).0, "market", "the key \"marketingId\"");
+    assert!(
+        get(&root, "mark.search-current")
+            .closest(".json-key")
+            .unwrap()
+            .is_some(),
+        "the match is in the key"
+    );
+    key_with_shift(&field, "Enter", false).await;
+    wait_for("the first match again", std::time::Duration::from_secs(5), || {
+        count(&root) == "1 of 4"
+    })
+    .await;
+
+    // Shift+Enter and the Previous button go back.
+    key_with_shift(&field, "Enter", true).await;
+    wait_for("the last match", std::time::Duration::from_secs(5), || {
+        count(&root) == "4 of 4"
+    })
+    .await;
+    click(&get(&root, "button.search-previous")).await;
+    wait_for("the third match", std::time::Duration::from_secs(5), || {
+        count(&root) == "3 of 4"
+    })
+    .await;
+    assert_eq!(
+        all(&root, "mark.search-hit").len(),
+        4,
+        "every match is marked once its branch is shown"
+    );
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn esc_clears_the_search_and_no_matches_is_said() {
+    let root = mount(NESTED).await;
+    let field = get(&root, "input.search-field");
+    type_into(&field, "nowhere").await;
+    wait_for("no matches", std::time::Duration::from_secs(5), || {
+        count(&root) == "No matches"
+    })
+    .await;
+    assert!(get(&root, "button.search-next").has_attribute("disabled"));
+    type_into(&field, "MARKETING").await;
+    wait_for("three matches", std::time::Duration::from_secs(5), || {
+        count(&root) == "1 of 3"
+    })
+    .await;
+    key_with_shift(&field, "Escape", false).await;
+    wait_for("the search to clear", std::time::Duration::from_secs(5), || {
+        count(&root).is_empty() && find(&root, "mark").is_none()
+    })
+    .await;
+    assert_eq!(
+        field.unchecked_ref::<web_sys::HtmlInputElement>().value(),
+        "",
+        "the field is empty"
+    );
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_match_past_the_first_page_of_a_long_array_is_shown() {
+    let items: Vec<String> = (0..450)
+        .map(|i| format!("{{\"n\":\"item-{i}\"}}"))
+        .collect();
+    let root = mount(&format!("{{\"value\":[{}]}}", items.join(","))).await;
+    type_into(&get(&root, "input.search-field"), "item-321\"").await;
+    wait_for("the match in view", std::time::Duration::from_secs(5), || {
+        count(&root) == "1 of 1" && find(&root, "mark.search-current").is_some()
+    })
+    .await;
+    assert_eq!(current(&root), ("item-321\"".into(), "\"n\"".into()));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn plain_text_is_searched_and_marked_as_text_never_as_markup() {
+    let body = "error: <b>bad</b> thing\nanother ERROR <img src=x onerror=\"window.__pwned2=1\">";
+    let root = mount(body).await;
+    let field = get(&root, "input.search-field");
+    type_into(&field, "error").await;
+    wait_for("the count", std::time::Duration::from_secs(5), || {
+        count(&root) == "1 of 3"
+    })
+    .await;
+    let marks: Vec<String> = all(&root, "pre.json-raw mark").iter().map(text).collect();
+    assert_eq!(marks, ["error", "ERROR", "error"]);
+    assert_eq!(text(&get(&root, "pre.json-raw")), body, "the text itself is unchanged");
+    key_with_shift(&field, "Enter", false).await;
+    wait_for("the second match", std::time::Duration::from_secs(5), || {
+        count(&root) == "2 of 3"
+    })
+    .await;
+    assert_eq!(text(&get(&root, "mark.search-current")), "ERROR");
+
+    type_into(&field, "<b>").await;
+    wait_for("the markup found", std::time::Duration::from_secs(5), || {
+        count(&root) == "1 of 1"
+    })
+    .await;
+    assert_eq!(text(&get(&root, "mark.search-current")), "<b>");
+    assert!(find(&root, "pre b").is_none() && find(&root, "img").is_none());
+    let pwned = js_sys::Reflect::get(&gloo_utils::window(), &"__pwned2".into()).unwrap();
+    assert!(pwned.is_undefined());
+    root.remove();
 }

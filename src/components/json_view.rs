@@ -1,5 +1,6 @@
 //! A collapsible JSON viewer that stays fast on multi-megabyte bodies: nothing is parsed or built
 //! before it is shown. Each branch keeps its JSON text and splits it into children only when opened.
+//! A search field finds a text in keys and values, opens the branches around the match it moves to.
 
 use std::fmt;
 use std::rc::Rc;
@@ -11,6 +12,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
 
+use super::json_search::{add_hits, marked, Hit, Part, Search, MAX_HITS};
 use crate::state::Ptr;
 
 /// How many children of one array or object are shown before a "show more" button.
@@ -58,6 +60,31 @@ impl Node {
                     .map(|(k, raw)| (k, Rc::new(Node(raw))))
                     .collect(),
             )
+        }
+    }
+
+    /// Adds every match of `needle` in this branch's keys and values, in document order, to `hits`
+    /// (false once there are `MAX_HITS`). `path` is this node's path.
+    fn search(&self, needle: &str, path: &mut Vec<usize>, hits: &mut Vec<Hit>) -> bool {
+        if !self.is_branch() {
+            return add_hits(hits, path, Part::Value, self.text(), needle);
+        }
+        let mut visit = |i: usize, key: Option<&str>, child: &Node, hits: &mut Vec<Hit>| {
+            path.push(i);
+            let more = key.is_none_or(|key| add_hits(hits, path, Part::Key, &key_label(key), needle))
+                && child.search(needle, path, hits);
+            path.pop();
+            more
+        };
+        match self.children() {
+            Children::Array(items) => items
+                .iter()
+                .enumerate()
+                .all(|(i, child)| visit(i, None, child, hits)),
+            Children::Object(entries) => entries
+                .iter()
+                .enumerate()
+                .all(|(i, (key, child))| visit(i, Some(key), child, hits)),
         }
     }
 
@@ -170,50 +197,174 @@ pub fn JsonView(props: &JsonViewProps) -> Html {
             }
         }
     });
-    let parsed = match &*deferred {
-        Some((body, node)) if large && *body == props.body => node.clone(),
-        _ if large => {
-            return html! {
-                <p class="json-pending" aria-live="polite">
-                    { format!("Preparing the view of a {:.1} MB body…", props.body.len() as f64 / 1_048_576.0) }
-                </p>
-            }
-        }
-        _ => (*parsed).clone(),
+    // `None` while a large body waits for its parse.
+    let parsed: Option<Option<Rc<Node>>> = match &*deferred {
+        Some((body, node)) if large && *body == props.body => Some(node.clone()),
+        _ if large => None,
+        _ => Some((*parsed).clone()),
     };
-    match &parsed {
-        Some(root) => html! {
-            <div class="json-view mono" role="tree" aria-label="Response body" onkeydown={on_tree_key}
-                onfocusin={on_tree_focus}>
-                <JsonNode node={root.clone()} depth={0} />
-            </div>
+
+    // The search: what is looked for, which match is shown, and a count that changes on each move.
+    let query = use_state(String::new);
+    let at = use_state(|| 0usize);
+    let generation = use_state(|| 0u32);
+    let hits = use_memo(
+        (props.body.clone(), parsed.clone().flatten().map(Ptr), (*query).clone()),
+        |(body, root, query)| {
+            let mut hits = Vec::new();
+            if !query.is_empty() {
+                match root {
+                    Some(root) => {
+                        root.0.search(query, &mut Vec::new(), &mut hits);
+                    }
+                    None => {
+                        add_hits(&mut hits, &[], Part::Value, body, query);
+                    }
+                }
+            }
+            hits
         },
-        None if props.body.trim().is_empty() => {
-            html! { <p class="json-empty">{ "(empty body)" }</p> }
+    );
+    let count = hits.len();
+    let current = (count > 0).then(|| (*at).min(count - 1));
+    let search = Search {
+        needle: Rc::from(query.as_str()),
+        current: current.and_then(|i| hits.get(i).cloned()),
+        generation: *generation,
+    };
+    let go = {
+        let (at, generation) = (at.clone(), generation.clone());
+        move |forward: bool| {
+            if count == 0 {
+                return;
+            }
+            let from = (*at).min(count - 1);
+            at.set(if forward {
+                (from + 1) % count
+            } else {
+                (from + count - 1) % count
+            });
+            generation.set(generation.wrapping_add(1));
         }
-        None => html! { <pre class="json-raw">{ props.body.to_string() }</pre> },
+    };
+    let on_query = {
+        let (query, at, generation) = (query.clone(), at.clone(), generation.clone());
+        Callback::from(move |e: InputEvent| {
+            let field: web_sys::HtmlInputElement = e.target_unchecked_into();
+            query.set(field.value());
+            at.set(0);
+            generation.set(generation.wrapping_add(1));
+        })
+    };
+    let on_search_key = {
+        let (query, go) = (query.clone(), go.clone());
+        Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
+            "Enter" => {
+                e.prevent_default();
+                go(!e.shift_key());
+            }
+            "Escape" if !query.is_empty() => {
+                // Esc clears the search here; it does not also close what the page would close.
+                e.prevent_default();
+                e.stop_propagation();
+                query.set(String::new());
+            }
+            _ => {}
+        })
+    };
+    let on_next = {
+        let go = go.clone();
+        Callback::from(move |_: MouseEvent| go(true))
+    };
+    let on_previous = Callback::from(move |_: MouseEvent| go(false));
+
+    let Some(parsed) = parsed else {
+        return html! {
+            <p class="json-pending" aria-live="polite">
+                { format!("Preparing the view of a {:.1} MB body…", props.body.len() as f64 / 1_048_576.0) }
+            </p>
+        };
+    };
+    if parsed.is_none() && props.body.trim().is_empty() {
+        return html! { <p class="json-empty">{ "(empty body)" }</p> };
     }
+    let said = match current {
+        _ if query.is_empty() => String::new(),
+        None => "No matches".to_string(),
+        Some(i) if count >= MAX_HITS => format!("{} of {MAX_HITS}+", i + 1),
+        Some(i) => format!("{} of {count}", i + 1),
+    };
+    let search_bar = html! {
+        <div class="body-search" role="group" aria-label="Find in the body">
+            <input type="search" class="search-field" placeholder="Find in body" aria-label="Find in the response body"
+                value={(*query).clone()} oninput={on_query} onkeydown={on_search_key} spellcheck="false" />
+            <span class="search-count" role="status">{ said }</span>
+            <button type="button" class="search-previous" aria-label="Previous match" title="Previous match (Shift+Enter)"
+                disabled={count == 0} onclick={on_previous}>{ "↑" }</button>
+            <button type="button" class="search-next" aria-label="Next match" title="Next match (Enter)"
+                disabled={count == 0} onclick={on_next}>{ "↓" }</button>
+        </div>
+    };
+    let view = match &parsed {
+        Some(root) => html! {
+            <ContextProvider<Search> context={search}>
+                <div class="json-view mono" role="tree" aria-label="Response body" onkeydown={on_tree_key}
+                    onfocusin={on_tree_focus}>
+                    <JsonNode node={root.clone()} depth={0} path={Rc::<[usize]>::from(&[][..])} />
+                </div>
+            </ContextProvider<Search>>
+        },
+        None => html! {
+            <pre class="json-raw">
+                { marked(&props.body, &search.needle, search.current_in(&[], Part::Value), search.generation) }
+            </pre>
+        },
+    };
+    html! { <>{ search_bar }{ view }</> }
+}
+
+/// An object key as the tree shows it (and as the search reads it): quoted, escaped as JSON.
+fn key_label(key: &str) -> String {
+    serde_json::to_string(key).unwrap_or_default()
 }
 
 #[derive(Properties, Clone)]
 struct JsonNodeProps {
     node: Rc<Node>,
     depth: usize,
+    /// Child indexes from the root (the search's address of this line).
+    path: Rc<[usize]>,
     #[prop_or_default]
     label: Option<AttrValue>,
+    /// The label is an object's key (searched), not an array index.
+    #[prop_or_default]
+    key_label: bool,
 }
 
 impl PartialEq for JsonNodeProps {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.node, &other.node)
             && self.depth == other.depth
+            && self.path == other.path
             && self.label == other.label
+            && self.key_label == other.key_label
     }
+}
+
+/// One line's place in the tree and the search to mark in it.
+struct Line<'a> {
+    search: &'a Search,
+    path: &'a [usize],
 }
 
 #[component]
 fn JsonNode(props: &JsonNodeProps) -> Html {
     let node = props.node.clone();
+    let search = use_context::<Search>().unwrap_or_else(|| Search {
+        needle: Rc::from(""),
+        current: None,
+        generation: 0,
+    });
     let len = use_memo(Ptr(node.clone()), |node| {
         if node.is_branch() {
             node.len()
@@ -225,15 +376,37 @@ fn JsonNode(props: &JsonNodeProps) -> Html {
     let starts_open = props.depth < OPEN_DEPTH && len <= PAGE;
     let open = use_state(|| starts_open);
     let shown = use_state(|| PAGE);
+    // The search moved to a match inside this branch: open it, and show enough children to reach it.
+    {
+        let (open, shown) = (open.clone(), shown.clone());
+        let leads = search.leads_through(&props.path);
+        use_effect_with((leads, search.generation), move |(leads, _)| {
+            if let Some(child) = *leads {
+                if !*open {
+                    open.set(true);
+                }
+                if child >= *shown {
+                    shown.set((child / PAGE + 1) * PAGE);
+                }
+            }
+        });
+    }
     // Split into children only while open; closing and reopening keeps them.
     let children = use_memo((Ptr(node.clone()), *open), |(node, open)| {
         (*open && node.is_branch()).then(|| node.children())
     });
 
-    let label = props.label.as_ref().map(label_html);
+    let line = Line {
+        search: &search,
+        path: &props.path,
+    };
+    let label = props
+        .label
+        .as_ref()
+        .map(|label| label_html(label, props.key_label, &line));
 
     if !node.is_branch() {
-        return leaf_html(props.label.as_ref(), &node);
+        return leaf_html(label, &node, &line);
     }
     let is_array = node.text().starts_with('[');
     let (opening, closing) = if is_array { ("[", "]") } else { ("{", "}") };
@@ -274,20 +447,26 @@ fn JsonNode(props: &JsonNodeProps) -> Html {
 
     let limit = (*shown).min(len);
     let depth = props.depth + 1;
+    let child_path = |i: usize| -> Rc<[usize]> {
+        props.path.iter().copied().chain([i]).collect()
+    };
     let rows: Html = match children {
         Children::Array(items) => items
             .iter()
             .take(limit)
             .enumerate()
-            .map(|(i, child)| row(i, AttrValue::from(i.to_string()), child, depth))
+            .map(|(i, child)| {
+                let label = AttrValue::from(i.to_string());
+                row(i, (label, false), child, depth, child_path(i), &search)
+            })
             .collect(),
         Children::Object(entries) => entries
             .iter()
             .take(limit)
             .enumerate()
             .map(|(i, (key, child))| {
-                let key = serde_json::to_string(key).unwrap_or_default();
-                row(i, AttrValue::from(key), child, depth)
+                let label = AttrValue::from(key_label(key));
+                row(i, (label, true), child, depth, child_path(i), &search)
             })
             .collect(),
     };
@@ -312,34 +491,56 @@ fn JsonNode(props: &JsonNodeProps) -> Html {
 }
 
 /// One child row. Only a branch needs a component (it keeps its open state); a scalar is plain markup,
-/// so a long list of fields costs no component per field.
-fn row(index: usize, label: AttrValue, child: &Rc<Node>, depth: usize) -> Html {
+/// so a long list of fields costs no component per field. `label`: the text, and whether it is a key.
+fn row(
+    index: usize,
+    (label, key_label): (AttrValue, bool),
+    child: &Rc<Node>,
+    depth: usize,
+    path: Rc<[usize]>,
+    search: &Search,
+) -> Html {
     if child.is_branch() {
-        html! { <JsonNode key={index} node={child.clone()} {depth} {label} /> }
+        html! { <JsonNode key={index} node={child.clone()} {depth} {path} {label} {key_label} /> }
     } else {
+        let line = Line {
+            search,
+            path: &path,
+        };
         html! {
-            <div key={index} class="json-line" role="treeitem" tabindex="-1">{ label_html(&label) }{ scalar_html(child.text()) }</div>
+            <div key={index} class="json-line" role="treeitem" tabindex="-1">
+                { label_html(&label, key_label, &line) }{ scalar_html(child.text(), &line) }
+            </div>
         }
     }
 }
 
-fn leaf_html(label: Option<&AttrValue>, node: &Node) -> Html {
-    html! { <div class="json-line" role="treeitem" tabindex="0">{ label.map(label_html) }{ scalar_html(node.text()) }</div> }
+fn leaf_html(label: Option<Html>, node: &Node, line: &Line) -> Html {
+    html! { <div class="json-line" role="treeitem" tabindex="0">{ label }{ scalar_html(node.text(), line) }</div> }
 }
 
-fn label_html(label: &AttrValue) -> Html {
-    html! { <><span class="json-key">{ label.clone() }</span>{ ": " }</> }
+/// A key (its matches marked) or an array index.
+fn label_html(label: &AttrValue, key: bool, line: &Line) -> Html {
+    let text = if key {
+        let current = line.search.current_in(line.path, Part::Key);
+        marked(label, &line.search.needle, current, line.search.generation)
+    } else {
+        html! { { label.clone() } }
+    };
+    html! { <><span class="json-key">{ text }</span>{ ": " }</> }
 }
 
-/// A scalar exactly as the body wrote it (strings keep their JSON quoting), classed by kind.
-fn scalar_html(text: &str) -> Html {
+/// A scalar exactly as the body wrote it (strings keep their JSON quoting), classed by kind, its matches
+/// marked.
+fn scalar_html(text: &str, line: &Line) -> Html {
     let class = match text.as_bytes().first() {
         Some(b'"') => "json-string",
         Some(b't' | b'f') => "json-bool",
         Some(b'n') => "json-null",
         _ => "json-number",
     };
-    html! { <span {class}>{ text.to_string() }</span> }
+    let current = line.search.current_in(line.path, Part::Value);
+    html! { <span {class}>{ marked(text, &line.search.needle, current, line.search.generation) }</span> }
 }
 
 fn plural(n: usize) -> &'static str {

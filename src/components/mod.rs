@@ -1,8 +1,10 @@
 //! The explorer's components, one per file.
 
 pub mod cleanup_panel;
+pub mod copy_as;
 pub mod export_menu;
 pub mod import_review;
+pub mod json_search;
 pub mod json_view;
 pub mod live_panel;
 pub mod mode_note;

@@ -13,6 +13,9 @@ pub struct PopoverProps {
     pub class: Classes,
     #[prop_or_default]
     pub summary_id: Option<AttrValue>,
+    /// The summary's accessible name, where its text alone would be ambiguous (one per card).
+    #[prop_or_default]
+    pub summary_label: Option<AttrValue>,
     #[prop_or_default]
     pub children: Html,
 }
@@ -80,7 +83,7 @@ pub fn Popover(props: &PopoverProps) -> Html {
     html! {
         <details class={classes!("popover", props.class.clone())} ref={details} onfocusout={on_focusout}
             onkeydown={on_keydown}>
-            <summary id={props.summary_id.clone()}>{ props.label.clone() }</summary>
+            <summary id={props.summary_id.clone()} aria-label={props.summary_label.clone()}>{ props.label.clone() }</summary>
             <div class="popover-panel">{ props.children.clone() }</div>
         </details>
     }

@@ -1,10 +1,12 @@
 //! A step's request: method, address, headers and body, each variable shown with its value and source;
-//! and an editor for the address and body that refuses invalid JSON before anything is sent.
+//! Copy as… (curl, PowerShell); and an editor for the address and body that refuses invalid JSON before
+//! anything is sent.
 
 use walkthrough::{RenderedRequest, RenderedSegment, RequestEdit, VarSource};
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
+use super::copy_as::CopyAs;
 use crate::state::{Command, Ptr};
 
 #[derive(Properties, PartialEq, Clone)]
@@ -16,6 +18,9 @@ pub struct RequestViewProps {
     pub editing: bool,
     /// Open (true) or close the editor.
     pub on_editing: Callback<bool>,
+    /// The account the step runs as, other than the signed-in one (its commands use that account's token).
+    #[prop_or_default]
+    pub run_as: Option<AttrValue>,
     pub on_command: Callback<Command>,
 }
 
@@ -85,6 +90,8 @@ pub fn RequestView(props: &RequestViewProps) -> Html {
                 if rendered.edited {
                     <span class="edited-badge">{ "Edited" }</span>
                 }
+                <CopyAs {index} title={AttrValue::from(titles.get(index).cloned().unwrap_or_default())}
+                    run_as={props.run_as.clone()} rendered={rendered.clone()} />
                 <button type="button" class="link edit-request" ref={edit_button} onclick={on_edit}>{ "Edit request" }</button>
             </div>
         </div>

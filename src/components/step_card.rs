@@ -300,6 +300,7 @@ pub fn StepCard(props: &StepCardProps) -> Html {
             }
             <RequestView {index} rendered={props.rendered.clone()} titles={titles.clone()}
                 editing={props.editing} on_editing={props.on_editing.reform(move |open| (index, open))}
+                run_as={props.run_as.as_ref().map(|(name, _)| AttrValue::from(name.clone()))}
                 on_command={props.on_command.clone()} />
             { guidance_notes(index, &props.rendered) }
             <div class="step-actions">

@@ -39,7 +39,10 @@ pub use builtin::{builtin_catalog, builtin_tutorials, BuiltinTutorial};
 pub use capture::{ReceivedResponse, VarSource, VarValue, Variables};
 pub use error::StepError;
 pub use expect::ExpectationResult;
-pub use export::{export, step_curl, step_powershell, ExportFormat, ExportSource, StepRequest};
+pub use export::{
+    export, step_curl, step_powershell, step_token_variable, ExportFormat, ExportSource,
+    StepRequest,
+};
 pub use format::{parse_tutorial, ParseError};
 pub use import::{
     import_docs, looks_like_docs, CleanupPlan, Confidence, ImportError, Imported, Link, Origin,

@@ -8,7 +8,7 @@ mod powershell;
 mod shell;
 mod step;
 
-pub use step::{step_curl, step_powershell, StepRequest};
+pub use step::{step_curl, step_powershell, step_token_variable, StepRequest};
 
 use crate::model::{RequestTemplate, Step, Tutorial};
 use crate::runner::Run;

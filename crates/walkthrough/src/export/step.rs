@@ -134,7 +134,12 @@ fn fill(rendered: &RenderedRequest) -> Filled {
     Filled { request, missing }
 }
 
-/// The environment variable that holds the access token of the account a step runs as.
+/// The environment variable a step's command reads the access token from: `TOKEN`, or `TOKEN_<ACCOUNT>`
+/// for a step that runs as another account (as the whole-run exports name it).
+pub fn step_token_variable(run_as: Option<&str>) -> String {
+    token_var(run_as)
+}
+
 fn token_var(run_as: Option<&str>) -> String {
     match run_as {
         Some(name) => format!("TOKEN_{}", ident(name).to_ascii_uppercase()),
