@@ -73,12 +73,30 @@ async fn copy_as_curl_copies_the_cards_values_without_the_token_and_says_so() {
     })
     .await;
     let command = copied().expect("something was copied");
-    assert!(command.starts_with("# Step 2: Create the test administrator\n"), "{command}");
-    assert!(command.contains("curl -sS -X POST \"https://graph.microsoft.com/beta/users\""), "{command}");
-    assert!(command.contains("-H \"Authorization: Bearer ${TOKEN}\""), "{command}");
-    assert!(command.contains(": \"${domain:?set domain first, step 1 captures it}\""), "{command}");
-    assert!(command.contains("${json_run_password}"), "the password stays a variable: {command}");
-    assert!(!command.to_ascii_lowercase().contains("bearer ey"), "{command}");
+    assert!(
+        command.starts_with("# Step 2: Create the test administrator\n"),
+        "{command}"
+    );
+    assert!(
+        command.contains("curl -sS -X POST \"https://graph.microsoft.com/beta/users\""),
+        "{command}"
+    );
+    assert!(
+        command.contains("-H \"Authorization: Bearer ${TOKEN}\""),
+        "{command}"
+    );
+    assert!(
+        command.contains(": \"${domain:?set domain first, step 1 captures it}\""),
+        "{command}"
+    );
+    assert!(
+        command.contains("${json_run_password}"),
+        "the password stays a variable: {command}"
+    );
+    assert!(
+        !command.to_ascii_lowercase().contains("bearer ey"),
+        "{command}"
+    );
     // Done, the popover closes and focus is back on its summary.
     assert!(!get(&second, "details.copy-as").has_attribute("open"));
     assert!(
@@ -90,7 +108,10 @@ async fn copy_as_curl_copies_the_cards_values_without_the_token_and_says_so() {
 
     // Once step 1 has run, its value is in the command as the card shows it.
     click(&get(&card(&root, 1), "button.run-step")).await;
-    wait_for("step 1 to pass", RUN_TIMEOUT, || status_of(&root, 1) == "passed").await;
+    wait_for("step 1 to pass", RUN_TIMEOUT, || {
+        status_of(&root, 1) == "passed"
+    })
+    .await;
     let domain = text(&get(&second, "[data-var='domain'] .var-value"));
     assert!(domain.contains('.'), "{domain}");
     copy_as(&second, ".copy-curl").await;
@@ -122,7 +143,10 @@ async fn a_step_of_the_requestor_copies_as_powershell_with_the_requestors_token(
     })
     .await;
     let command = copied().expect("something was copied");
-    assert!(command.contains("Authorization = ('Bearer ' + $env:TOKEN_REQUESTOR)"), "{command}");
+    assert!(
+        command.contains("Authorization = ('Bearer ' + $env:TOKEN_REQUESTOR)"),
+        "{command}"
+    );
     assert!(command.contains("Invoke-RestMethod @request"), "{command}");
     assert!(!command.contains("$env:TOKEN)"), "{command}");
     root.remove();
@@ -142,12 +166,16 @@ async fn a_refused_copy_shows_the_command_selected_to_copy_by_hand() {
     let area = area.unchecked_ref::<web_sys::HtmlTextAreaElement>();
     assert!(area.value().starts_with("# Step 1: "), "{}", area.value());
     assert!(area.value().contains("curl -sS -X GET"), "{}", area.value());
-    assert!(get(&first, "details.copy-as").has_attribute("open"), "it stays open");
+    assert!(
+        get(&first, "details.copy-as").has_attribute("open"),
+        "it stays open"
+    );
     wait_for("the command to be selected", RUN_TIMEOUT, || {
         gloo_utils::document()
             .active_element()
             .is_some_and(|a| a.is_same_node(Some(area)))
-            && area.selection_end().ok().flatten() == Some(area.value().encode_utf16().count() as u32)
+            && area.selection_end().ok().flatten()
+                == Some(area.value().encode_utf16().count() as u32)
     })
     .await;
     root.remove();

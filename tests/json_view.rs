@@ -5,8 +5,8 @@
 mod common;
 
 use common::*;
-use wasm_bindgen::JsCast;
 use graphwalk::components::json_view::{JsonView, JsonViewProps};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -247,7 +247,9 @@ fn count(root: &web_sys::Element) -> String {
 fn current(root: &web_sys::Element) -> (String, String) {
     let mark = get(root, "mark.search-current");
     let line = mark.closest(".json-line").unwrap().unwrap();
-    let key = find(&line, ".json-key").map(|k| text(&k)).unwrap_or_default();
+    let key = find(&line, ".json-key")
+        .map(|k| text(&k))
+        .unwrap_or_default();
     (text(&mark), key)
 }
 
@@ -276,25 +278,36 @@ async fn search_counts_matches_in_keys_and_values_and_opens_the_branch_of_each()
 
     // Enter goes to the next match: inside the closed branch, which opens.
     key_with_shift(&field, "Enter", false).await;
-    wait_for("the second match", std::time::Duration::from_secs(5), || {
-        count(&root) == "2 of 4" && find(&root, "mark.search-current").is_some()
-    })
+    wait_for(
+        "the second match",
+        std::time::Duration::from_secs(5),
+        || count(&root) == "2 of 4" && find(&root, "mark.search-current").is_some(),
+    )
     .await;
     assert_eq!(current(&root), ("market".into(), "\"name\"".into()));
-    assert!(text(&root).contains("\"marketing lead\""), "its branch opened");
+    assert!(
+        text(&root).contains("\"marketing lead\""),
+        "its branch opened"
+    );
 
     key_with_shift(&field, "Enter", false).await;
     wait_for("the third match", std::time::Duration::from_secs(5), || {
         count(&root) == "3 of 4" && find(&root, "mark.search-current").is_some()
     })
     .await;
-    assert_eq!(current(&root), ("MARKET".into(), "1".into()), "in an array, two levels down");
+    assert_eq!(
+        current(&root),
+        ("MARKET".into(), "1".into()),
+        "in an array, two levels down"
+    );
 
     // A key matches too; then the count wraps round.
     click(&get(&root, "button.search-next")).await;
-    wait_for("the fourth match", std::time::Duration::from_secs(5), || {
-        count(&root) == "4 of 4"
-    })
+    wait_for(
+        "the fourth match",
+        std::time::Duration::from_secs(5),
+        || count(&root) == "4 of 4",
+    )
     .await;
     assert_eq!(current(&root).0, "market", "the key \"marketingId\"");
     assert!(
@@ -305,9 +318,11 @@ async fn search_counts_matches_in_keys_and_values_and_opens_the_branch_of_each()
         "the match is in the key"
     );
     key_with_shift(&field, "Enter", false).await;
-    wait_for("the first match again", std::time::Duration::from_secs(5), || {
-        count(&root) == "1 of 4"
-    })
+    wait_for(
+        "the first match again",
+        std::time::Duration::from_secs(5),
+        || count(&root) == "1 of 4",
+    )
     .await;
 
     // Shift+Enter and the Previous button go back.
@@ -345,9 +360,11 @@ async fn esc_clears_the_search_and_no_matches_is_said() {
     })
     .await;
     key_with_shift(&field, "Escape", false).await;
-    wait_for("the search to clear", std::time::Duration::from_secs(5), || {
-        count(&root).is_empty() && find(&root, "mark").is_none()
-    })
+    wait_for(
+        "the search to clear",
+        std::time::Duration::from_secs(5),
+        || count(&root).is_empty() && find(&root, "mark").is_none(),
+    )
     .await;
     assert_eq!(
         field.unchecked_ref::<web_sys::HtmlInputElement>().value(),
@@ -364,9 +381,11 @@ async fn a_match_past_the_first_page_of_a_long_array_is_shown() {
         .collect();
     let root = mount(&format!("{{\"value\":[{}]}}", items.join(","))).await;
     type_into(&get(&root, "input.search-field"), "item-321\"").await;
-    wait_for("the match in view", std::time::Duration::from_secs(5), || {
-        count(&root) == "1 of 1" && find(&root, "mark.search-current").is_some()
-    })
+    wait_for(
+        "the match in view",
+        std::time::Duration::from_secs(5),
+        || count(&root) == "1 of 1" && find(&root, "mark.search-current").is_some(),
+    )
     .await;
     assert_eq!(current(&root), ("item-321\"".into(), "\"n\"".into()));
     root.remove();
@@ -384,18 +403,26 @@ async fn plain_text_is_searched_and_marked_as_text_never_as_markup() {
     .await;
     let marks: Vec<String> = all(&root, "pre.json-raw mark").iter().map(text).collect();
     assert_eq!(marks, ["error", "ERROR", "error"]);
-    assert_eq!(text(&get(&root, "pre.json-raw")), body, "the text itself is unchanged");
+    assert_eq!(
+        text(&get(&root, "pre.json-raw")),
+        body,
+        "the text itself is unchanged"
+    );
     key_with_shift(&field, "Enter", false).await;
-    wait_for("the second match", std::time::Duration::from_secs(5), || {
-        count(&root) == "2 of 3"
-    })
+    wait_for(
+        "the second match",
+        std::time::Duration::from_secs(5),
+        || count(&root) == "2 of 3",
+    )
     .await;
     assert_eq!(text(&get(&root, "mark.search-current")), "ERROR");
 
     type_into(&field, "<b>").await;
-    wait_for("the markup found", std::time::Duration::from_secs(5), || {
-        count(&root) == "1 of 1"
-    })
+    wait_for(
+        "the markup found",
+        std::time::Duration::from_secs(5),
+        || count(&root) == "1 of 1",
+    )
     .await;
     assert_eq!(text(&get(&root, "mark.search-current")), "<b>");
     assert!(find(&root, "pre b").is_none() && find(&root, "img").is_none());

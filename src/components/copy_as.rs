@@ -1,7 +1,7 @@
 //! Copy as…: one step's request, as the card shows it, copied as a curl or a PowerShell command.
 
-use wasm_bindgen::JsCast;
 use walkthrough::{RenderedRequest, StepRequest};
+use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlDetailsElement, HtmlElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -96,9 +96,10 @@ pub fn CopyAs(props: &CopyAsProps) -> Html {
                         }
                     }
                     let outcome = outcome.clone();
-                    *clear.borrow_mut() = Some(gloo_timers::callback::Timeout::new(4_000, move || {
-                        outcome.set(None)
-                    }));
+                    *clear.borrow_mut() =
+                        Some(gloo_timers::callback::Timeout::new(4_000, move || {
+                            outcome.set(None)
+                        }));
                 } else {
                     *clear.borrow_mut() = None;
                     outcome.set(Some(Outcome::Refused(shell, command)));

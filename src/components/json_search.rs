@@ -156,10 +156,7 @@ mod tests {
     use super::*;
 
     fn texts<'a>(hay: &'a str, needle: &str) -> Vec<&'a str> {
-        find_all(hay, needle)
-            .into_iter()
-            .map(|r| &hay[r])
-            .collect()
+        find_all(hay, needle).into_iter().map(|r| &hay[r]).collect()
     }
 
     #[test]

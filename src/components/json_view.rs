@@ -71,7 +71,8 @@ impl Node {
         }
         let mut visit = |i: usize, key: Option<&str>, child: &Node, hits: &mut Vec<Hit>| {
             path.push(i);
-            let more = key.is_none_or(|key| add_hits(hits, path, Part::Key, &key_label(key), needle))
+            let more = key
+                .is_none_or(|key| add_hits(hits, path, Part::Key, &key_label(key), needle))
                 && child.search(needle, path, hits);
             path.pop();
             more
@@ -209,7 +210,11 @@ pub fn JsonView(props: &JsonViewProps) -> Html {
     let at = use_state(|| 0usize);
     let generation = use_state(|| 0u32);
     let hits = use_memo(
-        (props.body.clone(), parsed.clone().flatten().map(Ptr), (*query).clone()),
+        (
+            props.body.clone(),
+            parsed.clone().flatten().map(Ptr),
+            (*query).clone(),
+        ),
         |(body, root, query)| {
             let mut hits = Vec::new();
             if !query.is_empty() {
@@ -447,9 +452,7 @@ fn JsonNode(props: &JsonNodeProps) -> Html {
 
     let limit = (*shown).min(len);
     let depth = props.depth + 1;
-    let child_path = |i: usize| -> Rc<[usize]> {
-        props.path.iter().copied().chain([i]).collect()
-    };
+    let child_path = |i: usize| -> Rc<[usize]> { props.path.iter().copied().chain([i]).collect() };
     let rows: Html = match children {
         Children::Array(items) => items
             .iter()
