@@ -104,3 +104,57 @@ test('keyboard only: run the tutorial, open a response, edit a request and clean
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+// Waits until the page has not scrolled for 300 ms (keyboard scrolling is animated), polling.
+const scrollSettled = async (page) => {
+  await page.evaluate(() => delete window.__scrollSeen);
+  await page.waitForFunction(
+    () => {
+      const now = performance.now();
+      const seen = (window.__scrollSeen ??= { y: -1, at: now });
+      if (scrollY !== seen.y) Object.assign(seen, { y: scrollY, at: now });
+      return now - seen.at >= 300;
+    },
+    null,
+    { polling: 50, timeout: 10_000 },
+  );
+};
+
+// One press of End lands on the page's real bottom, also when the cards near it were never laid out before
+// (an estimate of their height that is wrong would leave the page growing under the reader).
+test('after a full run, with every card open, one press of End reaches the bottom of the page', async () => {
+  const { page, context, errors } = await openPage(
+    served.browser,
+    `${served.site.url}/?tutorial=access-package-v1&latency=0&delivery=100`,
+    { viewport: { width: 1440, height: 900 } },
+  );
+  await page.waitForSelector('ol.steps:not([aria-busy]) > li.step');
+  await page.evaluate(() => localStorage.clear());
+  await tabTo(page, '#run-all');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('li.step:not(.off-path)')].every((c) => c.dataset.status === 'passed'),
+    null,
+    { timeout: RUN_TIMEOUT },
+  );
+  // The reader opens every card to read the run back, from the top of the page.
+  await tabTo(page, '#expand-all');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('li.step:not(.off-path) .card-toggle')].every((t) => t.getAttribute('aria-expanded') === 'true'),
+  );
+  await page.evaluate(() => {
+    document.activeElement?.blur();
+    window.scrollTo(0, 0);
+  });
+  await scrollSettled(page);
+  await page.keyboard.press('End');
+  await scrollSettled(page);
+  const at = await page.evaluate(() => ({
+    bottom: scrollY + innerHeight,
+    height: document.documentElement.scrollHeight,
+  }));
+  assert.ok(at.bottom >= at.height - 2, `one End press stopped at ${at.bottom} px of ${at.height} px`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
