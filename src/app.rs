@@ -434,6 +434,8 @@ pub fn App(props: &AppProps) -> Html {
         second_sign_in: matches!(page.live.credential, Credential::Msal(_)),
     };
     let view = &page.run;
+    let on_path: Vec<bool> = view.off_path.iter().map(Option::is_none).collect();
+    let shortfalls = crate::shortfall::of_page(page.mode, &page.live, &view.tutorial, &on_path);
     let class = classes!("app", params.embed.then_some("embed"));
     let variables_refusal = view
         .refusal
@@ -515,6 +517,7 @@ pub fn App(props: &AppProps) -> Html {
             <div class="layout">
                 <StepRail titles={view.titles.clone()} statuses={view.statuses.clone()}
                     off_path={view.off_path.clone()} current={view.current()} removed={view.removed.clone()}
+                    shortfalls={shortfalls.clone()}
                     open={page.outline_open} {on_go} on_close={on_close_outline} />
                 <main id="tutorial" class="tutorial" aria-label="Tutorial" tabindex="-1">
                     <TutorialIntro tutorial={view.tutorial.clone()} variables={view.variables.clone()}
@@ -525,7 +528,7 @@ pub fn App(props: &AppProps) -> Html {
                             in_sandbox={situation.in_sandbox} on_apply={switch.on_apply_import.clone()} />
                     }
                     <StepList view={view.clone()} situation={situation.clone()} editing={page.editing.clone()}
-                        expanded={page.expanded.clone()} {on_expand} {on_expand_all}
+                        expanded={page.expanded.clone()} {shortfalls} {on_expand} {on_expand_all}
                         {on_editing} on_command={on_command.clone()} />
                 </main>
                 <div class="side-column">

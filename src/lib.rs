@@ -8,6 +8,7 @@ pub mod handles;
 pub mod hooks;
 pub mod roles;
 pub mod services;
+pub mod shortfall;
 pub mod state;
 
 pub use app::{App, AppProps};

@@ -7,6 +7,7 @@ use super::prose::Prose;
 use super::request_view::RequestView;
 use super::response_view::ResponseView;
 use crate::advice::{self, Situation};
+use crate::shortfall::Shortfall;
 use crate::state::{Command, Ptr, RunView};
 
 #[derive(Properties, PartialEq, Clone)]
@@ -36,6 +37,9 @@ pub struct StepCardProps {
     /// Cleanup has removed what this step created.
     #[prop_or_default]
     pub removed: bool,
+    /// What the current token or account lacks for this step, known before it is sent (live mode).
+    #[prop_or_default]
+    pub shortfall: Option<Shortfall>,
     pub on_editing: Callback<(usize, bool)>,
     /// Open (true) or fold the card.
     #[prop_or_default]
@@ -52,6 +56,9 @@ pub struct StepListProps {
     /// Cards the reader opened or folded; the others are folded once they passed.
     #[prop_or_default]
     pub expanded: std::collections::BTreeMap<usize, bool>,
+    /// For each step, what the current token or account lacks for it (empty: nothing known).
+    #[prop_or_default]
+    pub shortfalls: Vec<Option<Shortfall>>,
     pub on_editing: Callback<(usize, bool)>,
     #[prop_or_default]
     pub on_expand: Callback<(usize, bool)>,
@@ -147,6 +154,7 @@ pub fn StepList(props: &StepListProps) -> Html {
                 {editing} on_editing={props.on_editing.clone()}
                 off_path={view.off_path.get(index).cloned().flatten()}
                 run_as={view.run_as.get(index).cloned().flatten()}
+                shortfall={props.shortfalls.get(index).cloned().flatten()}
                 on_command={on_command.clone()} />
         }
     });
@@ -236,6 +244,27 @@ pub fn StepCard(props: &StepCardProps) -> Html {
         })
     }).flatten();
 
+    let lacks = props.shortfall.as_ref().map(|shortfall| {
+        let line = |class: &'static str, text: Option<String>| {
+            text.map(|text| html! { <p class={class}><strong>{ "Before you run: " }</strong>{ text }</p> })
+        };
+        html! {
+            <div class="lacks live-warning" id={format!("step-{}-lacks", index + 1)}>
+                { for line("lacks-scopes", shortfall.scopes_text()) }
+                { for line("lacks-roles", shortfall.roles_text()) }
+            </div>
+        }
+    });
+    let lack_mark = props.shortfall.as_ref().map(|shortfall| {
+        let what = shortfall.outline_text();
+        html! {
+            <span class="lack-mark" title={capitalized(what)}>
+                <span aria-hidden="true">{ "⚠" }</span>
+                <span class="visually-hidden">{ format!("Before you run: {what}") }</span>
+            </span>
+        }
+    });
+
     let expanded = props.expanded;
     let body_id = format!("step-{}-details", index + 1);
     let on_toggle = props
@@ -255,7 +284,8 @@ pub fn StepCard(props: &StepCardProps) -> Html {
     html! {
         <li class={classes!("step", state, (!expanded).then_some("collapsed"), props.removed.then_some("removed"))}
             id={card_id(index)} tabindex="-1" aria-labelledby={title_id.clone()} data-step={step.id.clone()}
-            data-status={state} data-removed={props.removed.then_some("true")}>
+            data-status={state} data-removed={props.removed.then_some("true")}
+            data-lacks={props.shortfall.is_some().then_some("true")}>
             <header class="step-head">
                 <span class="step-number" aria-hidden="true">{ index + 1 }</span>
                 // `elementtiming`: the browser reports when the title was first painted (the benchmark reads it).
@@ -268,6 +298,7 @@ pub fn StepCard(props: &StepCardProps) -> Html {
                 if let Some(summary) = summary {
                     <span class="step-summary mono">{ summary }</span>
                 }
+                { for lack_mark }
                 <span class={classes!("status", state, props.removed.then_some("removed"))} id={status_id}>{ label }</span>
             </header>
             <div class="step-body" id={body_id} hidden={!expanded}>
@@ -276,6 +307,7 @@ pub fn StepCard(props: &StepCardProps) -> Html {
                     { "Cleanup removed what this step created: the ids it captured no longer exist in the tenant." }
                 </p>
             }
+            { for lacks }
             { for runs_as }
             { for sandbox_gap }
             <Prose text={AttrValue::from(step.prose.clone())} />
@@ -434,6 +466,15 @@ fn guidance_notes(index: usize, rendered: &RenderedRequest) -> Html {
             </ul>
         </details>
     }
+}
+
+/// `text` with its first letter in capitals.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// The request's address as it will be sent (a variable not known yet stands as its name).

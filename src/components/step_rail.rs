@@ -5,6 +5,7 @@ use walkthrough::StepStatus;
 use yew::prelude::*;
 
 use super::step_card::{card_id, status_label};
+use crate::shortfall::Shortfall;
 use crate::state::Ptr;
 
 #[derive(Properties, PartialEq, Clone)]
@@ -18,6 +19,9 @@ pub struct StepRailProps {
     /// Steps whose objects cleanup has removed.
     #[prop_or_default]
     pub removed: Vec<bool>,
+    /// For each step, what the current token or account lacks for it (empty: nothing known).
+    #[prop_or_default]
+    pub shortfalls: Vec<Option<Shortfall>>,
     /// Open as a drawer (narrow screens).
     pub open: bool,
     /// Go to a step's card.
@@ -49,6 +53,13 @@ pub fn StepRail(props: &StepRailProps) -> Html {
         };
         let removed = props.removed.get(i).copied().unwrap_or(false);
         let label = if removed { "Passed; removed by cleanup".to_string() } else { label };
+        // Off the chosen path a step does not run, so it lacks nothing.
+        let lacks = props
+            .shortfalls
+            .get(i)
+            .and_then(Option::as_ref)
+            .filter(|_| !off_path)
+            .map(Shortfall::outline_text);
         let current = props.current == Some(i);
         let onclick = {
             let on_go = props.on_go.clone();
@@ -60,11 +71,18 @@ pub fn StepRail(props: &StepRailProps) -> Html {
         html! {
             <li key={i}>
                 <a href={format!("#{}", card_id(i))} class={classes!("rail-link", state, current.then_some("current"))}
-                    aria-current={current.then_some("step")} {onclick}>
+                    aria-current={current.then_some("step")} data-lacks={lacks.is_some().then_some("true")} {onclick}>
                     <span class="rail-mark" aria-hidden="true">{ mark(state) }</span>
                     <span class="rail-number">{ i + 1 }</span>
                     <span class="rail-title">{ title.clone() }</span>
+                    if let Some(what) = lacks {
+                        // A mark of its own beside the status's, said in words too: not colour alone.
+                        <span class="rail-lack" aria-hidden="true" title={what}>{ "⚠" }</span>
+                    }
                     <span class="visually-hidden">{ format!(": {label}") }</span>
+                    if let Some(what) = lacks {
+                        <span class="visually-hidden">{ format!("; {what}") }</span>
+                    }
                 </a>
             </li>
         }
