@@ -9,7 +9,7 @@ use walkthrough::Tutorial;
 
 use crate::advice::list;
 use crate::services::auth_claims::Claims;
-use crate::services::live_state::{Credential, LiveState, Mode, RolesCheck};
+use crate::services::live_state::{Credential, LiveState, Mode, OtherAccount, RolesCheck};
 
 /// Where the current token came from: what can be done about what it lacks depends on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +25,8 @@ pub enum TokenOrigin {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Shortfall {
     pub origin: TokenOrigin,
+    /// The account the step runs as (`as:`), signed in beside the reader's; `None`: the reader's own.
+    pub account: Option<String>,
     /// The step's delegated permissions that the token does not grant, directly or through a broader one.
     pub scopes: Vec<String>,
     /// Of `scopes`, those a sign-in here does not ask for (the tutorial's scopes do not list them).
@@ -33,16 +35,18 @@ pub struct Shortfall {
     pub roles: Vec<String>,
 }
 
-/// For each step of `tutorial`, what it lacks (`None`: nothing that is known). Steps that run as another
-/// account (`as:`) are not judged against this token: that account's is not known here. Steps off the
-/// chosen path (`on_path[i]` false) do not run, so they lack nothing. Steps that declare no permissions of
-/// their own are judged on roles only.
+/// For each step of `tutorial`, what it lacks (`None`: nothing that is known). A step that runs as another
+/// account (`as:`) is judged against that account's token when it is signed in beside (`others`), on
+/// permissions only (its roles are not checked), and not at all otherwise. Steps off the chosen path
+/// (`on_path[i]` false) do not run, so they lack nothing. Steps that declare no permissions of their own are
+/// judged on roles only.
 pub fn shortfalls(
     tutorial: &Tutorial,
     on_path: &[bool],
     origin: TokenOrigin,
     claims: &Claims,
     roles: &RolesCheck,
+    others: &[OtherAccount],
 ) -> Vec<Option<Shortfall>> {
     let asked = tutorial.signed_in_scopes();
     let missing_roles: &[(&str, &str)] = match roles {
@@ -54,8 +58,24 @@ pub fn shortfalls(
         .iter()
         .enumerate()
         .map(|(i, step)| {
-            if step.run_as.is_some() || !on_path.get(i).copied().unwrap_or(true) {
+            if !on_path.get(i).copied().unwrap_or(true) {
                 return None;
+            }
+            if let Some(identity) = &step.run_as {
+                let other = others.iter().find(|o| &o.identity == identity)?;
+                let scopes: Vec<String> = other
+                    .claims
+                    .missing(&step.scopes)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect();
+                return (!scopes.is_empty()).then(|| Shortfall {
+                    origin: TokenOrigin::SignIn,
+                    account: Some(identity.clone()),
+                    scopes,
+                    not_asked: Vec::new(),
+                    roles: Vec::new(),
+                });
             }
             let scopes: Vec<String> = claims
                 .missing(&step.scopes)
@@ -80,6 +100,7 @@ pub fn shortfalls(
                 .collect();
             (!scopes.is_empty() || !roles.is_empty()).then_some(Shortfall {
                 origin,
+                account: None,
                 scopes,
                 not_asked,
                 roles,
@@ -101,7 +122,9 @@ pub fn of_page(
         Credential::None => return Vec::new(),
     };
     match (&live.claims, mode) {
-        (Some(claims), Mode::Live) => shortfalls(tutorial, on_path, origin, claims, &live.roles),
+        (Some(claims), Mode::Live) => {
+            shortfalls(tutorial, on_path, origin, claims, &live.roles, &live.others)
+        }
         _ => Vec::new(),
     }
 }
@@ -122,6 +145,14 @@ impl Shortfall {
         }
         let names: Vec<&str> = self.scopes.iter().map(String::as_str).collect();
         let (names, it) = (list(&names), it_them(&self.scopes));
+        if let Some(identity) = &self.account {
+            return Some(format!(
+                "The token from the {identity}'s sign-in lacks {names}. No consent is asked when this step \
+                 runs: it asks MSAL.js silently for a token of that account that has {it}, which works only if \
+                 consent has been granted since; otherwise the step is not sent. To consent now, sign the \
+                 {identity} out and in again in the live panel."
+            ));
+        }
         Some(match self.origin {
             TokenOrigin::Pasted => format!(
                 "This token lacks {names}, so Graph will refuse this step (403). A pasted token cannot be given \
@@ -177,6 +208,9 @@ impl Shortfall {
 
     /// What the outline says after the step's status, for screen readers (the mark itself is hidden).
     pub fn outline_text(&self) -> &'static str {
+        if self.account.is_some() {
+            return "the other account's token lacks a permission it needs";
+        }
         match (self.scopes.is_empty(), self.roles.is_empty()) {
             (false, true) => "the token lacks a permission it needs",
             (true, false) => "the account lacks a directory role it needs",
@@ -242,6 +276,7 @@ mod tests {
             TokenOrigin::Pasted,
             &token,
             &RolesCheck::Unknown,
+            &[],
         );
         let expected: Vec<String> = t
             .steps
@@ -280,6 +315,7 @@ mod tests {
             TokenOrigin::SignIn,
             &sufficient(),
             &RolesCheck::Missing(Vec::new()),
+            &[],
         );
         assert!(found.iter().all(Option::is_none), "{found:?}");
         // Directory.ReadWrite.All stands in for the directory reads (the role lookup among them).
@@ -296,6 +332,7 @@ mod tests {
             TokenOrigin::Pasted,
             &wide,
             &RolesCheck::Unknown,
+            &[],
         );
         assert!(found.iter().all(Option::is_none), "{found:?}");
     }
@@ -310,6 +347,7 @@ mod tests {
             TokenOrigin::Pasted,
             &nothing,
             &RolesCheck::Unknown,
+            &[],
         );
         for (step, found) in t.steps.iter().zip(&found) {
             assert_eq!(
@@ -327,6 +365,7 @@ mod tests {
             TokenOrigin::Pasted,
             &nothing,
             &RolesCheck::Unknown,
+            &[],
         );
         assert!(found[0].is_none());
         assert!(found[1].is_some());
@@ -345,6 +384,7 @@ mod tests {
             TokenOrigin::SignIn,
             &sufficient(),
             &check,
+            &[],
         );
         let expected: Vec<String> = t
             .steps
@@ -380,6 +420,7 @@ mod tests {
                 TokenOrigin::SignIn,
                 &sufficient(),
                 &unknown,
+                &[],
             );
             assert!(found.iter().all(Option::is_none));
         }
@@ -389,6 +430,7 @@ mod tests {
     fn the_words_fit_where_the_token_came_from() {
         let lacks = |origin, not_asked: &[&str]| Shortfall {
             origin,
+            account: None,
             scopes: vec!["EntitlementManagement.ReadWrite.All".into()],
             not_asked: not_asked.iter().map(|s| s.to_string()).collect(),
             roles: Vec::new(),
@@ -412,6 +454,7 @@ mod tests {
         assert!(!not_asked.contains("Sign in again"));
         let role = |origin| Shortfall {
             origin,
+            account: None,
             scopes: Vec::new(),
             not_asked: Vec::new(),
             roles: vec!["User Administrator".into()],
@@ -429,6 +472,50 @@ mod tests {
             role(TokenOrigin::SignIn).outline_text(),
             "the account lacks a directory role it needs"
         );
+    }
+
+    #[test]
+    fn a_step_of_another_account_is_judged_against_its_token_once_signed_in_beside() {
+        let t = tutorial();
+        let theirs: Vec<usize> = (0..t.steps.len())
+            .filter(|i| t.steps[*i].run_as.as_deref() == Some("requestor"))
+            .collect();
+        assert!(!theirs.is_empty());
+        let requestor = |scopes: &[&str]| OtherAccount {
+            identity: "requestor".into(),
+            upn: "requestor@contoso.example".into(),
+            claims: claims(scopes),
+        };
+        let judge = |others: &[OtherAccount]| {
+            shortfalls(
+                &t,
+                &all_on_path(&t),
+                TokenOrigin::SignIn,
+                &sufficient(),
+                &RolesCheck::Missing(Vec::new()),
+                others,
+            )
+        };
+        assert!(
+            judge(&[]).iter().all(Option::is_none),
+            "unknown: nothing said"
+        );
+        let found = judge(&[requestor(&["User.Read"])]);
+        for i in &theirs {
+            let shortfall = found[*i].clone().expect("lacks");
+            assert_eq!(shortfall.account.as_deref(), Some("requestor"));
+            assert_eq!(
+                shortfall.scopes,
+                vec!["EntitlementMgmt-SubjectAccess.ReadWrite"]
+            );
+            let text = shortfall.scopes_text().expect("text");
+            assert!(
+                text.starts_with("The token from the requestor's sign-in lacks"),
+                "{text}"
+            );
+        }
+        let ok = judge(&[requestor(&["EntitlementMgmt-SubjectAccess.ReadWrite"])]);
+        assert!(ok.iter().all(Option::is_none));
     }
 
     #[test]
