@@ -463,3 +463,62 @@ test('the requestor signs in beside the administrator: first password, a new one
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+// Signs the requestor in from the Other accounts section: their first password, a new one, their consent.
+async function signInRequestor(page, newPassword) {
+  await page.click('#other-accounts button[aria-label="Show the requestor\'s password"]');
+  const firstPassword = (await page.textContent('#other-password-requestor')).trim();
+  const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#sign-in-as-requestor')]);
+  await popup.waitForSelector('#passwd');
+  await popup.fill('#passwd', firstPassword);
+  await popup.click('#sign-in');
+  await popup.waitForSelector('#new');
+  await popup.fill('#current', firstPassword);
+  await popup.fill('#new', newPassword);
+  await popup.fill('#confirm', newPassword);
+  await popup.click('#change');
+  await popup.waitForSelector('#accept');
+  await popup.click('#accept');
+  await popup.waitForEvent('close', { timeout: 20_000 });
+  await page.waitForSelector('#other-signed-in-requestor', { timeout: 20_000 });
+}
+
+test('with the requestor signed in too, each account\'s renewal through the hidden frame stays its own', async () => {
+  // Both accounts now have a Microsoft session in this browser: a renewal that named nobody, or took
+  // whichever session answered, would hand the administrator the requestor's token.
+  const server = servers.shortLived;
+  await reset(server);
+  const { context, page, seen, errors } = await open(server);
+  await signIn(page, ADMIN);
+  await page.selectOption('#input-path', 'requestor');
+  await page.click('#run-all');
+  await waitForSettled(page);
+  const requestor = (await page.textContent('#other-accounts .other-upn')).trim();
+  await signInRequestor(page, 'Requestor-Chose-2');
+  // Both refresh tokens (4 s) have expired and the access tokens are within MSAL.js's renewal margin:
+  // every token from here on comes through the hidden frame.
+  await page.waitForTimeout(5_000);
+  const before = seen.length;
+  await page.click('#run-all');
+  await waitForSettled(page);
+  assert.deepEqual(await failedSteps(page), [], 'every step passed');
+  const after = seen.slice(before);
+  const frames = after.filter((r) => r.url.includes('/oauth2/v2.0/authorize') && /[?&]prompt=none/.test(r.url));
+  assert.ok(frames.length >= 2, `renewals went through the hidden frame (${frames.length})`);
+  for (const r of frames) assert.ok(new URL(r.url).searchParams.get('login_hint'), 'each renewal names its account');
+  const graph = after.filter((r) => r.authorization && r.url.startsWith(`${GRAPH}/`));
+  const theirs = graph.filter((r) => /filterByCurrentUser/.test(r.url) || (r.method === 'POST' && /\/assignmentRequests$/.test(r.url)));
+  assert.ok(theirs.length >= 2, 'the requestor\'s requests were seen');
+  for (const r of graph) {
+    const expected = theirs.includes(r) ? requestor : ADMIN;
+    assert.equal(upnOf(r.authorization).toLowerCase(), expected.toLowerCase(), `${r.method} ${r.url}`);
+  }
+  assert.equal(await page.textContent('#live-account'), ADMIN, 'the administrator is still the one signed in');
+  await page.click('#clean-up');
+  await page.waitForFunction(() => /has been removed/.test(document.querySelector('.cleanup-summary')?.textContent ?? ''), null, {
+    timeout: RUN_TIMEOUT,
+  });
+  assert.deepEqual(await beyondSeed(server), [], 'cleanup removed everything the run created');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -29,7 +29,7 @@ function others() {
 }
 
 function noteOther(username) {
-  const list = others().filter((u) => u.toLowerCase() !== username.toLowerCase());
+  const list = others().filter((u) => !sameName(u, username));
   list.push(username);
   try {
     sessionStorage.setItem(OTHERS_KEY, JSON.stringify(list));
@@ -39,8 +39,27 @@ function noteOther(username) {
 }
 
 function isOther(account) {
-  const name = (account.username || '').toLowerCase();
-  return others().some((u) => u.toLowerCase() === name);
+  return others().some((u) => sameName(u, account.username));
+}
+
+// User names compare without regard to case (as Entra's do); graphwalk's Rust side compares the same way.
+function sameName(a, b) {
+  return (a || '').toLowerCase() === (b || '').toLowerCase();
+}
+
+// Microsoft's page answered as `got` where `wanted` was asked for (a silent renewal, or someone else typed in
+// at the sign-in): nothing of `got` is kept unless it is already in use here (the reader's account, or one of
+// the other accounts), and the reader's account stays the active one.
+async function refuse(wanted, got) {
+  const p = client();
+  const active = p.getActiveAccount();
+  const inUse = (active && active.homeAccountId === got.homeAccountId) || isOther(got);
+  if (!inUse) await p.clearCache({ account: got });
+  return Object.assign(new Error(`Microsoft answered as ${got.username || 'another account'}, not ${wanted}.`), {
+    errorCode: 'account_mismatch',
+    wanted,
+    got: got.username || '',
+  });
 }
 
 // The account a token is asked for: the reader's (active) one, or another signed in here by user name.
@@ -54,8 +73,7 @@ function accountFor(username) {
   return account;
 }
 
-function result(r, own = true) {
-  if (own && r.account) pca.setActiveAccount(r.account);
+function result(r) {
   return {
     accessToken: r.accessToken,
     username: (r.account && r.account.username) || '',
@@ -95,19 +113,26 @@ export function msalAccount() {
   return pca ? accountOf(pca.getActiveAccount()) : null;
 }
 
-// `username`: another account signed in here with msalPopup's `loginHint`; empty for the reader's own.
+// `username`: another account signed in here with msalPopup's `loginHint`; empty for the reader's own. A
+// renewal through the hidden frame takes whichever Microsoft session answers: an answer as anyone but the
+// account asked for is refused, and never becomes the reader's account.
 export async function msalSilent(scopes, forceRefresh, username) {
   const account = accountFor(username);
-  return result(await client().acquireTokenSilent({ scopes, account, forceRefresh }), !username);
+  const r = await client().acquireTokenSilent({ scopes, account, forceRefresh });
+  if (account && (!r.account || r.account.homeAccountId !== account.homeAccountId)) {
+    throw await refuse(account.username, r.account || {});
+  }
+  return result(r);
 }
 
 // Opens the sign-in window at once (MSAL.js opens it before any awaiting, so the click that called this
 // still counts), and settles with "user_cancelled" soon after the user closes it: MSAL.js 5's bridge wait
 // has no closed-window check of its own and would wait 60 s. In a frame the popup relay tracks its windows
 // itself. `overrideInteractionInProgress` ends the wait left over from a window closed earlier.
-// `loginHint`: sign in another account (`prompt=login` shows Microsoft's sign-in page even when a session
-// exists, with the user name filled in); it is kept beside the reader's account, not in place of it.
-export async function msalPopup(scopes, loginHint) {
+// `loginHint`: the account that must sign in; anyone else is refused. With `other`, that account is signed in
+// beside the reader's rather than in place of it (`prompt=login` shows Microsoft's sign-in page even when a
+// session exists, with the user name filled in); without, it is the reader signing in again as themself.
+export async function msalPopup(scopes, loginHint, other) {
   const p = client();
   lastPopup = null;
   let returned = false;
@@ -117,8 +142,8 @@ export async function msalPopup(scopes, loginHint) {
       if (event.data && event.data.type === 'returned') returned = true;
     };
   }
-  const other = loginHint ? { prompt: 'login', loginHint } : {};
-  const signIn = p.acquireTokenPopup({ scopes, overrideInteractionInProgress: true, ...other });
+  const hint = loginHint ? { loginHint, ...(other ? { prompt: 'login' } : {}) } : {};
+  const signIn = p.acquireTokenPopup({ scopes, overrideInteractionInProgress: true, ...hint });
   let poll = null;
   const closed = new Promise((_, reject) => {
     if (!signal) return;
@@ -138,8 +163,10 @@ export async function msalPopup(scopes, loginHint) {
   try {
     const r = await Promise.race([signIn, closed]);
     const name = (r.account && r.account.username) || '';
-    if (loginHint && name.toLowerCase() === loginHint.toLowerCase()) noteOther(name);
-    return result(r, !loginHint);
+    if (loginHint && !sameName(name, loginHint)) throw await refuse(loginHint, r.account || {});
+    if (other) noteOther(name);
+    else if (r.account) p.setActiveAccount(r.account);
+    return result(r);
   } finally {
     if (poll) clearInterval(poll);
     if (signal) signal.close();
@@ -167,13 +194,14 @@ export async function msalSignOut(popup) {
     }
   }
   if (!done) await p.clearCache({ account });
-  for (const other of p.getAllAccounts().filter(isOther)) await p.clearCache({ account: other });
   try {
     sessionStorage.removeItem(OTHERS_KEY);
   } catch (_) {
     // Nothing was kept.
   }
   p.setActiveAccount(null);
+  // Every account's tokens, the other accounts' and any a refused sign-in left behind.
+  await p.clearCache();
 }
 
 // Forgets one other account in this page (its tokens), leaving the reader signed in.
@@ -184,7 +212,7 @@ export async function msalForget(username) {
   // The reader's own account is never forgotten here, even if its name was given.
   if (account && !(active && active.homeAccountId === account.homeAccountId)) await p.clearCache({ account });
   try {
-    sessionStorage.setItem(OTHERS_KEY, JSON.stringify(others().filter((u) => u.toLowerCase() !== username.toLowerCase())));
+    sessionStorage.setItem(OTHERS_KEY, JSON.stringify(others().filter((u) => !sameName(u, username))));
   } catch (_) {
     // Nothing was kept.
   }

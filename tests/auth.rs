@@ -18,16 +18,21 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// A stand-in for MSAL.js: each call is recorded in `__fakeMsal.calls`, and `__fakeMsal.silent` /
-/// `__fakeMsal.popup` say how acquireTokenSilent and acquireTokenPopup end ("ok" or an error code).
+/// `__fakeMsal.popup` say how acquireTokenSilent and acquireTokenPopup end ("ok" or an error code);
+/// `__fakeMsal.answerAs` makes Microsoft answer as that user, `__fakeMsal.signedIn` starts with Ada
+/// signed in as the active account.
 const FAKE_MSAL: &str = r#"
 const script = globalThis.__fakeMsal;
 class InteractionRequiredAuthError extends Error { constructor(code) { super(code); this.errorCode = code; } }
 class BrowserAuthError extends Error { constructor(code) { super('https://aka.ms/msaljs/browser_errors'); this.errorCode = code; } }
 const payload = btoa(JSON.stringify({ scp: 'User.Read Group.ReadWrite.All', tid: 'tenant-1', upn: 'ada@contoso.example', exp: 4102444800 })).replace(/=+$/, '');
-const account = { username: 'ada@contoso.example', tenantId: 'tenant-1' };
+const account = { username: 'ada@contoso.example', tenantId: 'tenant-1', homeAccountId: 'ada.tenant-1' };
+const answer = () => script.answerAs
+  ? { ...result, account: { username: script.answerAs, tenantId: 'tenant-1', homeAccountId: script.answerAs + '.tenant-1' } }
+  : result;
 const result = { accessToken: 'h.' + payload + '.s', account, tenantId: 'tenant-1' };
 class PublicClientApplication {
-  constructor(config) { script.config = config; this.active = null; }
+  constructor(config) { script.config = config; this.active = script.signedIn ? account : null; }
   async initialize() { script.calls.push('initialize'); }
   async handleRedirectPromise() { return null; }
   getAllAccounts() { return script.accounts || []; }
@@ -35,7 +40,7 @@ class PublicClientApplication {
   setActiveAccount(a) { this.active = a; }
   async acquireTokenSilent() {
     script.calls.push('silent');
-    if (script.silent === 'ok') return result;
+    if (script.silent === 'ok') return answer();
     if (script.silent === 'interaction_required') throw new InteractionRequiredAuthError('interaction_required');
     throw new BrowserAuthError(script.silent);
   }
@@ -43,11 +48,12 @@ class PublicClientApplication {
   async acquireTokenPopup(request) {
     script.calls.push('popup');
     script.popupRequest = request;
-    if (script.popup === 'ok') return result;
+    if (script.popup === 'ok') return answer();
     throw new BrowserAuthError(script.popup);
   }
   async acquireTokenRedirect() { script.calls.push('redirect'); }
-  async clearCache() { script.calls.push('clearCache'); }
+  getAccount({ username }) { return [account, ...(script.accounts || [])].find((a) => a.username === username) || null; }
+  async clearCache(request) { script.calls.push(request && request.account ? 'clearCache ' + request.account.username : 'clearCache'); }
   async logoutPopup() { script.calls.push('logoutPopup'); }
 }
 globalThis.msal = { PublicClientApplication, InteractionRequiredAuthError, BrowserAuthError, version: 'fake' };
@@ -55,8 +61,17 @@ globalThis.msal = { PublicClientApplication, InteractionRequiredAuthError, Brows
 
 /// Installs the fake with this script and starts the seam on it.
 async fn fake_msal(silent: &str, popup: &str) {
-    let setup =
-        format!("globalThis.__fakeMsal = {{ silent: {silent:?}, popup: {popup:?}, calls: [] }};");
+    fake_msal_with(silent, popup, "").await;
+}
+
+/// `extra`: more of `__fakeMsal`'s settings, as JavaScript properties (`answerAs: '…', signedIn: true`).
+async fn fake_msal_with(silent: &str, popup: &str, extra: &str) {
+    let _ = web_sys::window()
+        .and_then(|w| w.session_storage().ok().flatten())
+        .map(|s| s.clear());
+    let setup = format!(
+        "globalThis.__fakeMsal = {{ silent: {silent:?}, popup: {popup:?}, calls: [], {extra} }};"
+    );
     js_sys::Function::new_no_args(&format!("{setup}\n{FAKE_MSAL}"))
         .call0(&JsValue::NULL)
         .expect("the fake installs");
@@ -180,6 +195,133 @@ async fn a_silent_renewal_that_timed_out_needs_the_user_and_a_click_opens_the_po
     fake_msal("timed_out", "ok").await;
     acquire(false, true).await.expect("the popup signs in");
     assert_eq!(calls(), ["initialize", "popup"]);
+}
+
+fn popup_request(key: &str) -> JsValue {
+    let fake = js_sys::Reflect::get(&js_sys::global(), &"__fakeMsal".into()).expect("fake");
+    let request = js_sys::Reflect::get(&fake, &"popupRequest".into()).expect("request");
+    js_sys::Reflect::get(&request, &key.into()).expect("read")
+}
+
+fn reader() -> Option<String> {
+    auth_msal::current_account().map(|a| a.username)
+}
+
+#[wasm_bindgen_test]
+async fn a_silent_renewal_answered_as_someone_else_is_refused_and_the_reader_stays() {
+    // Microsoft's hidden frame takes whichever session answers: after another account signed in in
+    // this browser, that can be theirs.
+    fake_msal_with(
+        "ok",
+        "ok",
+        "signedIn: true, answerAs: 'grace@contoso.example'",
+    )
+    .await;
+    assert_eq!(
+        acquire(false, false).await,
+        Err(AuthError::WrongAccount {
+            wanted: "ada@contoso.example".into(),
+            got: "grace@contoso.example".into(),
+        })
+    );
+    assert_eq!(reader().as_deref(), Some("ada@contoso.example"));
+    assert_eq!(
+        calls(),
+        ["initialize", "silent", "clearCache grace@contoso.example"],
+        "nothing of the stranger's answer is kept"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn signing_in_again_names_the_reader_and_refuses_anyone_else() {
+    fake_msal_with(
+        "ok",
+        "ok",
+        "signedIn: true, answerAs: 'grace@contoso.example'",
+    )
+    .await;
+    let error = acquire(false, true).await.expect_err("refused");
+    assert!(
+        matches!(&error, AuthError::WrongAccount { got, .. } if got == "grace@contoso.example"),
+        "{error:?}"
+    );
+    assert_eq!(
+        popup_request("loginHint").as_string().as_deref(),
+        Some("ada@contoso.example")
+    );
+    assert!(
+        popup_request("prompt").is_undefined(),
+        "the reader's own session may answer"
+    );
+    assert_eq!(
+        reader().as_deref(),
+        Some("ada@contoso.example"),
+        "the reader is still the active account"
+    );
+    // The reader themself is welcome back.
+    fake_msal_with("ok", "ok", "signedIn: true").await;
+    assert_eq!(acquire(false, true).await, Ok("ada@contoso.example".into()));
+}
+
+#[wasm_bindgen_test]
+async fn another_account_signs_in_with_a_fresh_prompt_beside_the_reader() {
+    fake_msal_with(
+        "ok",
+        "ok",
+        "signedIn: true, answerAs: 'grace@contoso.example'",
+    )
+    .await;
+    let source = MsalTokenSource { in_frame: false };
+    let token = source
+        .acquire_as(
+            "Grace@Contoso.example".into(),
+            vec!["User.Read".into()],
+            true,
+            false,
+        )
+        .await
+        .expect("signed in");
+    assert_eq!(token.claims.tenant_id.as_deref(), Some("tenant-1"));
+    assert_eq!(
+        popup_request("prompt").as_string().as_deref(),
+        Some("login")
+    );
+    assert_eq!(
+        popup_request("loginHint").as_string().as_deref(),
+        Some("Grace@Contoso.example")
+    );
+    assert_eq!(
+        reader().as_deref(),
+        Some("ada@contoso.example"),
+        "never made the active account"
+    );
+    // Anyone else at that sign-in is refused and nothing of them is kept.
+    fake_msal_with(
+        "ok",
+        "ok",
+        "signedIn: true, answerAs: 'mallory@contoso.example'",
+    )
+    .await;
+    let error = source
+        .acquire_as(
+            "grace@contoso.example".into(),
+            vec!["User.Read".into()],
+            true,
+            false,
+        )
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        error,
+        AuthError::WrongAccount {
+            wanted: "grace@contoso.example".into(),
+            got: "mallory@contoso.example".into(),
+        }
+    );
+    assert_eq!(
+        calls(),
+        ["initialize", "popup", "clearCache mallory@contoso.example"]
+    );
 }
 
 fn jwt(payload: &str) -> String {

@@ -4,6 +4,7 @@
 use walkthrough::TemplateContext;
 use yew::prelude::*;
 
+use crate::services::auth::same_account;
 use crate::services::download::copy_text_confirmed;
 use crate::services::live_state::{Credential, Live};
 use crate::state::{Command, RunView};
@@ -128,7 +129,7 @@ pub fn OtherAccounts(props: &OtherAccountsProps) -> Html {
             state
                 .others
                 .iter()
-                .find(|a| a.upn.eq_ignore_ascii_case(upn))
+                .find(|a| same_account(&a.upn, upn))
                 .cloned()
         });
         let who = match &slot.upn {
@@ -206,7 +207,7 @@ pub fn OtherAccounts(props: &OtherAccountsProps) -> Html {
                     <>
                         { for password }
                         <button type="button" class="primary" id={format!("sign-in-as-{identity}")} onclick={on_in} disabled={busy}>
-                            { if state.signing_in_as.as_ref().is_some_and(|u| u.eq_ignore_ascii_case(upn)) {
+                            { if state.signing_in_as.as_ref().is_some_and(|u| same_account(u, upn)) {
                                 format!("Signing in as the {identity}…")
                             } else {
                                 format!("Sign in as the {identity}")

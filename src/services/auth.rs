@@ -55,6 +55,12 @@ pub struct Account {
     pub tenant_id: String,
 }
 
+/// User names compare without regard to case, as Entra's do (and as `js/auth.js` compares them, with
+/// `toLowerCase`).
+pub fn same_account(a: &str, b: &str) -> bool {
+    a.to_lowercase() == b.to_lowercase()
+}
+
 /// Why no token came back, in terms the live panel can act on.
 #[derive(Clone, Debug, PartialEq)]
 pub enum AuthError {

@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::auth::{Account, AuthError, Token, TokenFuture, TokenSource};
+use super::auth::{same_account, Account, AuthError, Token, TokenFuture, TokenSource};
 
 #[wasm_bindgen(module = "/js/auth.js")]
 extern "C" {
@@ -28,6 +28,7 @@ extern "C" {
     async fn msal_popup(
         scopes: Vec<String>,
         login_hint: Option<String>,
+        other: bool,
     ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = msalForget)]
     async fn msal_forget(username: &str) -> Result<JsValue, JsValue>;
@@ -172,9 +173,22 @@ fn token_from(value: &JsValue) -> Result<Token, AuthError> {
     Ok(token)
 }
 
+/// The account MSAL.js says answered (its `username`, from the ID token's `preferred_username`): unlike an
+/// access token's `upn`, it is there for guests too.
+fn answered_as(value: &JsValue) -> String {
+    text(value, "username")
+}
+
 fn classify(error: &JsValue) -> AuthError {
     let code = msal_error_code(error);
     match code.as_str() {
+        // js/auth.js refused an answer as someone other than the account asked for.
+        "account_mismatch" => AuthError::WrongAccount {
+            wanted: text(error, "wanted"),
+            got: Some(text(error, "got"))
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "another account".into()),
+        },
         "user_cancelled" => AuthError::Cancelled,
         // Consent declined, or only an administrator may grant it (AADSTS65004, AADSTS90094).
         "consent_required" | "access_denied" => AuthError::ConsentRequired,
@@ -207,18 +221,25 @@ impl MsalTokenSource {
     /// Without a click: silently (cached, refresh token, then MSAL.js's hidden frame). For a click: the
     /// sign-in window at once, before any other awaiting, so the browser still counts it as the click's
     /// (a silent attempt first can take 10 s and lose that); a redirect if the window was blocked (not in
-    /// a frame).
+    /// a frame). Once the reader has signed in, every token is theirs: an answer as anyone else (another
+    /// account's Microsoft session in this browser, or another name typed in at the sign-in) is refused.
     pub async fn acquire(
         self,
         scopes: Vec<String>,
         interactive: bool,
         refresh: bool,
     ) -> Result<Token, AuthError> {
-        if !interactive {
-            return silent(scopes, refresh, None).await;
-        }
-        match msal_popup(scopes.clone(), None).await {
-            Ok(value) => token_from(&value),
+        let reader = current_account()
+            .map(|a| a.username)
+            .filter(|u| !u.is_empty());
+        let answer = if interactive {
+            // Named, so Microsoft picks the reader's session (or fills in their name) among several.
+            msal_popup(scopes.clone(), reader.clone(), false).await
+        } else {
+            return silent(scopes, refresh, None, reader.as_deref()).await;
+        };
+        match answer {
+            Ok(value) => checked(&value, reader.as_deref()),
             Err(error) => match classify(&error) {
                 AuthError::PopupBlocked if self.in_frame => Err(AuthError::PopupBlockedInFrame),
                 AuthError::PopupBlocked => {
@@ -241,40 +262,47 @@ impl MsalTokenSource {
         interactive: bool,
         refresh: bool,
     ) -> Result<Token, AuthError> {
-        let token = if interactive {
-            let value =
-                msal_popup(scopes, Some(upn.clone()))
-                    .await
-                    .map_err(|e| match classify(&e) {
-                        AuthError::PopupBlocked if self.in_frame => AuthError::PopupBlockedInFrame,
-                        other => other,
-                    })?;
-            token_from(&value)?
+        if interactive {
+            // js/auth.js refuses a sign-in as anyone else and keeps nothing of it.
+            let value = msal_popup(scopes, Some(upn.clone()), true)
+                .await
+                .map_err(|e| match classify(&e) {
+                    AuthError::PopupBlocked if self.in_frame => AuthError::PopupBlockedInFrame,
+                    other => other,
+                })?;
+            checked(&value, Some(&upn))
         } else {
-            silent(scopes, refresh, Some(upn.clone())).await?
-        };
-        match token.claims.account.as_deref() {
-            Some(account) if account.eq_ignore_ascii_case(&upn) => Ok(token),
-            other => {
-                let got = other.unwrap_or("another account").to_string();
-                if interactive && !got.eq_ignore_ascii_case(&upn) {
-                    // Keep nothing of a sign-in as the wrong person beside the reader's account.
-                    let _ = forget(&got).await;
-                }
-                Err(AuthError::WrongAccount { wanted: upn, got })
-            }
+            silent(scopes, refresh, Some(upn.clone()), Some(&upn)).await
         }
     }
 }
 
-/// Without a click: cached, refresh token, then MSAL.js's hidden frame; `username` for another account.
+/// The token in MSAL.js's answer, if it is `wanted`'s (when an account was asked for).
+fn checked(value: &JsValue, wanted: Option<&str>) -> Result<Token, AuthError> {
+    let got = answered_as(value);
+    match wanted {
+        Some(wanted) if !same_account(wanted, &got) => Err(AuthError::WrongAccount {
+            wanted: wanted.to_string(),
+            got: if got.is_empty() {
+                "another account".into()
+            } else {
+                got
+            },
+        }),
+        _ => token_from(value),
+    }
+}
+
+/// Without a click: cached, refresh token, then MSAL.js's hidden frame; `username` for another account,
+/// and the answer must be `wanted`'s.
 async fn silent(
     scopes: Vec<String>,
     refresh: bool,
     username: Option<String>,
+    wanted: Option<&str>,
 ) -> Result<Token, AuthError> {
     match msal_silent(scopes, refresh, username).await {
-        Ok(value) => token_from(&value),
+        Ok(value) => checked(&value, wanted),
         Err(error) => Err(match classify(&error) {
             AuthError::Msal { code, .. } if SILENT_TIMED_OUT.contains(&code.as_str()) => {
                 AuthError::InteractionRequired

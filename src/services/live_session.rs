@@ -38,7 +38,7 @@ impl LiveSession {
 
     /// Forgets another account's token (it signed out here).
     pub fn forget(&self, upn: &str) {
-        self.others.borrow_mut().remove(&upn.to_ascii_lowercase());
+        self.others.borrow_mut().remove(&upn.to_lowercase());
     }
 
     pub fn has_source(&self) -> bool {
@@ -94,7 +94,7 @@ impl LiveSession {
         interactive: bool,
         refresh: bool,
     ) -> Result<Token, AuthError> {
-        let key = upn.to_ascii_lowercase();
+        let key = upn.to_lowercase();
         if !refresh {
             let fresh = self
                 .others

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::auth::{Account, AuthError, PastedToken, Token};
+use super::auth::{same_account, Account, AuthError, PastedToken, Token};
 use super::auth_claims::{self, Claims};
 use super::auth_msal::{self, MsalTokenSource, MSAL_SCRIPT};
 use super::live_session::SessionHandle;
@@ -146,14 +146,11 @@ impl LiveState {
             }
             LiveMsg::SigningInAs(upn) => next.signing_in_as = upn,
             LiveMsg::OtherSignedIn(account) => {
-                next.others
-                    .retain(|a| !a.upn.eq_ignore_ascii_case(&account.upn));
+                next.others.retain(|a| !same_account(&a.upn, &account.upn));
                 next.others.push(account);
                 next.signing_in_as = None;
             }
-            LiveMsg::OtherSignedOut(upn) => {
-                next.others.retain(|a| !a.upn.eq_ignore_ascii_case(&upn))
-            }
+            LiveMsg::OtherSignedOut(upn) => next.others.retain(|a| !same_account(&a.upn, &upn)),
             LiveMsg::Roles(check) => next.roles = check,
             LiveMsg::Message(message) => {
                 next.message = message;

@@ -90,6 +90,24 @@ pub fn b64url(data: &[u8]) -> String {
     out
 }
 
+/// The bytes of unpadded base64url text, or `None` when it is not that.
+pub fn b64url_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in text.bytes() {
+        let v = ALPHABET.iter().position(|a| *a == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    // Leftover bits are padding and must be zero; a single leftover character cannot be.
+    (bits < 6 && acc == 0).then_some(out)
+}
+
 /// The S256 code challenge of a PKCE verifier (RFC 7636 §4.2).
 pub fn s256(verifier: &str) -> String {
     b64url(&sha256(verifier.as_bytes()))

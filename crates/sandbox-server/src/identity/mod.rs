@@ -11,7 +11,7 @@ use http::{header, Request, Response, StatusCode};
 use sandbox::{roles, Sandbox};
 use serde_json::{json, Value};
 
-use crypto::{b64url, guid_of, iso_ticks, random_id, s256, timestamp};
+use crypto::{b64url, b64url_decode, guid_of, iso_ticks, random_id, s256, timestamp};
 
 /// Scopes of OpenID Connect itself: never consented to, never in an access token.
 const OIDC_SCOPES: &[&str] = &["openid", "profile", "offline_access", "email"];
@@ -159,13 +159,36 @@ pub struct Identity {
     pending: HashMap<String, Pending>,
     codes: HashMap<String, Code>,
     refresh: HashMap<String, Refresh>,
-    sessions: HashMap<String, UserRef>,
+    /// Each browser's sign-in sessions, by its session cookie: Entra keeps one per account signed in
+    /// there, so a second account's sign-in adds to the first's rather than replacing it.
+    sessions: HashMap<String, Vec<UserRef>>,
     /// Permissions each user consented to for themself, by object id.
     user_consent: HashMap<String, BTreeSet<String>>,
     /// Permissions an administrator consented to for the tenant.
     admin_consent: BTreeSet<String>,
     /// New passwords chosen at a first sign-in, by lower-case UPN.
     passwords: HashMap<String, String>,
+}
+
+/// The session a request is answered with.
+enum Session {
+    One(UserRef),
+    /// Several accounts are signed in and the request names none.
+    Several,
+    /// Nobody is signed in, or nobody by the name the request gives.
+    NoneMatch,
+}
+
+/// The user principal name a `login_hint` gives: as typed, or inside the opaque `login_hint` claim of an
+/// ID token, which MSAL.js sends back for a known account (graphwalk-sandbox's is the UPN in base64url).
+fn hinted_upn(hint: &str) -> String {
+    if hint.contains('@') {
+        return hint.to_string();
+    }
+    b64url_decode(hint)
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .filter(|upn| upn.contains('@'))
+        .unwrap_or_else(|| hint.to_string())
 }
 
 enum Tenant {
@@ -572,10 +595,12 @@ Check with your subscription administrator, this may happen if there are no acti
         scopes.dedup();
         pending.scopes = scopes;
         let prompt = q.get("prompt").map_or("", String::as_str);
-        let session =
-            cookie_of(req, SESSION_COOKIE).and_then(|sid| self.sessions.get(&sid).cloned());
-        match (session, prompt) {
-            (Some(user), "" | "none" | "consent") => {
+        let signed_in = cookie_of(req, SESSION_COOKIE)
+            .and_then(|sid| self.sessions.get(&sid).cloned())
+            .unwrap_or_default();
+        let hint = hinted_upn(&pending.login_hint);
+        match (Self::session_for(&signed_in, &hint), prompt) {
+            (Session::One(user), "" | "none" | "consent") => {
                 pending.user = Some(user);
                 if prompt == "consent" {
                     let txn = self.park(pending);
@@ -593,7 +618,21 @@ Check with your subscription administrator, this may happen if there are no acti
                 }
                 self.issue_code(sb, pending, now_ms, None)
             }
-            (None, "none") => self.error_redirect(
+            (Session::Several, "none") => self.error_redirect(
+                &pending,
+                "interaction_required",
+                16000,
+                "Request is ambiguous: multiple user identities are available for the current request.",
+                now_ms,
+            ),
+            (Session::NoneMatch, "none") if !signed_in.is_empty() => self.error_redirect(
+                &pending,
+                "login_required",
+                50058,
+                "A silent sign-in request was sent but none of the currently signed in user(s) match the requested login hint.",
+                now_ms,
+            ),
+            (_, "none") => self.error_redirect(
                 &pending,
                 "login_required",
                 50058,
@@ -601,13 +640,29 @@ Check with your subscription administrator, this may happen if there are no acti
                 now_ms,
             ),
             _ => {
-                let login = pending.login_hint.clone();
                 let txn = self.park(pending);
                 html(
                     StatusCode::OK,
-                    pages::sign_in(&self.action(tenant), &txn, &login, None),
+                    pages::sign_in(&self.action(tenant), &txn, &hint, None),
                 )
             }
+        }
+    }
+
+    /// Which of this browser's sessions answers a request: the one `hint` names, or the only one when
+    /// nothing is named. Several without a name is Entra's account picker (`interaction_required`,
+    /// AADSTS16000, when nobody may be asked).
+    fn session_for(signed_in: &[UserRef], hint: &str) -> Session {
+        if !hint.is_empty() {
+            return signed_in
+                .iter()
+                .find(|u| u.upn.eq_ignore_ascii_case(hint))
+                .map_or(Session::NoneMatch, |u| Session::One(u.clone()));
+        }
+        match signed_in {
+            [] => Session::NoneMatch,
+            [one] => Session::One(one.clone()),
+            _ => Session::Several,
         }
     }
 
@@ -816,9 +871,14 @@ impl Identity {
         forced && !self.passwords.contains_key(&upn.to_ascii_lowercase())
     }
 
-    fn session_cookie(&mut self, user: &UserRef) -> String {
-        let sid = random_id();
-        self.sessions.insert(sid.clone(), user.clone());
+    /// Adds `user`'s session to the browser's (a new one when it has none here yet).
+    fn session_cookie(&mut self, req: &Request<String>, user: &UserRef) -> String {
+        let sid = cookie_of(req, SESSION_COOKIE)
+            .filter(|sid| self.sessions.contains_key(sid))
+            .unwrap_or_else(random_id);
+        let sessions = self.sessions.entry(sid.clone()).or_default();
+        sessions.retain(|u| u.id != user.id);
+        sessions.push(user.clone());
         format!("{SESSION_COOKIE}={sid}; Path=/; Secure; HttpOnly; SameSite=None")
     }
 
@@ -863,7 +923,7 @@ impl Identity {
                         pages::change_password(&action, &txn, &user.upn, None),
                     );
                 }
-                let cookie = self.session_cookie(&user);
+                let cookie = self.session_cookie(req, &user);
                 self.next_page(sb, &txn, now_ms, Some(cookie))
             }
             Some("change") => {
@@ -892,7 +952,7 @@ impl Identity {
                     );
                 }
                 self.passwords.insert(user.upn.to_ascii_lowercase(), new);
-                let cookie = self.session_cookie(&user);
+                let cookie = self.session_cookie(req, &user);
                 self.next_page(sb, &txn, now_ms, Some(cookie))
             }
             Some("consent") => {

@@ -665,3 +665,140 @@ fn without_force_change_the_created_password_works_and_a_disabled_account_is_aad
     assert!(page.body().contains("AADSTS50057"), "{}", page.body());
     assert!(!fragment(&page).contains_key("code"));
 }
+
+/// `prompt=none` for the account `hint` names (none when empty), in the browser `w` stands for.
+fn silent_for(w: &mut World, hint: &str) -> Response<String> {
+    let extra = if hint.is_empty() {
+        "&prompt=none".to_string()
+    } else {
+        format!("&prompt=none&login_hint={}", encode(hint))
+    };
+    w.send(
+        "GET",
+        &format!(
+            "/organizations/oauth2/v2.0/authorize?{}",
+            authorize_query(&extra)
+        ),
+        "",
+        false,
+    )
+}
+
+/// The `preferred_username` of the ID token the code in `resp` redeems for.
+fn signed_in_as(w: &mut World, resp: &Response<String>) -> String {
+    let code = fragment(resp)
+        .get("code")
+        .cloned()
+        .unwrap_or_else(|| panic!("a code: {}", location(resp)));
+    let tokens: Value = serde_json::from_str(w.redeem(&code, VERIFIER).body()).expect("json");
+    claims(tokens["id_token"].as_str().expect("an ID token"))["preferred_username"]
+        .as_str()
+        .expect("a name")
+        .to_string()
+}
+
+#[test]
+fn several_accounts_in_one_browser_each_answer_when_named_and_none_is_guessed() {
+    let mut w = world(IdentityConfig::default());
+    let admin = w.upn(Account::GlobalAdmin);
+    let member = w.upn(Account::Member);
+    w.sign_in("organizations", &admin, DEFAULT_PASSWORD);
+    let browser = w.cookie.clone();
+    // A second account signs in with prompt=login in the same browser (MSAL.js's popup for it).
+    let page = w.send(
+        "GET",
+        &format!(
+            "/organizations/oauth2/v2.0/authorize?{}",
+            authorize_query(&format!("&prompt=login&login_hint={}", encode(&member)))
+        ),
+        "",
+        false,
+    );
+    assert!(
+        page.body().contains(&format!("value=\"{member}\"")),
+        "the hinted name is filled in"
+    );
+    let txn = txn_of(page.body());
+    let done = w.send(
+        "POST",
+        "/organizations/oauth2/v2.0/authorize",
+        &format!(
+            "txn={txn}&step=signin&login={}&passwd={}",
+            encode(&member),
+            encode(DEFAULT_PASSWORD)
+        ),
+        false,
+    );
+    assert_eq!(signed_in_as(&mut w, &done), member);
+    assert_eq!(
+        w.cookie, browser,
+        "one browser, one cookie holding both sessions"
+    );
+
+    // Each answers when named: by user name, or by the ID token's opaque login_hint claim (what
+    // MSAL.js's hidden frame sends for a known account).
+    let named = silent_for(&mut w, &admin);
+    assert_eq!(
+        signed_in_as(&mut w, &named),
+        admin,
+        "the first account's session is still there"
+    );
+    let by_claim = silent_for(&mut w, &b64url(member.as_bytes()));
+    assert_eq!(signed_in_as(&mut w, &by_claim), member);
+    // Without a name Entra would have to ask which one.
+    let f = fragment(&silent_for(&mut w, ""));
+    assert_eq!(f["error"], "interaction_required");
+    assert!(
+        f["error_description"].starts_with("AADSTS16000"),
+        "{}",
+        f["error_description"]
+    );
+    // A name that is not signed in here gets nobody else's session.
+    let stranger = w.upn(Account::LeastPrivilegeAdmin);
+    let f = fragment(&silent_for(&mut w, &stranger));
+    assert_eq!(f["error"], "login_required");
+    assert!(
+        f["error_description"].contains("none of the currently signed in user(s) match"),
+        "{}",
+        f["error_description"]
+    );
+    // Without prompt, a named account with a session signs in without the form.
+    let again = w.send(
+        "GET",
+        &format!(
+            "/organizations/oauth2/v2.0/authorize?{}",
+            authorize_query(&format!("&login_hint={}", encode(&admin)))
+        ),
+        "",
+        false,
+    );
+    assert_eq!(signed_in_as(&mut w, &again), admin);
+    // Logout ends every session in the browser.
+    w.send("GET", "/organizations/oauth2/v2.0/logout", "", false);
+    assert!(w.cookie.is_none());
+    assert_eq!(
+        fragment(&silent_for(&mut w, &admin))["error"],
+        "login_required"
+    );
+}
+
+#[test]
+fn an_opaque_login_hint_decodes_to_its_user_name() {
+    assert_eq!(hinted_upn("ada@contoso.example"), "ada@contoso.example");
+    assert_eq!(
+        hinted_upn(&b64url(b"ada@contoso.example")),
+        "ada@contoso.example"
+    );
+    // Not base64url, or not a name inside: taken as given.
+    assert_eq!(hinted_upn("not base64!"), "not base64!");
+    assert_eq!(hinted_upn(&b64url(b"no-at-sign")), b64url(b"no-at-sign"));
+    assert_eq!(
+        b64url_decode(&b64url(b"any bytes \x00\xff")).as_deref(),
+        Some(&b"any bytes \x00\xff"[..])
+    );
+    assert_eq!(
+        b64url_decode("A"),
+        None,
+        "one leftover character is not base64url"
+    );
+}
