@@ -166,7 +166,8 @@ pub struct Identity {
     user_consent: HashMap<String, BTreeSet<String>>,
     /// Permissions an administrator consented to for the tenant.
     admin_consent: BTreeSet<String>,
-    /// New passwords chosen at a first sign-in, by lower-case UPN.
+    /// New passwords chosen at a first sign-in, by object id (a user deleted and created again under the
+    /// same name starts over with the password Graph gives it).
     passwords: HashMap<String, String>,
 }
 
@@ -595,9 +596,13 @@ Check with your subscription administrator, this may happen if there are no acti
         scopes.dedup();
         pending.scopes = scopes;
         let prompt = q.get("prompt").map_or("", String::as_str);
-        let signed_in = cookie_of(req, SESSION_COOKIE)
+        // A session of a user since deleted (or created again under the name) or disabled answers nothing.
+        let signed_in: Vec<UserRef> = cookie_of(req, SESSION_COOKIE)
             .and_then(|sid| self.sessions.get(&sid).cloned())
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|u| Self::refused(sb, u).is_none())
+            .collect();
         let hint = hinted_upn(&pending.login_hint);
         match (Self::session_for(&signed_in, &hint), prompt) {
             (Session::One(user), "" | "none" | "consent") => {
@@ -841,12 +846,28 @@ impl Identity {
             })
     }
 
+    /// Why `user`'s session or refresh token no longer gets tokens: the account was deleted (a new one
+    /// under the same name is someone else), or disabled.
+    fn refused(sb: &Sandbox, user: &UserRef) -> Option<(u32, String)> {
+        match Self::find_user(sb, &user.upn) {
+            Some(now) if now.id == user.id => sb
+                .sign_in_profile(&user.upn)
+                .is_some_and(|p| !p.enabled)
+                .then(|| (50057, "The user account is disabled.".to_string())),
+            _ => Some((50034, format!(
+                "The user account {} does not exist in the {} directory. To sign into this application, the account must be added to the directory.",
+                user.upn, sb.tenant_id()
+            ))),
+        }
+    }
+
     /// The password a user signs in with: the one they chose here at a first sign-in, else the
     /// `passwordProfile` Graph created them with, else (the seeded accounts) the emulator's own.
-    fn password_of(&self, sb: &Sandbox, upn: &str) -> Option<String> {
-        if let Some(p) = self.passwords.get(&upn.to_ascii_lowercase()) {
+    fn password_of(&self, sb: &Sandbox, user: &UserRef) -> Option<String> {
+        if let Some(p) = self.passwords.get(&user.id) {
             return Some(p.clone());
         }
+        let upn = user.upn.as_str();
         if let Some(profile) = sb.sign_in_profile(upn).and_then(|p| p.password) {
             return Some(profile.password);
         }
@@ -858,7 +879,8 @@ impl Identity {
 
     /// A first sign-in that must choose a new password: `--must-change-password` for a seeded
     /// account, `forceChangePasswordNextSignIn` for a user Graph created; until they have chosen one.
-    fn must_change(&self, sb: &Sandbox, upn: &str) -> bool {
+    fn must_change(&self, sb: &Sandbox, user: &UserRef) -> bool {
+        let upn = user.upn.as_str();
         let forced = self
             .cfg
             .must_change_password
@@ -868,7 +890,7 @@ impl Identity {
                 .sign_in_profile(upn)
                 .and_then(|p| p.password)
                 .is_some_and(|p| p.force_change_next_sign_in);
-        forced && !self.passwords.contains_key(&upn.to_ascii_lowercase())
+        forced && !self.passwords.contains_key(&user.id)
     }
 
     /// Adds `user`'s session to the browser's (a new one when it has none here yet).
@@ -905,7 +927,7 @@ impl Identity {
                         "This username may be incorrect. Make sure you typed it correctly. Otherwise, contact your admin. (AADSTS50034: The user account does not exist in the directory.)",
                     )));
                 };
-                if self.password_of(sb, &user.upn).as_deref() != Some(password.as_str()) {
+                if self.password_of(sb, &user).as_deref() != Some(password.as_str()) {
                     return html(StatusCode::OK, pages::sign_in(&action, &txn, &login, Some(
                         "Your account or password is incorrect. If you don't remember your password, reset it now. (AADSTS50126: Error validating credentials due to invalid username or password.)",
                     )));
@@ -917,7 +939,7 @@ impl Identity {
                 }
                 p.user = Some(user.clone());
                 self.pending.insert(txn.clone(), p);
-                if self.must_change(sb, &user.upn) {
+                if self.must_change(sb, &user) {
                     return html(
                         StatusCode::OK,
                         pages::change_password(&action, &txn, &user.upn, None),
@@ -932,7 +954,7 @@ impl Identity {
                 };
                 let current = f.get("current").cloned().unwrap_or_default();
                 let new = f.get("new").cloned().unwrap_or_default();
-                let problem = if self.password_of(sb, &user.upn).as_deref()
+                let problem = if self.password_of(sb, &user).as_deref()
                     != Some(current.as_str())
                 {
                     Some("Your current password is incorrect.")
@@ -951,7 +973,7 @@ impl Identity {
                         pages::change_password(&action, &txn, &user.upn, Some(problem)),
                     );
                 }
-                self.passwords.insert(user.upn.to_ascii_lowercase(), new);
+                self.passwords.insert(user.id.clone(), new);
                 let cookie = self.session_cookie(req, &user);
                 self.next_page(sb, &txn, now_ms, Some(cookie))
             }
@@ -1098,6 +1120,9 @@ impl Identity {
                         "The refresh token was issued to a single page app (SPA), and therefore has a fixed, limited lifetime of {}, which cannot be extended. It is now expired and a new sign in request must be sent by the SPA to the sign in page. The token was issued on {}.",
                         span(lifetime), iso_ticks(rt.signed_in_ms)
                     ), None, now_ms);
+                }
+                if let Some((code, message)) = Self::refused(sb, &rt.user) {
+                    return token_error(bad, "invalid_grant", code, &message, None, now_ms);
                 }
                 let consented = self.consented(&rt.user);
                 if asked
