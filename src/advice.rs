@@ -179,7 +179,7 @@ pub fn hint(
                 "The sandbox signs the {identity} in by itself once the step that creates them has run: run that step first."
             ),
             SendFailure::NeedsAccount { identity, .. } if second_sign_in => format!(
-                "Sign the {identity} in beside you with Sign in as the {identity}, under Other accounts in the live panel (their first password is there to copy), then run the step again."
+                "Sign the {identity} in beside you with Sign in as the {identity}, under Other accounts in the live panel, then run the step again."
             ),
             SendFailure::NeedsAccount { identity, .. } => format!(
                 "A pasted token is one account's, so the {identity} cannot sign in beside it. Sign in with the Sign in button in the live panel, or take the path where you make every request yourself (the link under Other accounts)."

@@ -532,3 +532,59 @@ async fn the_cached_token_is_handed_out_only_for_scopes_it_grants() {
     );
     assert_eq!(token.claims.scopes, write);
 }
+
+/// A source whose other account's token fails with `error` (after an optional first success).
+struct OtherFails(AuthError);
+
+impl graphwalk::services::auth::TokenSource for OtherFails {
+    fn token(
+        &self,
+        scopes: &[String],
+        _interactive: bool,
+        _refresh: bool,
+    ) -> graphwalk::services::auth::TokenFuture {
+        let token = token_with(scopes);
+        Box::pin(async move { Ok(token) })
+    }
+
+    fn token_as(
+        &self,
+        _upn: &str,
+        _scopes: &[String],
+        _interactive: bool,
+        _refresh: bool,
+    ) -> graphwalk::services::auth::TokenFuture {
+        let error = self.0.clone();
+        Box::pin(async move { Err(error) })
+    }
+}
+
+#[wasm_bindgen_test]
+async fn another_accounts_lost_sign_in_is_reported_so_the_page_offers_it_again() {
+    let session = graphwalk::services::live_session::LiveSession::default();
+    let lost = std::rc::Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
+    {
+        let lost = lost.clone();
+        session.on_lost(move |upn| lost.borrow_mut().push(upn));
+    }
+    let scopes = ["EntitlementMgmt-SubjectAccess.ReadWrite".to_string()];
+    let before = session.generation();
+    session.set_source(Some(std::rc::Rc::new(OtherFails(
+        AuthError::InteractionRequired,
+    ))));
+    assert_ne!(
+        session.generation(),
+        before,
+        "a new source is a new generation"
+    );
+    let upn = "requestor1@contoso.example";
+    assert!(session.token_as(upn, &scopes, false, false).await.is_err());
+    assert_eq!(*lost.borrow(), [upn], "a silent failure is reported");
+    // A click's failure (a closed window) and a consent to give are not a lost sign-in.
+    assert!(session.token_as(upn, &scopes, true, false).await.is_err());
+    session.set_source(Some(std::rc::Rc::new(OtherFails(
+        AuthError::ConsentRequired,
+    ))));
+    assert!(session.token_as(upn, &scopes, false, false).await.is_err());
+    assert_eq!(lost.borrow().len(), 1);
+}

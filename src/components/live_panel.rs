@@ -160,7 +160,7 @@ pub fn LivePanel(props: &LivePanelProps) -> Html {
                             <p>{ "Tenant " }<code id="live-tenant">{ account.tenant_id.clone() }</code></p>
                             // When a token can no longer be had silently (the sign-in expired), signing in
                             // again is one click here, as the messages say.
-                            <button type="button" id="sign-in" onclick={on_sign_in.clone()} disabled={state.busy}>
+                            <button type="button" id="sign-in" onclick={on_sign_in.clone()} disabled={state.busy || state.signing_in_as.is_some()}>
                                 { if state.busy { "Signing in…" } else { "Sign in again" } }
                             </button>
                             { " " }

@@ -2,6 +2,7 @@
 //! first password to copy, and a sign-in as them beside the reader's own account.
 
 use walkthrough::TemplateContext;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::services::auth::same_account;
@@ -88,10 +89,44 @@ pub struct OtherAccountsProps {
     pub on_command: Callback<Command>,
 }
 
+/// The delegated permissions a user may consent to for themself, of those a step as another account may
+/// ask for: "Admin consent required: No" in Microsoft's Graph permissions reference. Any other needs an
+/// administrator's consent for the organization first.
+const USER_CONSENTABLE: &[&str] = &["User.Read", "EntitlementMgmt-SubjectAccess.ReadWrite"];
+
 #[component]
 pub fn OtherAccounts(props: &OtherAccountsProps) -> Html {
     let revealed = use_state(|| false);
     let copied = use_state(|| None::<bool>);
+    // A new password (another run, another account) is masked again, and its copy not yet made.
+    {
+        let (revealed, copied) = (revealed.clone(), copied.clone());
+        let passwords: Vec<Option<String>> =
+            props.slots.iter().map(|s| s.password.clone()).collect();
+        use_effect_with(passwords, move |_| {
+            revealed.set(false);
+            copied.set(None);
+        });
+    }
+    // When a sign-in as another account ends, its button gives way to the result: focus follows there
+    // rather than falling to the page.
+    {
+        let signed_in: Vec<String> = props
+            .live
+            .state
+            .others
+            .iter()
+            .map(|a| a.identity.clone())
+            .collect();
+        let earlier = use_mut_ref(Vec::<String>::new);
+        use_effect_with(signed_in, move |now| {
+            let new = now.iter().find(|i| !earlier.borrow().contains(i)).cloned();
+            *earlier.borrow_mut() = now.clone();
+            if let Some(identity) = new {
+                focus_if_lost(&format!("other-signed-in-{identity}"));
+            }
+        });
+    }
     let slots = &props.slots;
     if slots.is_empty() {
         return html! {};
@@ -136,6 +171,22 @@ pub fn OtherAccounts(props: &OtherAccountsProps) -> Html {
             Some(upn) => html! { <code class="other-upn">{ upn.clone() }</code> },
             None => html! { <span>{ "an account an earlier step creates" }</span> },
         };
+        // One sign-in window at a time: the reader's own or any other account's.
+        let busy = state.signing_in_as.is_some() || state.busy;
+        let on_in = {
+            let live = live.clone();
+            let (identity, upn, scopes) = (identity.clone(), slot.upn.clone().unwrap_or_default(), slot.scopes.clone());
+            Callback::from(move |_: MouseEvent| {
+                if busy || upn.is_empty() {
+                    return;
+                }
+                let live = live.clone();
+                let (identity, upn, scopes) = (identity.clone(), upn.clone(), scopes.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    live.sign_in_as(identity, upn, scopes).await;
+                })
+            })
+        };
         let action = match (&state.credential, &signed_in, &slot.upn) {
             (_, Some(account), _) => {
                 let on_out = {
@@ -146,29 +197,30 @@ pub fn OtherAccounts(props: &OtherAccountsProps) -> Html {
                     })
                 };
                 html! {
-                    <p class="other-status good" id={format!("other-signed-in-{identity}")}>
+                    <p class="other-status good" id={format!("other-signed-in-{identity}")} tabindex="-1">
                         { "Signed in beside you; their steps use their own token. " }
+                        <button type="button" class="link" id={format!("sign-in-again-{identity}")}
+                            aria-disabled={busy.to_string()} onclick={on_in.clone()}>
+                            { format!("Sign in again as the {identity}") }
+                        </button>{ " · " }
                         <button type="button" class="link" id={format!("sign-out-{identity}")} onclick={on_out}>
-                            { format!("Sign out the {identity}") }
+                            { format!("Forget the {identity} here") }
                         </button>
                     </p>
                 }
             }
             (Credential::Msal(_), None, Some(upn)) => {
-                let busy = state.signing_in_as.is_some();
-                let on_in = {
-                    let live = live.clone();
-                    let (identity, upn, scopes) = (identity.clone(), upn.clone(), slot.scopes.clone());
-                    Callback::from(move |_: MouseEvent| {
-                        let live = live.clone();
-                        let (identity, upn, scopes) = (identity.clone(), upn.clone(), scopes.clone());
-                        wasm_bindgen_futures::spawn_local(async move {
-                            live.sign_in_as(identity, upn, scopes).await;
-                        })
-                    })
-                };
                 let password = slot.password.clone().map(|password| {
-                    let shown = if *revealed { password.clone() } else { "••••••••••••".into() };
+                    let shown = if *revealed {
+                        html! { <code class="mono" id={format!("other-password-{identity}")}>{ password.clone() }</code> }
+                    } else {
+                        html! {
+                            <>
+                                <code class="mono" id={format!("other-password-{identity}")} aria-hidden="true">{ "••••••••••••" }</code>
+                                <span class="visually-hidden">{ "hidden" }</span>
+                            </>
+                        }
+                    };
                     let on_reveal = {
                         let revealed = revealed.clone();
                         Callback::from(move |_: MouseEvent| revealed.set(!*revealed))
@@ -186,10 +238,11 @@ pub fn OtherAccounts(props: &OtherAccountsProps) -> Html {
                     html! {
                         <p class="other-password">
                             { "Their first password: " }
-                            <code class="mono" id={format!("other-password-{identity}")}>{ shown }</code>{ " " }
+                            { shown }{ " " }
+                            // A toggle keeps one name; aria-pressed says whether it is on.
                             <button type="button" class="link" aria-pressed={revealed.to_string()} onclick={on_reveal}
-                                aria-label={format!("{} the {identity}'s password", if *revealed { "Hide" } else { "Show" })}>
-                                { if *revealed { "Hide" } else { "Show" } }
+                                aria-label={format!("Show the {identity}'s password")}>
+                                { "Show" }
                             </button>{ " " }
                             <button type="button" class="link" onclick={on_copy}
                                 aria-label={format!("Copy the {identity}'s password")}>{ "Copy" }</button>
@@ -206,7 +259,8 @@ pub fn OtherAccounts(props: &OtherAccountsProps) -> Html {
                 html! {
                     <>
                         { for password }
-                        <button type="button" class="primary" id={format!("sign-in-as-{identity}")} onclick={on_in} disabled={busy}>
+                        <button type="button" class="primary" id={format!("sign-in-as-{identity}")} onclick={on_in}
+                            aria-disabled={busy.to_string()}>
                             { if state.signing_in_as.as_ref().is_some_and(|u| same_account(u, upn)) {
                                 format!("Signing in as the {identity}…")
                             } else {
@@ -215,11 +269,15 @@ pub fn OtherAccounts(props: &OtherAccountsProps) -> Html {
                         </button>
                         <p class="hint">
                             { "Microsoft's sign-in page opens in a window with their name filled in; you stay signed in here. \
-                               At this first sign-in Entra asks them for a new password (any your tenant accepts), and may ask \
-                               them to set up multifactor authentication if your tenant requires it. They need no directory \
-                               role: their steps ask only for " }
+                               If the step that created them set forceChangePasswordNextSignIn, Entra first asks them for a new \
+                               password (any your tenant accepts); it may also ask them to set up multifactor authentication if \
+                               your tenant requires it. Their steps need no directory role and ask only for " }
                             { for slot.scopes.iter().map(|s| html! { <><code class="scope">{ s.clone() }</code>{ " " }</> }) }
-                            { ", which a user may consent to for themselves unless your tenant has turned user consent off." }
+                            { if slot.scopes.iter().all(|s| USER_CONSENTABLE.iter().any(|u| u.eq_ignore_ascii_case(s))) {
+                                ": a user may consent to these for themselves, unless your tenant has turned user consent off."
+                            } else {
+                                ": some of these need an administrator's consent for the organization first."
+                            } }
                         </p>
                     </>
                 }
@@ -258,5 +316,20 @@ pub fn OtherAccounts(props: &OtherAccountsProps) -> Html {
                 </button>
             }
         </section>
+    }
+}
+
+/// Moves focus to the element `id` when focus has fallen to the page (its button went away).
+fn focus_if_lost(id: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let lost = document
+        .active_element()
+        .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
+    if let (true, Some(target)) = (lost, document.get_element_by_id(id)) {
+        if let Ok(target) = target.dyn_into::<web_sys::HtmlElement>() {
+            let _ = target.focus();
+        }
     }
 }

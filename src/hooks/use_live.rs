@@ -3,6 +3,7 @@
 
 use yew::prelude::*;
 
+use crate::services::auth::same_account;
 use crate::services::auth_msal::resolve_url;
 use crate::services::fetch::fetch_text;
 use crate::services::live_session::SessionHandle;
@@ -85,6 +86,37 @@ pub fn use_live(page: &UseReducerHandle<Page>, persist: bool, scopes: Vec<String
         use_effect_with((ready, client_id), move |(ready, client_id)| {
             if *ready && !client_id.is_empty() {
                 wasm_bindgen_futures::spawn_local(live.resume(scopes, others));
+            }
+        });
+    }
+    // Another account's token that could no longer be had silently: its sign-in is offered again.
+    {
+        let session = session.clone();
+        let dispatcher = page.dispatcher();
+        use_effect_with((), move |_| {
+            session.0.on_lost(move |upn| {
+                dispatcher.dispatch(PageMsg::Live(LiveMsg::OtherSignedOut(upn)));
+            });
+        });
+    }
+
+    // An account signed in for a run's steps that no step runs as any more (Reset, a new run, another
+    // tutorial) is forgotten, so a later account created under the same name is never handed its token.
+    {
+        let live = live.clone();
+        let wanted: Vec<String> = page
+            .run
+            .run_as
+            .iter()
+            .flatten()
+            .filter_map(|(_, upn)| upn.clone())
+            .collect();
+        let signed_in: Vec<String> = page.live.others.iter().map(|a| a.upn.clone()).collect();
+        use_effect_with((wanted, signed_in), move |(wanted, signed_in)| {
+            for upn in signed_in {
+                if !wanted.iter().any(|w| same_account(w, upn)) {
+                    wasm_bindgen_futures::spawn_local(live.clone().sign_out_other(upn.clone()));
+                }
             }
         });
     }

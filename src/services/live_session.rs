@@ -1,7 +1,7 @@
 //! Live mode's credentials, in memory only: the token source in use and the last token it gave, for the
 //! reader's account and for each other account a step runs as.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -11,6 +11,9 @@ use super::clock::now_ms;
 /// A token this close to its expiry is renewed before use rather than sent and refused.
 const EXPIRY_MARGIN_MS: u64 = 60_000;
 
+/// Hears the user principal name of an account whose sign-in was lost.
+type LostAccount = Rc<dyn Fn(String)>;
+
 /// Where tokens come from and the last one handed out. Never saved anywhere.
 #[derive(Default)]
 pub struct LiveSession {
@@ -18,6 +21,12 @@ pub struct LiveSession {
     cached: RefCell<Option<Token>>,
     /// The last token of each other account, by lower-case user principal name.
     others: RefCell<HashMap<String, Token>>,
+    /// Counts changes of source: an answer that arrives after one (a sign-in window still open when the
+    /// reader signed out) belongs to a session that is over.
+    generation: Cell<u64>,
+    /// Told the user principal name of another account whose token could no longer be had without the
+    /// user (its sign-in expired, or the account is gone), so the page offers its sign-in again.
+    on_lost: RefCell<Option<LostAccount>>,
 }
 
 /// A token that is still fresh and grants `scopes`.
@@ -34,6 +43,17 @@ impl LiveSession {
         *self.source.borrow_mut() = source;
         *self.cached.borrow_mut() = None;
         self.others.borrow_mut().clear();
+        self.generation.set(self.generation.get() + 1);
+    }
+
+    /// Changes with every `set_source`.
+    pub fn generation(&self) -> u64 {
+        self.generation.get()
+    }
+
+    /// `lost` hears of another account whose token could not be had silently (see `token_as`).
+    pub fn on_lost(&self, lost: impl Fn(String) + 'static) {
+        *self.on_lost.borrow_mut() = Some(Rc::new(lost));
     }
 
     /// Forgets another account's token (it signed out here).
@@ -108,9 +128,23 @@ impl LiveSession {
         }
         let source = self.source.borrow().clone();
         let source = source.ok_or(AuthError::NotConfigured)?;
-        let token = source.token_as(upn, scopes, interactive, refresh).await?;
-        self.others.borrow_mut().insert(key, token.clone());
-        Ok(token)
+        match source.token_as(upn, scopes, interactive, refresh).await {
+            Ok(token) => {
+                self.others.borrow_mut().insert(key, token.clone());
+                Ok(token)
+            }
+            Err(error) => {
+                // Consent is asked for by a sign-in too, but the account itself is still signed in.
+                if !interactive && error != AuthError::ConsentRequired {
+                    self.others.borrow_mut().remove(&key);
+                    let lost = self.on_lost.borrow().clone();
+                    if let Some(lost) = lost {
+                        lost(upn.to_string());
+                    }
+                }
+                Err(error)
+            }
+        }
     }
 }
 

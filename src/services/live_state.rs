@@ -133,6 +133,7 @@ impl LiveState {
             }
             LiveMsg::Pasted(claims) => {
                 next.others.clear();
+                next.signing_in_as = None;
                 next.credential = Credential::Pasted;
                 next.claims = Some(claims);
                 next.message = None;
@@ -143,6 +144,7 @@ impl LiveState {
                 next.busy = false;
                 next.roles = RolesCheck::Unknown;
                 next.others.clear();
+                next.signing_in_as = None;
             }
             LiveMsg::SigningInAs(upn) => next.signing_in_as = upn,
             LiveMsg::OtherSignedIn(account) => {
@@ -332,9 +334,20 @@ impl Live {
             self.say(Tone::Bad, AuthError::OneAccountOnly.to_string());
             return false;
         }
+        if self.state.busy || self.state.signing_in_as.is_some() {
+            self.say(Tone::Bad, AuthError::InProgress.to_string());
+            return false;
+        }
         self.dispatch(LiveMsg::SigningInAs(Some(upn.clone())));
+        let generation = self.session.0.generation();
         // The popup opens before any awaiting, so the browser still counts the click.
-        match self.session.0.token_as(&upn, &scopes, true, false).await {
+        let result = self.session.0.token_as(&upn, &scopes, true, false).await;
+        if self.session.0.generation() != generation {
+            // The reader signed out (or pasted a token) while the window was open: keep nothing of it.
+            let _ = auth_msal::forget(&upn).await;
+            return false;
+        }
+        match result {
             Ok(token) => {
                 self.dispatch(LiveMsg::OtherSignedIn(OtherAccount {
                     identity: identity.clone(),
@@ -349,7 +362,13 @@ impl Live {
             }
             Err(error) => {
                 self.dispatch(LiveMsg::SigningInAs(None));
-                self.say(Tone::Bad, format!("Signing in as the {identity}: {error}"));
+                let text = match error {
+                    AuthError::PopupBlocked | AuthError::PopupBlockedInFrame => format!(
+                        "The browser blocked the sign-in window. Allow popups for this site, then click Sign in as the {identity} again."
+                    ),
+                    error => format!("Signing in as the {identity}: {error}"),
+                };
+                self.say(Tone::Bad, text);
                 false
             }
         }
@@ -472,4 +491,19 @@ async fn roles_of_me(transport: &LiveTransport, scope: &str) -> Result<Vec<Strin
         "reading its role assignments",
     )?;
     roles::assigned(&body)
+}
+
+#[cfg(test)]
+mod sign_in_as_tests {
+    use super::*;
+
+    #[test]
+    fn signing_out_or_pasting_ends_a_sign_in_as_another_account_in_progress() {
+        let busy =
+            LiveState::default().apply(LiveMsg::SigningInAs(Some("r@contoso.example".into())));
+        assert!(busy.signing_in_as.is_some());
+        assert_eq!(busy.clone().apply(LiveMsg::SignedOut).signing_in_as, None);
+        let pasted = busy.apply(LiveMsg::Pasted(Claims::default()));
+        assert_eq!(pasted.signing_in_as, None);
+    }
 }

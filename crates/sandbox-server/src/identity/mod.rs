@@ -954,9 +954,7 @@ impl Identity {
                 };
                 let current = f.get("current").cloned().unwrap_or_default();
                 let new = f.get("new").cloned().unwrap_or_default();
-                let problem = if self.password_of(sb, &user).as_deref()
-                    != Some(current.as_str())
-                {
+                let problem = if self.password_of(sb, &user).as_deref() != Some(current.as_str()) {
                     Some("Your current password is incorrect.")
                 } else if new != f.get("confirm").cloned().unwrap_or_default() {
                     Some("The passwords don't match.")

@@ -808,16 +808,22 @@ fn graph_as_admin(w: &mut World, method: &str, uri: &str, body: Value) -> u16 {
     let req = Request::builder()
         .method(method)
         .uri(uri)
-        .header(header::AUTHORIZATION, format!("Bearer {}", w.sb.admin_token(T0)))
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", w.sb.admin_token(T0)),
+        )
         .header(header::CONTENT_TYPE, "application/json")
-        .body(if body.is_null() { String::new() } else { body.to_string() })
+        .body(if body.is_null() {
+            String::new()
+        } else {
+            body.to_string()
+        })
         .expect("request");
     w.sb.handle(&req, T0).status().as_u16()
 }
 
 fn user_id(w: &World, upn: &str) -> String {
-    w.sb
-        .snapshot()
+    w.sb.snapshot()
         .users
         .into_iter()
         .find(|u| u.user_principal_name.eq_ignore_ascii_case(upn))
@@ -839,26 +845,45 @@ fn a_deleted_user_signs_in_no_more_and_a_new_one_by_the_same_name_starts_over() 
     );
     let code = fragment(&ok).get("code").cloned().expect("a code");
     let tokens: Value = serde_json::from_str(w.redeem(&code, VERIFIER).body()).expect("json");
-    let refresh = tokens["refresh_token"].as_str().expect("a refresh token").to_string();
+    let refresh = tokens["refresh_token"]
+        .as_str()
+        .expect("a refresh token")
+        .to_string();
     let id = user_id(&w, &upn);
-    assert_eq!(graph_as_admin(&mut w, "DELETE", &format!("/v1.0/users/{id}"), Value::Null), 204);
+    assert_eq!(
+        graph_as_admin(&mut w, "DELETE", &format!("/v1.0/users/{id}"), Value::Null),
+        204
+    );
 
     // Neither the refresh token nor the browser's session gets a token for the deleted account.
     let renew = w.send(
         "POST",
         "/organizations/oauth2/v2.0/token",
-        &format!("client_id={}&grant_type=refresh_token&refresh_token={refresh}&scope=User.Read", client_id()),
+        &format!(
+            "client_id={}&grant_type=refresh_token&refresh_token={refresh}&scope=User.Read",
+            client_id()
+        ),
         true,
     );
     assert_eq!(renew.status(), 400);
     assert_eq!(error_code(&renew), 50034, "{}", renew.body());
-    assert_eq!(fragment(&silent_for(&mut w, &upn))["error"], "login_required");
+    assert_eq!(
+        fragment(&silent_for(&mut w, &upn))["error"],
+        "login_required"
+    );
 
     // Created again under the same name, it is a new account: Graph's password, changed first.
     create_user(&mut w, "requestor1", true, true);
-    assert!(w.sign_in("organizations", &upn, "Chosen-Pa55").body().contains("AADSTS50126"));
+    assert!(w
+        .sign_in("organizations", &upn, "Chosen-Pa55")
+        .body()
+        .contains("AADSTS50126"));
     let again = w.sign_in("organizations", &upn, "Tutorial-Pa55");
-    assert!(again.body().contains("Update your password"), "{}", again.body());
+    assert!(
+        again.body().contains("Update your password"),
+        "{}",
+        again.body()
+    );
 }
 
 #[test]
@@ -868,18 +893,32 @@ fn a_disabled_account_gets_no_token_from_its_session_or_refresh_token() {
     let done = w.sign_in("organizations", &upn, "Tutorial-Pa55");
     let code = fragment(&done).get("code").cloned().expect("a code");
     let tokens: Value = serde_json::from_str(w.redeem(&code, VERIFIER).body()).expect("json");
-    let refresh = tokens["refresh_token"].as_str().expect("a refresh token").to_string();
+    let refresh = tokens["refresh_token"]
+        .as_str()
+        .expect("a refresh token")
+        .to_string();
     let id = user_id(&w, &upn);
     assert_eq!(
-        graph_as_admin(&mut w, "PATCH", &format!("/v1.0/users/{id}"), json!({"accountEnabled": false})),
+        graph_as_admin(
+            &mut w,
+            "PATCH",
+            &format!("/v1.0/users/{id}"),
+            json!({"accountEnabled": false})
+        ),
         204
     );
     let renew = w.send(
         "POST",
         "/organizations/oauth2/v2.0/token",
-        &format!("client_id={}&grant_type=refresh_token&refresh_token={refresh}&scope=User.Read", client_id()),
+        &format!(
+            "client_id={}&grant_type=refresh_token&refresh_token={refresh}&scope=User.Read",
+            client_id()
+        ),
         true,
     );
     assert_eq!(error_code(&renew), 50057, "{}", renew.body());
-    assert_eq!(fragment(&silent_for(&mut w, &upn))["error"], "login_required");
+    assert_eq!(
+        fragment(&silent_for(&mut w, &upn))["error"],
+        "login_required"
+    );
 }
