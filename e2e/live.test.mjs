@@ -314,9 +314,15 @@ test('a link cannot send a real token elsewhere: its Graph base URL waits for th
 test('a pasted token on the requestor\'s path: their steps are not sent, the page says why, and one click takes the other path', async () => {
   await resetServer();
   const { page, context, errors } = await openLive('access-package-v1', token);
+  const sent = [];
+  page.on('request', (r) => {
+    if (r.url().startsWith(server.url)) sent.push(`${r.method()} ${decodeURIComponent(r.url())}`);
+  });
   await page.selectOption('#input-path', 'requestor');
   await page.click('#run-all');
   await waitForSettled(page);
+  assert.ok(sent.some((r) => r.startsWith('POST ') && r.includes('/users')), 'the administrator\'s steps were sent');
+  assert.deepEqual(sent.filter((r) => /filterByCurrentUser|\/assignmentRequests$/.test(r)), [], 'none of the requestor\'s requests went out');
   const failed = await page.$$eval('li.step[data-status="failed"]', (cards) => cards.map((c) => c.textContent));
   assert.ok(failed.length >= 1, 'the requestor\'s steps stop');
   for (const text of failed) {
