@@ -130,6 +130,35 @@ fn forbidden(step_scopes: &[String], step_roles: &[String], granted: Option<&[St
     )
 }
 
+/// What to do next for a step that runs as another account, `identity` (when it does): a refused or
+/// missing token and a consent are that account's to fix, not the reader's.
+pub fn hint_as(
+    identity: Option<&str>,
+    error: &StepError,
+    step_scopes: &[String],
+    step_roles: &[String],
+    situation: &Situation,
+) -> String {
+    let Some(identity) = identity.filter(|_| !situation.in_sandbox) else {
+        return hint(error, step_scopes, step_roles, situation);
+    };
+    match error {
+        StepError::Graph { status: 401, .. } => format!(
+            "Graph refused the {identity}'s access token (expired or revoked): use Sign in again as the {identity} under Other accounts in the live panel, then run the step again."
+        ),
+        StepError::NotSent {
+            failure: SendFailure::NeedsConsent { scopes, .. },
+        } => {
+            let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+            format!(
+                "Sign the {identity} in again (Sign in again as the {identity}, under Other accounts) and accept the permissions ({}) as them, or have an administrator grant admin consent to the app registration, then run the step again.",
+                list(&scopes)
+            )
+        }
+        _ => hint(error, step_scopes, step_roles, situation),
+    }
+}
+
 /// What to do next. `step_scopes` and `step_roles`: the permissions and directory roles the card lists.
 pub fn hint(
     error: &StepError,
@@ -226,6 +255,39 @@ mod tests {
             upn: "r@contoso.example".into(),
         })
         .contains("r@contoso.example"));
+    }
+
+    #[test]
+    fn a_refused_token_or_consent_of_another_account_is_theirs_to_fix() {
+        let live = Situation {
+            second_sign_in: true,
+            ..Situation::default()
+        };
+        let refused = StepError::Graph {
+            status: 401,
+            code: "InvalidAuthenticationToken".into(),
+            message: "Access token has expired or is not yet valid.".into(),
+            request_id: None,
+        };
+        let theirs = hint_as(Some("requestor"), &refused, &[], &[], &live);
+        assert!(
+            theirs.contains("Sign in again as the requestor"),
+            "{theirs}"
+        );
+        assert!(!hint_as(None, &refused, &[], &[], &live).contains("requestor"));
+        let consent = StepError::NotSent {
+            failure: SendFailure::NeedsConsent {
+                message: "consent".into(),
+                scopes: vec!["EntitlementMgmt-SubjectAccess.ReadWrite".into()],
+            },
+        };
+        let theirs = hint_as(Some("requestor"), &consent, &[], &[], &live);
+        assert!(
+            theirs.contains(
+                "accept the permissions (EntitlementMgmt-SubjectAccess.ReadWrite) as them"
+            ),
+            "{theirs}"
+        );
     }
 
     #[test]

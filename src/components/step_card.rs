@@ -351,10 +351,10 @@ pub fn StepCard(props: &StepCardProps) -> Html {
                 }
             </div>
             if let Some(error) = props.refusal.clone() {
-                <ErrorBox error={error} tutorial_steps={(**titles).clone()} scopes={step.scopes.clone()} roles={step.roles.clone()} situation={props.situation.clone()} />
+                <ErrorBox error={error} tutorial_steps={(**titles).clone()} scopes={step.scopes.clone()} roles={step.roles.clone()} situation={props.situation.clone()} run_as={props.run_as.as_ref().map(|(name, _)| name.clone())} />
             }
             if let StepStatus::Failed(error) = status {
-                <ErrorBox error={error.clone()} tutorial_steps={(**titles).clone()} scopes={step.scopes.clone()} roles={step.roles.clone()} situation={props.situation.clone()} />
+                <ErrorBox error={error.clone()} tutorial_steps={(**titles).clone()} scopes={step.scopes.clone()} roles={step.roles.clone()} situation={props.situation.clone()} run_as={props.run_as.as_ref().map(|(name, _)| name.clone())} />
             }
             if let StepStatus::Blocked { missing } = status {
                 <p class="blocked">
@@ -388,6 +388,9 @@ pub struct ErrorBoxProps {
     pub roles: Vec<String>,
     /// The mode and what the token grants: the advice depends on them.
     pub situation: Situation,
+    /// The account the step runs as, when not the reader's (`as:`).
+    #[prop_or_default]
+    pub run_as: Option<String>,
 }
 
 /// A step's error: what went wrong, Graph's code, message and request-id, and what to do about it. The
@@ -446,7 +449,7 @@ pub fn ErrorBox(props: &ErrorBoxProps) -> Html {
         <div class="error-box" role="alert">
             <p class="error-title"><strong>{ advice::title(error) }</strong></p>
             { details }
-            <p class="hint">{ advice::hint(error, &props.scopes, &props.roles, situation) }</p>
+            <p class="hint">{ advice::hint_as(props.run_as.as_deref(), error, &props.scopes, &props.roles, situation) }</p>
         </div>
     }
 }
