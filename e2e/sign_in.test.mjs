@@ -266,7 +266,7 @@ test('embedded in a docs page of another site, sign-in finishes through the popu
   await frame.waitForSelector('#sign-in:not([disabled])', { timeout: 20_000 });
   const t0 = Date.now();
   const [relay] = await Promise.all([page.waitForEvent('popup'), frame.click('#sign-in')]);
-  await relay.waitForSelector('#continue');
+  await relay.waitForSelector('#continue:not([disabled])');
   assert.equal(new URL(relay.url()).origin, site.url, 'the relay page is the app\'s own');
   const [child] = await Promise.all([relay.waitForEvent('popup'), relay.click('#continue')]);
   await signInAt(child, ADMIN);
@@ -285,7 +285,7 @@ test('embedded in another site with the relay window closed: the frame says canc
   await openLivePanel(frame);
   await frame.waitForSelector('#sign-in:not([disabled])', { timeout: 20_000 });
   const [relay] = await Promise.all([page.waitForEvent('popup'), frame.click('#sign-in')]);
-  await relay.waitForSelector('#continue');
+  await relay.waitForSelector('#continue:not([disabled])');
   await relay.close();
   await frame.waitForFunction(() => /cancelled/i.test(document.querySelector('#live-message')?.textContent ?? ''), null, { timeout: 5_000 });
   assert.equal(await frame.textContent('#sign-in'), 'Sign in');

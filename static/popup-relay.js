@@ -25,4 +25,7 @@
       status.textContent = 'Sign-in could not start (' + code + '). Close this window and try again.';
     }
   });
+  // The button comes disabled in the page, so a click before this script has run is never lost.
+  button.disabled = false;
+  button.focus();
 })();
