@@ -44,7 +44,26 @@ pub(crate) fn ps_quoted(text: &str) -> String {
     out
 }
 
+/// For each variable in a JSON `body`, `$json_<name>`: its value escaped for a JSON string (quotes,
+/// backslashes, control characters), as `ConvertTo-Json` writes it without the surrounding quotes. The body
+/// is then written with `ps_string_of(body, "json_")`.
+pub(crate) fn ps_json_escapes(out: &mut String, body: &Template, indent: &str) {
+    let mut seen = Vec::new();
+    for var in body.vars().map(ident) {
+        if !seen.contains(&var) {
+            let _ = writeln!(
+                out,
+                "{indent}$json_{var} = (ConvertTo-Json -InputObject ([string]${var}) -Compress) -replace '^\"|\"$', ''"
+            );
+            seen.push(var);
+        }
+    }
+}
+
 pub(crate) fn ps_call(out: &mut String, r: &RequestTemplate, indent: &str) {
+    if let Some(b) = &r.body {
+        ps_json_escapes(out, b, indent);
+    }
     let _ = write!(
         out,
         "{indent}$response = Invoke-MgGraphRequest -Method {} -Uri {} -OutputType PSObject",
@@ -63,7 +82,7 @@ pub(crate) fn ps_call(out: &mut String, r: &RequestTemplate, indent: &str) {
         let _ = write!(out, " -Headers @{{ {} }}", headers.join("; "));
     }
     if let Some(b) = &r.body {
-        let _ = write!(out, " -Body {}", ps_string(b));
+        let _ = write!(out, " -Body {}", ps_string_of(b, "json_"));
     }
     out.push('\n');
 }

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::ident;
-use super::powershell::{ps_quoted, ps_string, ps_string_of};
+use super::powershell::{ps_json_escapes, ps_quoted, ps_string, ps_string_of};
 use super::shell::{curl_args, json_escaped_values};
 use crate::model::RequestTemplate;
 use crate::record::{RenderedRequest, RenderedSegment};
@@ -247,16 +247,7 @@ pub fn step_powershell(step: &StepRequest) -> String {
     }
     // A value that goes into the JSON body is escaped for it first.
     if let Some(body) = &request.body {
-        let mut seen = Vec::new();
-        for var in body.vars().map(ident) {
-            if !seen.contains(&var) {
-                let _ = writeln!(
-                    out,
-                    "$json_{var} = (ConvertTo-Json -InputObject ([string]${var}) -Compress) -replace '^\"|\"$', ''"
-                );
-                seen.push(var);
-            }
-        }
+        ps_json_escapes(&mut out, body, "");
     }
     out.push_str("$request = @{\n");
     let _ = writeln!(out, "    Method      = {}", ps_quoted(&request.method));

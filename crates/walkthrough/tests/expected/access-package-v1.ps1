@@ -15,13 +15,16 @@ $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/organization?$sele
 $domain = @(@(@($response.value)[0].verifiedDomains | Where-Object { $_.isDefault -eq $true }).name)[0]
 
 # Create the test administrator
+$json_run_tag = (ConvertTo-Json -InputObject ([string]$run_tag) -Compress) -replace '^"|"$', ''
+$json_domain = (ConvertTo-Json -InputObject ([string]$domain) -Compress) -replace '^"|"$', ''
+$json_run_password = (ConvertTo-Json -InputObject ([string]$run_password) -Compress) -replace '^"|"$', ''
 $response = Invoke-MgGraphRequest -Method POST -Uri ($base + '/users') -OutputType PSObject -ContentType ('application/json') -Body ('{
   "accountEnabled": true,
-  "displayName": "Admin1 ' + $run_tag + '",
-  "mailNickname": "admin1-' + $run_tag + '",
-  "userPrincipalName": "admin1-' + $run_tag + '@' + $domain + '",
+  "displayName": "Admin1 ' + $json_run_tag + '",
+  "mailNickname": "admin1-' + $json_run_tag + '",
+  "userPrincipalName": "admin1-' + $json_run_tag + '@' + $json_domain + '",
   "passwordProfile": {
-    "password": "' + $run_password + '",
+    "password": "' + $json_run_password + '",
     "forceChangePasswordNextSignIn": true
   }
 }')
@@ -29,13 +32,16 @@ if (-not (@($response.userPrincipalName)[0] -eq ('admin1-' + $run_tag + '@' + $d
 $admin_id = @($response.id)[0]
 
 # Create the requestor account
+$json_run_tag = (ConvertTo-Json -InputObject ([string]$run_tag) -Compress) -replace '^"|"$', ''
+$json_domain = (ConvertTo-Json -InputObject ([string]$domain) -Compress) -replace '^"|"$', ''
+$json_run_password = (ConvertTo-Json -InputObject ([string]$run_password) -Compress) -replace '^"|"$', ''
 $response = Invoke-MgGraphRequest -Method POST -Uri ($base + '/users') -OutputType PSObject -ContentType ('application/json') -Body ('{
   "accountEnabled": true,
-  "displayName": "Requestor1 ' + $run_tag + '",
-  "mailNickname": "requestor1-' + $run_tag + '",
-  "userPrincipalName": "requestor1-' + $run_tag + '@' + $domain + '",
+  "displayName": "Requestor1 ' + $json_run_tag + '",
+  "mailNickname": "requestor1-' + $json_run_tag + '",
+  "userPrincipalName": "requestor1-' + $json_run_tag + '@' + $json_domain + '",
   "passwordProfile": {
-    "password": "' + $run_password + '",
+    "password": "' + $json_run_password + '",
     "forceChangePasswordNextSignIn": true
   }
 }')
@@ -48,21 +54,24 @@ if (-not (@(@($response.value)[0].templateId)[0] -eq ($input_admin_role))) { thr
 $role_id = @(@($response.value)[0].id)[0]
 
 # Give the administrator the role
+$json_role_id = (ConvertTo-Json -InputObject ([string]$role_id) -Compress) -replace '^"|"$', ''
+$json_admin_id = (ConvertTo-Json -InputObject ([string]$admin_id) -Compress) -replace '^"|"$', ''
 $response = Invoke-MgGraphRequest -Method POST -Uri ($base + '/roleManagement/directory/roleAssignments') -OutputType PSObject -ContentType ('application/json') -Body ('{
   "@odata.type": "#microsoft.graph.unifiedRoleAssignment",
-  "roleDefinitionId": "' + $role_id + '",
-  "principalId": "' + $admin_id + '",
+  "roleDefinitionId": "' + $json_role_id + '",
+  "principalId": "' + $json_admin_id + '",
   "directoryScopeId": "/"
 }')
 if (-not (@($response.principalId)[0] -eq ($admin_id))) { throw 'role-assignment: expected jsonpath "$.principalId" == "{{admin_id}}"' }
 $role_assignment_id = @($response.id)[0]
 
 # Create the resource group
+$json_run_tag = (ConvertTo-Json -InputObject ([string]$run_tag) -Compress) -replace '^"|"$', ''
 $response = Invoke-MgGraphRequest -Method POST -Uri ($base + '/groups') -OutputType PSObject -ContentType ('application/json') -Body ('{
-  "displayName": "Marketing resources ' + $run_tag + '",
+  "displayName": "Marketing resources ' + $json_run_tag + '",
   "description": "Group handed out by the marketing access package",
   "mailEnabled": false,
-  "mailNickname": "marketing-' + $run_tag + '",
+  "mailNickname": "marketing-' + $json_run_tag + '",
   "securityEnabled": true
 }')
 $group_id = @($response.id)[0]
@@ -72,14 +81,16 @@ $response = Invoke-MgGraphRequest -Method GET -Uri ($base + '/identityGovernance
 $catalog_id = @(@($response.value)[0].id)[0]
 
 # Add the group to the catalog
+$json_group_id = (ConvertTo-Json -InputObject ([string]$group_id) -Compress) -replace '^"|"$', ''
+$json_catalog_id = (ConvertTo-Json -InputObject ([string]$catalog_id) -Compress) -replace '^"|"$', ''
 $response = Invoke-MgGraphRequest -Method POST -Uri ($base + '/identityGovernance/entitlementManagement/resourceRequests') -OutputType PSObject -ContentType ('application/json') -Body ('{
   "requestType": "adminAdd",
   "resource": {
-    "originId": "' + $group_id + '",
+    "originId": "' + $json_group_id + '",
     "originSystem": "AadGroup"
   },
   "catalog": {
-    "id": "' + $catalog_id + '"
+    "id": "' + $json_catalog_id + '"
   }
 }')
 if (-not (@($response.state)[0] -eq ('delivered'))) { throw 'add-resource: expected jsonpath "$.state" == "delivered"' }
@@ -101,30 +112,35 @@ for ($attempt = 1; $attempt -le 60; $attempt++) {
 $member_role_origin_id = @(@($response.value)[0].originId)[0]
 
 # Create the access package
+$json_run_tag = (ConvertTo-Json -InputObject ([string]$run_tag) -Compress) -replace '^"|"$', ''
+$json_catalog_id = (ConvertTo-Json -InputObject ([string]$catalog_id) -Compress) -replace '^"|"$', ''
 $response = Invoke-MgGraphRequest -Method POST -Uri ($base + '/identityGovernance/entitlementManagement/accessPackages') -OutputType PSObject -ContentType ('application/json') -Body ('{
-  "displayName": "Marketing Campaign ' + $run_tag + '",
+  "displayName": "Marketing Campaign ' + $json_run_tag + '",
   "description": "Membership of the marketing resources group",
   "isHidden": false,
   "catalog": {
-    "id": "' + $catalog_id + '"
+    "id": "' + $json_catalog_id + '"
   }
 }')
 $package_id = @($response.id)[0]
 
 # Put the Member role in the package
+$json_member_role_origin_id = (ConvertTo-Json -InputObject ([string]$member_role_origin_id) -Compress) -replace '^"|"$', ''
+$json_resource_id = (ConvertTo-Json -InputObject ([string]$resource_id) -Compress) -replace '^"|"$', ''
+$json_group_id = (ConvertTo-Json -InputObject ([string]$group_id) -Compress) -replace '^"|"$', ''
 $response = Invoke-MgGraphRequest -Method POST -Uri ($base + '/identityGovernance/entitlementManagement/accessPackages/' + $package_id + '/resourceRoleScopes') -OutputType PSObject -ContentType ('application/json') -Body ('{
   "role": {
-    "originId": "' + $member_role_origin_id + '",
+    "originId": "' + $json_member_role_origin_id + '",
     "displayName": "Member",
     "originSystem": "AadGroup",
     "resource": {
-      "id": "' + $resource_id + '",
-      "originId": "' + $group_id + '",
+      "id": "' + $json_resource_id + '",
+      "originId": "' + $json_group_id + '",
       "originSystem": "AadGroup"
     }
   },
   "scope": {
-    "originId": "' + $group_id + '",
+    "originId": "' + $json_group_id + '",
     "originSystem": "AadGroup",
     "isRootScope": true
   }
@@ -132,15 +148,18 @@ $response = Invoke-MgGraphRequest -Method POST -Uri ($base + '/identityGovernanc
 $role_scope_id = @($response.id)[0]
 
 # Create the assignment policy
+$json_run_tag = (ConvertTo-Json -InputObject ([string]$run_tag) -Compress) -replace '^"|"$', ''
+$json_requestor_id = (ConvertTo-Json -InputObject ([string]$requestor_id) -Compress) -replace '^"|"$', ''
+$json_package_id = (ConvertTo-Json -InputObject ([string]$package_id) -Compress) -replace '^"|"$', ''
 $response = Invoke-MgGraphRequest -Method POST -Uri ($base + '/identityGovernance/entitlementManagement/assignmentPolicies') -OutputType PSObject -ContentType ('application/json') -Body ('{
-  "displayName": "Direct assignment ' + $run_tag + '",
+  "displayName": "Direct assignment ' + $json_run_tag + '",
   "description": "Administrators assign the package directly",
   "allowedTargetScope": "specificDirectoryUsers",
   "specificAllowedTargets": [
     {
       "@odata.type": "#microsoft.graph.singleUser",
-      "userId": "' + $requestor_id + '",
-      "description": "Requestor1 ' + $run_tag + '"
+      "userId": "' + $json_requestor_id + '",
+      "description": "Requestor1 ' + $json_run_tag + '"
     }
   ],
   "expiration": {
@@ -159,7 +178,7 @@ $response = Invoke-MgGraphRequest -Method POST -Uri ($base + '/identityGovernanc
     "stages": []
   },
   "accessPackage": {
-    "id": "' + $package_id + '"
+    "id": "' + $json_package_id + '"
   }
 }')
 $policy_id = @($response.id)[0]
@@ -180,12 +199,15 @@ for ($attempt = 1; $attempt -le 60; $attempt++) {
 if (-not (@(@($response.value | Where-Object { $_.id -eq ($package_id) }).id)[0] -eq ($package_id))) { throw 'requestable: expected jsonpath "$.value[?@.id == ''{{package_id}}''].id" == "{{package_id}}"' }
 
 # The requestor asks for the package
+$json_requestor_id = (ConvertTo-Json -InputObject ([string]$requestor_id) -Compress) -replace '^"|"$', ''
+$json_policy_id = (ConvertTo-Json -InputObject ([string]$policy_id) -Compress) -replace '^"|"$', ''
+$json_package_id = (ConvertTo-Json -InputObject ([string]$package_id) -Compress) -replace '^"|"$', ''
 $response = Invoke-MgGraphRequest -Method POST -Uri ($base + '/identityGovernance/entitlementManagement/assignmentRequests') -OutputType PSObject -ContentType ('application/json') -Body ('{
   "requestType": "userAdd",
   "assignment": {
-    "targetId": "' + $requestor_id + '",
-    "assignmentPolicyId": "' + $policy_id + '",
-    "accessPackageId": "' + $package_id + '"
+    "targetId": "' + $json_requestor_id + '",
+    "assignmentPolicyId": "' + $json_policy_id + '",
+    "accessPackageId": "' + $json_package_id + '"
   }
 }')
 if (-not (@(('submitted'), ('accepted'), ('delivering'), ('delivered')) -contains @($response.state)[0])) { throw 'self-request: expected jsonpath "$.state" in ["submitted","accepted","delivering","delivered"]' }
@@ -235,10 +257,11 @@ $assignment_id = @(@($response.value | Where-Object { $_.target.objectId -eq ($r
 
 # Clean up: Find the requestor's assignment
 try {
+    $json_assignment_id = (ConvertTo-Json -InputObject ([string]$assignment_id) -Compress) -replace '^"|"$', ''
     $response = Invoke-MgGraphRequest -Method POST -Uri ($base + '/identityGovernance/entitlementManagement/assignmentRequests') -OutputType PSObject -ContentType ('application/json') -Body ('{
   "requestType": "adminRemove",
   "assignment": {
-    "id": "' + $assignment_id + '"
+    "id": "' + $json_assignment_id + '"
   }
 }')
     $cleanup_removal_id = @($response.id)[0]
@@ -266,15 +289,18 @@ try {
 
 # Clean up: Read the group's catalog resource
 try {
+    $json_resource_id = (ConvertTo-Json -InputObject ([string]$resource_id) -Compress) -replace '^"|"$', ''
+    $json_group_id = (ConvertTo-Json -InputObject ([string]$group_id) -Compress) -replace '^"|"$', ''
+    $json_catalog_id = (ConvertTo-Json -InputObject ([string]$catalog_id) -Compress) -replace '^"|"$', ''
     $response = Invoke-MgGraphRequest -Method POST -Uri ($base + '/identityGovernance/entitlementManagement/resourceRequests') -OutputType PSObject -ContentType ('application/json') -Body ('{
   "requestType": "adminRemove",
   "resource": {
-    "id": "' + $resource_id + '",
-    "originId": "' + $group_id + '",
+    "id": "' + $json_resource_id + '",
+    "originId": "' + $json_group_id + '",
     "originSystem": "AadGroup"
   },
   "catalog": {
-    "id": "' + $catalog_id + '"
+    "id": "' + $json_catalog_id + '"
   }
 }')
 } catch { Write-Warning $_ }
