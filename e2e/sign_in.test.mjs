@@ -476,6 +476,11 @@ test('the requestor signs in beside the administrator: first password, a new one
   await page.waitForSelector('#sign-in:not([disabled])');
   const kept = await page.evaluate(() => JSON.stringify({ ...sessionStorage }).toLowerCase());
   assert.ok(!kept.includes(requestor.toLowerCase()), 'nothing of the requestor stays in sessionStorage');
+  // The requestor's Microsoft session may outlive the sign-out: the next sign-in asks which account.
+  const [next] = await Promise.all([page.waitForEvent('popup'), page.click('#sign-in')]);
+  await next.waitForSelector('#login');
+  assert.equal(new URL(next.url()).searchParams.get('prompt'), 'select_account');
+  await next.close();
   assert.deepEqual(errors, []);
   await context.close();
 });

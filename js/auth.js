@@ -62,6 +62,31 @@ async function refuse(wanted, got) {
   });
 }
 
+// A redirect sign-in names the reader it was for (kept across the page's departure), so the account that comes
+// back can be checked; a refusal waits here for the page to report it.
+const REDIRECT_FOR_KEY = 'graphwalk.redirect-for';
+// Set at sign-out when another account had signed in beside the reader: Microsoft may still hold that
+// account's session, so the next sign-in asks which account rather than taking the one session there.
+const ASK_ACCOUNT_KEY = 'graphwalk.ask-account';
+let refusal = null;
+
+function stored(key) {
+  try {
+    return sessionStorage.getItem(key) || '';
+  } catch (_) {
+    return '';
+  }
+}
+
+function store(key, value) {
+  try {
+    if (value) sessionStorage.setItem(key, value);
+    else sessionStorage.removeItem(key);
+  } catch (_) {
+    // Storage refused: the check is skipped, never the sign-in.
+  }
+}
+
 // The account a token is asked for: the reader's (active) one, or another signed in here by user name.
 function accountFor(username) {
   const p = client();
@@ -101,12 +126,26 @@ export async function msalInit(clientId, authority, redirectUri) {
     }
   });
   const back = await pca.handleRedirectPromise();
-  if (back && back.account) pca.setActiveAccount(back.account);
-  else if (!pca.getActiveAccount()) {
+  const wanted = stored(REDIRECT_FOR_KEY);
+  if (back) store(REDIRECT_FOR_KEY, '');
+  if (back && back.account && wanted && !sameName(back.account.username, wanted)) {
+    // The redirect was for the reader and came back as someone else: the reader stays who they were.
+    refusal = await refuse(wanted, back.account);
+  } else if (back && back.account) {
+    pca.setActiveAccount(back.account);
+    store(ASK_ACCOUNT_KEY, '');
+  } else if (!pca.getActiveAccount()) {
     const all = pca.getAllAccounts().filter((a) => !isOther(a));
     if (all.length) pca.setActiveAccount(all[0]);
   }
   return accountOf(pca.getActiveAccount());
+}
+
+// The refusal of a redirect sign-in's answer, once (see msalInit), or null.
+export function msalTakeRefusal() {
+  const taken = refusal;
+  refusal = null;
+  return taken;
 }
 
 export function msalAccount() {
@@ -142,7 +181,11 @@ export async function msalPopup(scopes, loginHint, other) {
       if (event.data && event.data.type === 'returned') returned = true;
     };
   }
-  const hint = loginHint ? { loginHint, ...(other ? { prompt: 'login' } : {}) } : {};
+  const hint = loginHint
+    ? { loginHint, ...(other ? { prompt: 'login' } : {}) }
+    : stored(ASK_ACCOUNT_KEY)
+      ? { prompt: 'select_account' }
+      : {};
   const signIn = p.acquireTokenPopup({ scopes, overrideInteractionInProgress: true, ...hint });
   let poll = null;
   const closed = new Promise((_, reject) => {
@@ -164,8 +207,16 @@ export async function msalPopup(scopes, loginHint, other) {
     const r = await Promise.race([signIn, closed]);
     const name = (r.account && r.account.username) || '';
     if (loginHint && !sameName(name, loginHint)) throw await refuse(loginHint, r.account || {});
-    if (other) noteOther(name);
-    else if (r.account) p.setActiveAccount(r.account);
+    if (other) {
+      // An account of the same name signed in here before (deleted since and created anew) is not this one.
+      for (const stale of p.getAllAccounts()) {
+        if (sameName(stale.username, name) && stale.homeAccountId !== r.account.homeAccountId) await p.clearCache({ account: stale });
+      }
+      noteOther(name);
+    } else if (r.account) {
+      p.setActiveAccount(r.account);
+      store(ASK_ACCOUNT_KEY, '');
+    }
     return result(r);
   } finally {
     if (poll) clearInterval(poll);
@@ -175,8 +226,11 @@ export async function msalPopup(scopes, loginHint, other) {
   }
 }
 
-export async function msalRedirect(scopes) {
-  await client().acquireTokenRedirect({ scopes, overrideInteractionInProgress: true });
+// `loginHint`: the reader signing in again (checked when the page comes back, in msalInit).
+export async function msalRedirect(scopes, loginHint) {
+  store(REDIRECT_FOR_KEY, loginHint || '');
+  const hint = loginHint ? { loginHint } : stored(ASK_ACCOUNT_KEY) ? { prompt: 'select_account' } : {};
+  await client().acquireTokenRedirect({ scopes, overrideInteractionInProgress: true, ...hint });
 }
 
 // Forgets the account in this page, and the other accounts signed in beside it; `popup` also signs out
@@ -184,6 +238,8 @@ export async function msalRedirect(scopes) {
 export async function msalSignOut(popup) {
   const p = client();
   const account = p.getActiveAccount() || undefined;
+  // Signing out ends the reader's Microsoft session only; another account's may outlive it.
+  if (others().length) store(ASK_ACCOUNT_KEY, '1');
   let done = false;
   if (popup) {
     try {

@@ -34,7 +34,7 @@ const result = { accessToken: 'h.' + payload + '.s', account, tenantId: 'tenant-
 class PublicClientApplication {
   constructor(config) { script.config = config; this.active = script.signedIn ? account : null; }
   async initialize() { script.calls.push('initialize'); }
-  async handleRedirectPromise() { return null; }
+  async handleRedirectPromise() { return script.redirectBack ? answer() : null; }
   getAllAccounts() { return script.accounts || []; }
   getActiveAccount() { return this.active; }
   setActiveAccount(a) { this.active = a; }
@@ -51,7 +51,7 @@ class PublicClientApplication {
     if (script.popup === 'ok') return answer();
     throw new BrowserAuthError(script.popup);
   }
-  async acquireTokenRedirect() { script.calls.push('redirect'); }
+  async acquireTokenRedirect(request) { script.calls.push('redirect'); script.redirectRequest = request; }
   getAccount({ username }) { return [account, ...(script.accounts || [])].find((a) => a.username === username) || null; }
   async clearCache(request) { script.calls.push(request && request.account ? 'clearCache ' + request.account.username : 'clearCache'); }
   async logoutPopup() { script.calls.push('logoutPopup'); }
@@ -587,4 +587,101 @@ async fn another_accounts_lost_sign_in_is_reported_so_the_page_offers_it_again()
     ))));
     assert!(session.token_as(upn, &scopes, false, false).await.is_err());
     assert_eq!(lost.borrow().len(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_redirect_sign_in_names_the_reader_and_one_that_comes_back_as_someone_else_is_refused() {
+    // Popups blocked: the reader's sign-in again goes by redirect, naming them.
+    fake_msal_with("ok", "popup_window_error", "signedIn: true").await;
+    assert_eq!(acquire(false, true).await, Err(AuthError::Redirecting));
+    let fake = js_sys::Reflect::get(&js_sys::global(), &"__fakeMsal".into()).expect("fake");
+    let request = js_sys::Reflect::get(&fake, &"redirectRequest".into()).expect("request");
+    let hint = js_sys::Reflect::get(&request, &"loginHint".into()).expect("read");
+    assert_eq!(hint.as_string().as_deref(), Some("ada@contoso.example"));
+    // The page comes back from Microsoft as Grace: refused, and Ada stays the reader.
+    let storage = web_sys::window()
+        .and_then(|w| w.session_storage().ok().flatten())
+        .expect("sessionStorage");
+    let _ = storage.set_item("graphwalk.redirect-for", "ada@contoso.example");
+    let setup = "Object.assign(globalThis.__fakeMsal, { redirectBack: true, answerAs: 'grace@contoso.example', calls: [] });";
+    js_sys::Function::new_no_args(setup)
+        .call0(&JsValue::NULL)
+        .expect("set");
+    auth_msal::start(
+        "client",
+        "https://login.microsoftonline.com/organizations",
+        "https://site/redirect.html",
+    )
+    .await
+    .expect("starts");
+    assert_eq!(reader().as_deref(), Some("ada@contoso.example"));
+    assert!(
+        matches!(auth_msal::take_redirect_refusal(), Some(AuthError::WrongAccount { got, .. }) if got == "grace@contoso.example")
+    );
+    assert_eq!(auth_msal::take_redirect_refusal(), None, "reported once");
+    assert!(calls().contains(&"clearCache grace@contoso.example".to_string()));
+}
+
+/// A source whose tokens take a while to come.
+struct Slow;
+
+impl graphwalk::services::auth::TokenSource for Slow {
+    fn token(
+        &self,
+        scopes: &[String],
+        _interactive: bool,
+        _refresh: bool,
+    ) -> graphwalk::services::auth::TokenFuture {
+        let token = token_with(scopes);
+        Box::pin(async move {
+            gloo_timers::future::TimeoutFuture::new(50).await;
+            Ok(token)
+        })
+    }
+
+    fn token_as(
+        &self,
+        _upn: &str,
+        scopes: &[String],
+        _interactive: bool,
+        _refresh: bool,
+    ) -> graphwalk::services::auth::TokenFuture {
+        self.token(scopes, true, false)
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_token_that_arrives_after_a_sign_out_or_a_paste_is_dropped() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let session = Rc::new(graphwalk::services::live_session::LiveSession::default());
+    session.set_source(Some(Rc::new(Slow)));
+    let scopes = vec!["EntitlementMgmt-SubjectAccess.ReadWrite".to_string()];
+    let answers = Rc::new(RefCell::new(Vec::new()));
+    {
+        let (session, answers, scopes) = (session.clone(), answers.clone(), scopes.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let other = session
+                .token_as("r@contoso.example", &scopes, true, false)
+                .await;
+            let own = session.token(&scopes, false, false).await;
+            answers.borrow_mut().push((other.err(), own.is_ok()));
+        });
+    }
+    // The reader pastes a token while the other account's sign-in is still on its way.
+    gloo_timers::future::TimeoutFuture::new(10).await;
+    let pasted = token_with(&scopes);
+    session.set_source(Some(Rc::new(graphwalk::services::auth::PastedToken(
+        pasted,
+    ))));
+    gloo_timers::future::TimeoutFuture::new(200).await;
+    assert_eq!(answers.borrow()[0].0, Some(AuthError::Cancelled));
+    // Nothing of it was kept: the pasted token's session cannot give another account's token.
+    assert_eq!(
+        session
+            .token_as("r@contoso.example", &scopes, false, false)
+            .await
+            .err(),
+        Some(AuthError::OneAccountOnly)
+    );
 }

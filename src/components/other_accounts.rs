@@ -118,11 +118,15 @@ pub fn OtherAccounts(props: &OtherAccountsProps) -> Html {
             .iter()
             .map(|a| a.identity.clone())
             .collect();
+        let signing = props.live.state.signing_in_as.clone();
         let earlier = use_mut_ref(Vec::<String>::new);
-        use_effect_with(signed_in, move |now| {
+        let was_signing = use_mut_ref(|| None::<String>);
+        use_effect_with((signed_in, signing), move |(now, signing)| {
             let new = now.iter().find(|i| !earlier.borrow().contains(i)).cloned();
             *earlier.borrow_mut() = now.clone();
-            if let Some(identity) = new {
+            // Only after a click's sign-in: one picked up silently at a reload leaves focus alone.
+            let clicked = was_signing.replace(signing.clone()).is_some();
+            if let (Some(identity), true) = (new, clicked) {
                 focus_if_lost(&format!("other-signed-in-{identity}"));
             }
         });

@@ -95,7 +95,12 @@ pub fn use_live(page: &UseReducerHandle<Page>, persist: bool, scopes: Vec<String
         let dispatcher = page.dispatcher();
         use_effect_with((), move |_| {
             session.0.on_lost(move |upn| {
-                dispatcher.dispatch(PageMsg::Live(LiveMsg::OtherSignedOut(upn)));
+                dispatcher.dispatch(PageMsg::Live(LiveMsg::OtherSignedOut(upn.clone())));
+                // MSAL.js forgets it too, so a sign-in again (perhaps of an account created anew under the
+                // same name) is the only one it holds by that name.
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = crate::services::auth_msal::forget(&upn).await;
+                });
             });
         });
     }

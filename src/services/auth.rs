@@ -84,7 +84,7 @@ pub enum AuthError {
     InProgress,
     /// A step runs as another account, and only the reader's own token is here (a pasted token).
     OneAccountOnly,
-    /// Microsoft's sign-in page was asked for `wanted` and someone signed in as `got`.
+    /// Microsoft was asked for `wanted`'s token (a sign-in or a silent renewal) and answered as `got`.
     WrongAccount { wanted: String, got: String },
     /// Anything else MSAL reported, by its error code.
     Msal { code: String, message: String },
@@ -117,7 +117,7 @@ impl fmt::Display for AuthError {
             ),
             AuthError::WrongAccount { wanted, got } => write!(
                 f,
-                "That sign-in was as {got}, not {wanted}. Sign in again and use {wanted} (on Microsoft's page, choose Use another account if {got} is offered).",
+                "Microsoft answered as {got}, not {wanted}, so nothing of that answer was kept. Sign in again as {wanted} (on Microsoft's page, choose Use another account if {got} is offered); to change who you are signed in as, Sign out first.",
             ),
             AuthError::Msal { code, message } if message.is_empty() => write!(f, "MSAL.js error {code}."),
             AuthError::Msal { code, message } => write!(f, "MSAL.js error {code}: {message}"),

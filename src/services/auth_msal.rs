@@ -33,7 +33,12 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = msalForget)]
     async fn msal_forget(username: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = msalRedirect)]
-    async fn msal_redirect(scopes: Vec<String>) -> Result<JsValue, JsValue>;
+    async fn msal_redirect(
+        scopes: Vec<String>,
+        login_hint: Option<String>,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = msalTakeRefusal)]
+    fn msal_take_refusal() -> JsValue;
     #[wasm_bindgen(catch, js_name = msalSignOut)]
     async fn msal_sign_out(popup: bool) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = msalErrorCode)]
@@ -116,6 +121,13 @@ pub async fn start(
         .await
         .map_err(|e| classify(&e))?;
     Ok(account_from(&account))
+}
+
+/// A redirect sign-in that came back as someone other than the reader it was for, once: the reader's
+/// account was kept.
+pub fn take_redirect_refusal() -> Option<AuthError> {
+    let refusal = msal_take_refusal();
+    (!refusal.is_null() && !refusal.is_undefined()).then(|| classify(&refusal))
 }
 
 pub fn current_account() -> Option<Account> {
@@ -243,7 +255,9 @@ impl MsalTokenSource {
             Err(error) => match classify(&error) {
                 AuthError::PopupBlocked if self.in_frame => Err(AuthError::PopupBlockedInFrame),
                 AuthError::PopupBlocked => {
-                    msal_redirect(scopes).await.map_err(|e| classify(&e))?;
+                    msal_redirect(scopes, reader)
+                        .await
+                        .map_err(|e| classify(&e))?;
                     Err(AuthError::Redirecting)
                 }
                 other => Err(other),

@@ -101,7 +101,12 @@ impl LiveSession {
         }
         let source = self.source.borrow().clone();
         let source = source.ok_or(AuthError::NotConfigured)?;
+        let generation = self.generation.get();
         let token = source.token(scopes, interactive, refresh).await?;
+        if self.generation.get() != generation {
+            // Signed out, or another token pasted, while this one was on its way: it belongs to no one now.
+            return Err(AuthError::Cancelled);
+        }
         *self.cached.borrow_mut() = Some(token.clone());
         Ok(token)
     }
@@ -128,14 +133,24 @@ impl LiveSession {
         }
         let source = self.source.borrow().clone();
         let source = source.ok_or(AuthError::NotConfigured)?;
-        match source.token_as(upn, scopes, interactive, refresh).await {
+        let generation = self.generation.get();
+        let answer = source.token_as(upn, scopes, interactive, refresh).await;
+        if self.generation.get() != generation {
+            return Err(AuthError::Cancelled);
+        }
+        match answer {
             Ok(token) => {
                 self.others.borrow_mut().insert(key, token.clone());
                 Ok(token)
             }
             Err(error) => {
-                // Consent is asked for by a sign-in too, but the account itself is still signed in.
-                if !interactive && error != AuthError::ConsentRequired {
+                // Only a sign-in that needs the user again (expired, or the account gone) is lost: a network
+                // failure or a consent to give leaves the account signed in.
+                let lost = matches!(
+                    error,
+                    AuthError::InteractionRequired | AuthError::WrongAccount { .. }
+                );
+                if !interactive && lost {
                     self.others.borrow_mut().remove(&key);
                     let lost = self.on_lost.borrow().clone();
                     if let Some(lost) = lost {

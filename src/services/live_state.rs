@@ -267,6 +267,7 @@ impl Live {
             self.say(Tone::Bad, error.to_string());
             return;
         }
+        let refused = auth_msal::take_redirect_refusal();
         let Some(account) = auth_msal::current_account() else {
             self.dispatch(LiveMsg::Busy(false));
             return;
@@ -279,6 +280,9 @@ impl Live {
         };
         let signed_in = claims.is_some();
         self.dispatch(LiveMsg::SignedIn(account, claims));
+        if let Some(error) = refused {
+            self.say(Tone::Bad, error.to_string());
+        }
         if !signed_in {
             return;
         }
@@ -344,6 +348,8 @@ impl Live {
         let result = self.session.0.token_as(&upn, &scopes, true, false).await;
         if self.session.0.generation() != generation {
             // The reader signed out (or pasted a token) while the window was open: keep nothing of it.
+            self.session.0.forget(&upn);
+            self.dispatch(LiveMsg::SigningInAs(None));
             let _ = auth_msal::forget(&upn).await;
             return false;
         }

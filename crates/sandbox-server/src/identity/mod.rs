@@ -627,7 +627,7 @@ Check with your subscription administrator, this may happen if there are no acti
                 &pending,
                 "interaction_required",
                 16000,
-                "Request is ambiguous: multiple user identities are available for the current request.",
+                "Either multiple user identities are available for the current request or selected account is not supported for the scenario.",
                 now_ms,
             ),
             (Session::NoneMatch, "none") if !signed_in.is_empty() => self.error_redirect(
@@ -1227,22 +1227,37 @@ impl Identity {
 
     /// Ends the sign-in session; back to the app when its address is a registered redirect URI.
     fn logout(&mut self, req: &Request<String>, q: &HashMap<String, String>) -> Response<String> {
+        // `logout_hint` (MSAL.js sends the account's login_hint claim) ends that account's session only;
+        // without one, every session in the browser ends.
+        let hint = hinted_upn(q.get("logout_hint").map_or("", String::as_str));
+        let mut others_remain = false;
         if let Some(sid) = cookie_of(req, SESSION_COOKIE) {
-            self.sessions.remove(&sid);
+            if let Some(sessions) = self.sessions.get_mut(&sid).filter(|_| !hint.is_empty()) {
+                sessions.retain(|u| !u.upn.eq_ignore_ascii_case(&hint));
+                others_remain = !sessions.is_empty();
+            }
+            if !others_remain {
+                self.sessions.remove(&sid);
+            }
         }
-        let clear =
-            format!("{SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=None; Max-Age=0");
+        let clear = if others_remain {
+            None
+        } else {
+            Some(format!(
+                "{SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=None; Max-Age=0"
+            ))
+        };
         match q.get("post_logout_redirect_uri") {
             Some(uri) if self.cfg.registration.redirect_uris.contains(uri) => {
                 let location = match q.get("state") {
                     Some(state) => format!("{uri}?state={}", encode(state)),
                     None => uri.clone(),
                 };
-                redirect(&location, Some(clear))
+                redirect(&location, clear)
             }
             _ => {
                 let mut resp = html(StatusCode::OK, pages::signed_out());
-                if let Ok(v) = http::HeaderValue::from_str(&clear) {
+                if let Some(v) = clear.and_then(|c| http::HeaderValue::from_str(&c).ok()) {
                     resp.headers_mut().insert(header::SET_COOKIE, v);
                 }
                 resp

@@ -773,7 +773,24 @@ fn several_accounts_in_one_browser_each_answer_when_named_and_none_is_guessed() 
         false,
     );
     assert_eq!(signed_in_as(&mut w, &again), admin);
-    // Logout ends every session in the browser.
+    // Logout with a logout_hint (MSAL.js sends the account's login_hint claim) ends that session only.
+    w.send(
+        "GET",
+        &format!(
+            "/organizations/oauth2/v2.0/logout?logout_hint={}",
+            b64url(member.as_bytes())
+        ),
+        "",
+        false,
+    );
+    assert_eq!(w.cookie, browser, "the browser keeps its other session");
+    assert_eq!(
+        fragment(&silent_for(&mut w, &member))["error"],
+        "login_required"
+    );
+    let kept = silent_for(&mut w, &admin);
+    assert_eq!(signed_in_as(&mut w, &kept), admin);
+    // Without one, every session in the browser ends.
     w.send("GET", "/organizations/oauth2/v2.0/logout", "", false);
     assert!(w.cookie.is_none());
     assert_eq!(
