@@ -180,16 +180,59 @@ enum Session {
     NoneMatch,
 }
 
-/// The user principal name a `login_hint` gives: as typed, or inside the opaque `login_hint` claim of an
-/// ID token, which MSAL.js sends back for a known account (graphwalk-sandbox's is the UPN in base64url).
-fn hinted_upn(hint: &str) -> String {
-    if hint.contains('@') {
-        return hint.to_string();
+/// What a `login_hint` (or `logout_hint`) names.
+#[derive(Debug, PartialEq)]
+enum Hint {
+    Nobody,
+    /// A user name, as typed: whoever holds it now.
+    Name(String),
+    /// The opaque `login_hint` claim of an ID token, which MSAL.js sends back for a known account: that
+    /// account and no other, even one created later under its name (graphwalk-sandbox's claim holds the
+    /// object id and the name, in base64url; Entra's is opaque).
+    Account {
+        id: String,
+        upn: String,
+    },
+}
+
+impl Hint {
+    fn parse(text: &str) -> Hint {
+        if text.is_empty() {
+            return Hint::Nobody;
+        }
+        let claim = b64url_decode(text)
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .and_then(|inner| {
+                let rest = inner.strip_prefix("oid:")?;
+                let (id, upn) = rest.split_once(':')?;
+                Some(Hint::Account {
+                    id: id.to_string(),
+                    upn: upn.to_string(),
+                })
+            });
+        claim.unwrap_or_else(|| Hint::Name(text.to_string()))
     }
-    b64url_decode(hint)
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .filter(|upn| upn.contains('@'))
-        .unwrap_or_else(|| hint.to_string())
+
+    fn names(&self, user: &UserRef) -> bool {
+        match self {
+            Hint::Nobody => false,
+            Hint::Name(upn) => user.upn.eq_ignore_ascii_case(upn),
+            Hint::Account { id, .. } => user.id == *id,
+        }
+    }
+
+    /// The user name to fill in on the sign-in page.
+    fn upn(&self) -> &str {
+        match self {
+            Hint::Nobody => "",
+            Hint::Name(upn) | Hint::Account { upn, .. } => upn,
+        }
+    }
+}
+
+/// The ID token's `login_hint` claim for `user` (see [`Hint::Account`]).
+fn login_hint_claim(user: &UserRef) -> String {
+    b64url(format!("oid:{}:{}", user.id, user.upn).as_bytes())
 }
 
 enum Tenant {
@@ -603,7 +646,7 @@ Check with your subscription administrator, this may happen if there are no acti
             .into_iter()
             .filter(|u| Self::refused(sb, u).is_none())
             .collect();
-        let hint = hinted_upn(&pending.login_hint);
+        let hint = Hint::parse(&pending.login_hint);
         match (Self::session_for(&signed_in, &hint), prompt) {
             (Session::One(user), "" | "none" | "consent") => {
                 pending.user = Some(user);
@@ -648,7 +691,7 @@ Check with your subscription administrator, this may happen if there are no acti
                 let txn = self.park(pending);
                 html(
                     StatusCode::OK,
-                    pages::sign_in(&self.action(tenant), &txn, &hint, None),
+                    pages::sign_in(&self.action(tenant), &txn, hint.upn(), None),
                 )
             }
         }
@@ -657,11 +700,11 @@ Check with your subscription administrator, this may happen if there are no acti
     /// Which of this browser's sessions answers a request: the one `hint` names, or the only one when
     /// nothing is named. Several without a name is Entra's account picker (`interaction_required`,
     /// AADSTS16000, when nobody may be asked).
-    fn session_for(signed_in: &[UserRef], hint: &str) -> Session {
-        if !hint.is_empty() {
+    fn session_for(signed_in: &[UserRef], hint: &Hint) -> Session {
+        if *hint != Hint::Nobody {
             return signed_in
                 .iter()
-                .find(|u| u.upn.eq_ignore_ascii_case(hint))
+                .find(|u| hint.names(u))
                 .map_or(Session::NoneMatch, |u| Session::One(u.clone()));
         }
         match signed_in {
@@ -1192,7 +1235,7 @@ impl Identity {
             "name": user.name,
             "oid": user.id,
             "preferred_username": user.upn,
-            "login_hint": b64url(user.upn.as_bytes()),
+            "login_hint": login_hint_claim(user),
             "sub": guid_of(&format!("{}:{}", reg.client_id, user.id)),
             "tid": tid,
             "ver": "2.0",
@@ -1229,11 +1272,11 @@ impl Identity {
     fn logout(&mut self, req: &Request<String>, q: &HashMap<String, String>) -> Response<String> {
         // `logout_hint` (MSAL.js sends the account's login_hint claim) ends that account's session only;
         // without one, every session in the browser ends.
-        let hint = hinted_upn(q.get("logout_hint").map_or("", String::as_str));
+        let hint = Hint::parse(q.get("logout_hint").map_or("", String::as_str));
         let mut others_remain = false;
         if let Some(sid) = cookie_of(req, SESSION_COOKIE) {
-            if let Some(sessions) = self.sessions.get_mut(&sid).filter(|_| !hint.is_empty()) {
-                sessions.retain(|u| !u.upn.eq_ignore_ascii_case(&hint));
+            if let Some(sessions) = self.sessions.get_mut(&sid).filter(|_| hint != Hint::Nobody) {
+                sessions.retain(|u| !hint.names(u));
                 others_remain = !sessions.is_empty();
             }
             if !others_remain {

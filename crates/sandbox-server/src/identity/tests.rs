@@ -743,7 +743,8 @@ fn several_accounts_in_one_browser_each_answer_when_named_and_none_is_guessed() 
         admin,
         "the first account's session is still there"
     );
-    let by_claim = silent_for(&mut w, &b64url(member.as_bytes()));
+    let member_ref = Identity::find_user(&w.sb, &member).expect("the member");
+    let by_claim = silent_for(&mut w, &login_hint_claim(&member_ref));
     assert_eq!(signed_in_as(&mut w, &by_claim), member);
     // Without a name Entra would have to ask which one.
     let f = fragment(&silent_for(&mut w, ""));
@@ -778,7 +779,7 @@ fn several_accounts_in_one_browser_each_answer_when_named_and_none_is_guessed() 
         "GET",
         &format!(
             "/organizations/oauth2/v2.0/logout?logout_hint={}",
-            b64url(member.as_bytes())
+            login_hint_claim(&member_ref)
         ),
         "",
         false,
@@ -800,15 +801,33 @@ fn several_accounts_in_one_browser_each_answer_when_named_and_none_is_guessed() 
 }
 
 #[test]
-fn an_opaque_login_hint_decodes_to_its_user_name() {
-    assert_eq!(hinted_upn("ada@contoso.example"), "ada@contoso.example");
+fn a_login_hint_claim_names_one_account_and_a_typed_name_whoever_holds_it() {
+    let user = UserRef {
+        id: "0b1f".into(),
+        upn: "ada@contoso.example".into(),
+        name: "Ada".into(),
+    };
+    let claim = Hint::parse(&login_hint_claim(&user));
     assert_eq!(
-        hinted_upn(&b64url(b"ada@contoso.example")),
-        "ada@contoso.example"
+        claim.upn(),
+        "ada@contoso.example",
+        "the sign-in page can fill the name in"
     );
-    // Not base64url, or not a name inside: taken as given.
-    assert_eq!(hinted_upn("not base64!"), "not base64!");
-    assert_eq!(hinted_upn(&b64url(b"no-at-sign")), b64url(b"no-at-sign"));
+    assert!(claim.names(&user));
+    let successor = UserRef {
+        id: "9c2e".into(),
+        ..user.clone()
+    };
+    assert!(
+        !claim.names(&successor),
+        "an account created later under the name is someone else"
+    );
+    assert!(
+        Hint::parse("ADA@contoso.example").names(&successor),
+        "a typed name is whoever holds it"
+    );
+    assert_eq!(Hint::parse(""), Hint::Nobody);
+    assert_eq!(Hint::parse("not base64!"), Hint::Name("not base64!".into()));
     assert_eq!(
         b64url_decode(&b64url(b"any bytes \x00\xff")).as_deref(),
         Some(&b"any bytes \x00\xff"[..])
