@@ -210,7 +210,13 @@ pub fn LivePanel(props: &LivePanelProps) -> Html {
                         <p>
                             { "Before you run: this token lacks " }
                             { for missing.iter().map(|s| html! { <><code class="scope">{ s.to_string() }</code>{ " " }</> }) }
-                            { if missing.len() == 1 { "and the steps that need it will get 403." } else { "and the steps that need them will get 403." } }
+                            { match (&state.credential, missing.len()) {
+                                // MSAL.js is asked for each step's own permissions as it runs.
+                                (Credential::Msal(_), 1) => "for now. A step that needs it asks MSAL.js for it when it runs; if nobody has consented to it, that step stops before anything is sent and says so.",
+                                (Credential::Msal(_), _) => "for now. A step that needs them asks MSAL.js for them when it runs; if nobody has consented to one, that step stops before anything is sent and says so.",
+                                (_, 1) => "and the steps that need it will get 403.",
+                                _ => "and the steps that need them will get 403.",
+                            } }
                         </p>
                         <p class="hint">
                             { "To grant them: in the Microsoft Entra admin center, open the app registration, add them under \
