@@ -68,6 +68,9 @@ const REDIRECT_FOR_KEY = 'graphwalk.redirect-for';
 // Set at sign-out when another account had signed in beside the reader: Microsoft may still hold that
 // account's session, so the next sign-in asks which account rather than taking the one session there.
 const ASK_ACCOUNT_KEY = 'graphwalk.ask-account';
+// Set once another account has signed in in this tab, and kept when the page forgets that account: its
+// Microsoft session outlives a forget here.
+const OTHER_SESSIONS_KEY = 'graphwalk.other-sessions';
 let refusal = null;
 
 function stored(key) {
@@ -125,9 +128,14 @@ export async function msalInit(clientId, authority, redirectUri) {
       lastPopup = event.payload.popupWindow || null;
     }
   });
-  const back = await pca.handleRedirectPromise();
   const wanted = stored(REDIRECT_FOR_KEY);
-  if (back) store(REDIRECT_FOR_KEY, '');
+  let back;
+  try {
+    back = await pca.handleRedirectPromise();
+  } finally {
+    // Whatever came back (or failed), the next redirect says afresh whom it is for.
+    if (wanted) store(REDIRECT_FOR_KEY, '');
+  }
   if (back && back.account && wanted && !sameName(back.account.username, wanted)) {
     // The redirect was for the reader and came back as someone else: the reader stays who they were.
     refusal = await refuse(wanted, back.account);
@@ -213,6 +221,9 @@ export async function msalPopup(scopes, loginHint, other) {
         if (sameName(stale.username, name) && stale.homeAccountId !== r.account.homeAccountId) await p.clearCache({ account: stale });
       }
       noteOther(name);
+      store(OTHER_SESSIONS_KEY, '1');
+      // The reader signed out while this window was open: their next sign-in must not take this session.
+      if (!p.getActiveAccount()) store(ASK_ACCOUNT_KEY, '1');
     } else if (r.account) {
       p.setActiveAccount(r.account);
       store(ASK_ACCOUNT_KEY, '');
@@ -238,8 +249,11 @@ export async function msalRedirect(scopes, loginHint) {
 export async function msalSignOut(popup) {
   const p = client();
   const account = p.getActiveAccount() || undefined;
-  // Signing out ends the reader's Microsoft session only; another account's may outlive it.
-  if (others().length) store(ASK_ACCOUNT_KEY, '1');
+  // Signing out ends the reader's Microsoft session only; another account's may outlive it (even one this
+  // page has since forgotten).
+  if (others().length || stored(OTHER_SESSIONS_KEY)) store(ASK_ACCOUNT_KEY, '1');
+  store(OTHER_SESSIONS_KEY, '');
+  store(REDIRECT_FOR_KEY, '');
   let done = false;
   if (popup) {
     try {

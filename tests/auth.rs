@@ -586,6 +586,12 @@ async fn another_accounts_lost_sign_in_is_reported_so_the_page_offers_it_again()
         AuthError::ConsentRequired,
     ))));
     assert!(session.token_as(upn, &scopes, false, false).await.is_err());
+    // Nor is a failure to reach Microsoft: the account is still signed in.
+    session.set_source(Some(std::rc::Rc::new(OtherFails(AuthError::Msal {
+        code: "endpoints_resolution_error".into(),
+        message: String::new(),
+    }))));
+    assert!(session.token_as(upn, &scopes, false, false).await.is_err());
     assert_eq!(lost.borrow().len(), 1);
 }
 
@@ -602,7 +608,15 @@ async fn a_redirect_sign_in_names_the_reader_and_one_that_comes_back_as_someone_
     let storage = web_sys::window()
         .and_then(|w| w.session_storage().ok().flatten())
         .expect("sessionStorage");
-    let _ = storage.set_item("graphwalk.redirect-for", "ada@contoso.example");
+    assert_eq!(
+        storage
+            .get_item("graphwalk.redirect-for")
+            .ok()
+            .flatten()
+            .as_deref(),
+        Some("ada@contoso.example"),
+        "the page remembers whom the redirect is for"
+    );
     let setup = "Object.assign(globalThis.__fakeMsal, { redirectBack: true, answerAs: 'grace@contoso.example', calls: [] });";
     js_sys::Function::new_no_args(setup)
         .call0(&JsValue::NULL)
@@ -676,6 +690,10 @@ async fn a_token_that_arrives_after_a_sign_out_or_a_paste_is_dropped() {
     ))));
     gloo_timers::future::TimeoutFuture::new(200).await;
     assert_eq!(answers.borrow()[0].0, Some(AuthError::Cancelled));
+    assert!(
+        answers.borrow()[0].1,
+        "the pasted token is what the page uses now"
+    );
     // Nothing of it was kept: the pasted token's session cannot give another account's token.
     assert_eq!(
         session
@@ -684,4 +702,45 @@ async fn a_token_that_arrives_after_a_sign_out_or_a_paste_is_dropped() {
             .err(),
         Some(AuthError::OneAccountOnly)
     );
+}
+
+#[wasm_bindgen_test]
+async fn after_another_account_signed_in_here_the_next_sign_in_after_sign_out_asks_which_account() {
+    // Grace signed in beside Ada, then the page forgot Grace (a Reset): her Microsoft session lives on.
+    fake_msal_with(
+        "ok",
+        "ok",
+        "signedIn: true, answerAs: 'grace@contoso.example'",
+    )
+    .await;
+    let source = MsalTokenSource { in_frame: false };
+    source
+        .acquire_as(
+            "grace@contoso.example".into(),
+            vec!["User.Read".into()],
+            true,
+            false,
+        )
+        .await
+        .expect("signed in");
+    auth_msal::forget("grace@contoso.example")
+        .await
+        .expect("forgotten");
+    auth_msal::sign_out(false).await.expect("signed out");
+    assert_eq!(reader(), None);
+    // Microsoft might answer with Grace's session: the sign-in asks which account.
+    let setup = "Object.assign(globalThis.__fakeMsal, { answerAs: undefined });";
+    js_sys::Function::new_no_args(setup)
+        .call0(&JsValue::NULL)
+        .expect("set");
+    acquire(false, true).await.expect("signed in");
+    assert_eq!(
+        popup_request("prompt").as_string().as_deref(),
+        Some("select_account")
+    );
+    assert_eq!(reader().as_deref(), Some("ada@contoso.example"));
+    // Once someone has chosen, the question is not asked again.
+    auth_msal::sign_out(false).await.expect("signed out");
+    acquire(false, true).await.expect("signed in");
+    assert!(popup_request("prompt").is_undefined());
 }

@@ -21,6 +21,9 @@ pub struct LiveSession {
     cached: RefCell<Option<Token>>,
     /// The last token of each other account, by lower-case user principal name.
     others: RefCell<HashMap<String, Token>>,
+    /// How many tokens each other account has been given: a silent failure that began before a newer
+    /// token (a sign-in again) arrived does not undo it.
+    given: RefCell<HashMap<String, u64>>,
     /// Counts changes of source: an answer that arrives after one (a sign-in window still open when the
     /// reader signed out) belongs to a session that is over.
     generation: Cell<u64>,
@@ -134,13 +137,15 @@ impl LiveSession {
         let source = self.source.borrow().clone();
         let source = source.ok_or(AuthError::NotConfigured)?;
         let generation = self.generation.get();
+        let given = self.given.borrow().get(&key).copied();
         let answer = source.token_as(upn, scopes, interactive, refresh).await;
         if self.generation.get() != generation {
             return Err(AuthError::Cancelled);
         }
         match answer {
             Ok(token) => {
-                self.others.borrow_mut().insert(key, token.clone());
+                self.others.borrow_mut().insert(key.clone(), token.clone());
+                *self.given.borrow_mut().entry(key).or_default() += 1;
                 Ok(token)
             }
             Err(error) => {
@@ -150,7 +155,8 @@ impl LiveSession {
                     error,
                     AuthError::InteractionRequired | AuthError::WrongAccount { .. }
                 );
-                if !interactive && lost {
+                let overtaken = self.given.borrow().get(&key).copied() != given;
+                if !interactive && lost && !overtaken {
                     self.others.borrow_mut().remove(&key);
                     let lost = self.on_lost.borrow().clone();
                     if let Some(lost) = lost {

@@ -267,22 +267,27 @@ impl Live {
             self.say(Tone::Bad, error.to_string());
             return;
         }
-        let refused = auth_msal::take_redirect_refusal();
+        if let Some(error) = auth_msal::take_redirect_refusal() {
+            self.say(Tone::Bad, error.to_string());
+        }
         let Some(account) = auth_msal::current_account() else {
             self.dispatch(LiveMsg::Busy(false));
             return;
         };
         let source = MsalTokenSource::for_page();
         self.session.0.set_source(Some(Rc::new(source)));
+        let generation = self.session.0.generation();
         let claims = match self.session.0.token(&scopes, false, false).await {
             Ok(token) => Some(token.claims),
             Err(_) => None,
         };
+        if self.session.0.generation() != generation {
+            // A token pasted, or a sign-out, meanwhile: that is what the page uses now.
+            self.dispatch(LiveMsg::Busy(false));
+            return;
+        }
         let signed_in = claims.is_some();
         self.dispatch(LiveMsg::SignedIn(account, claims));
-        if let Some(error) = refused {
-            self.say(Tone::Bad, error.to_string());
-        }
         if !signed_in {
             return;
         }
@@ -313,13 +318,25 @@ impl Live {
             return;
         }
         let source = MsalTokenSource::for_page();
-        match source.acquire(scopes, true, false).await {
+        let generation = self.session.0.generation();
+        let answer = source.acquire(scopes, true, false).await;
+        if self.session.0.generation() != generation {
+            // Signed out, or a token pasted, while the window was open: the page keeps that.
+            self.dispatch(LiveMsg::Busy(false));
+            return;
+        }
+        match answer {
             Ok(token) => {
-                self.session.0.set_source(Some(Rc::new(source)));
                 let account = auth_msal::current_account().unwrap_or_else(|| Account {
                     username: token.claims.account.clone().unwrap_or_default(),
                     tenant_id: token.claims.tenant_id.clone().unwrap_or_default(),
                 });
+                // The same reader signing in again keeps the session, so steps waiting for a token go on.
+                let same_reader = self.session.0.has_source()
+                    && matches!(&self.state.credential, Credential::Msal(was) if same_account(&was.username, &account.username));
+                if !same_reader {
+                    self.session.0.set_source(Some(Rc::new(source)));
+                }
                 let claims = token.claims.clone();
                 self.session.0.remember(token);
                 self.dispatch(LiveMsg::Message(None));
