@@ -63,6 +63,14 @@ test('screenshot at 390×844: no sideways scroll, the outline and panels behind 
   assert.equal(scroll, client, 'no sideways scroll with every card open');
   await page.click('#collapse-all');
   await page.evaluate(() => window.scrollTo(0, 0));
+  // Load… and Export… open on the screen, under their buttons.
+  for (const popover of ['details.load-tutorial', 'details.export-popover']) {
+    await page.click(`${popover} > summary`);
+    const box = await page.$eval(`${popover} .popover-panel`, (p) => p.getBoundingClientRect().toJSON());
+    const button = await page.$eval(`${popover} > summary`, (b) => b.getBoundingClientRect().toJSON());
+    assert.ok(box.top >= button.bottom - 1 && box.bottom <= 844 && box.left >= 0 && box.right <= 390, `${popover} is on the screen: ${JSON.stringify(box)}`);
+    await page.click(`${popover} > summary`);
+  }
   assert.ok(await page.isVisible('#panel-bar'), 'the bar along the bottom');
   assert.ok(!(await page.isVisible('#panel-variables')), 'the panels wait in their drawer');
   await save(page, 'phone.png');

@@ -521,7 +521,7 @@ pub fn App(props: &AppProps) -> Html {
                     open={page.outline_open} {on_go} on_close={on_close_outline} />
                 <main id="tutorial" class="tutorial" aria-label="Tutorial" tabindex="-1">
                     <TutorialIntro tutorial={view.tutorial.clone()} variables={view.variables.clone()}
-                        started={view.progress.0 > 0 || !view.ledger.entries.is_empty()}
+                        started={view.progress.0 > 0 || !view.ledger.is_clean()}
                         on_command={on_command.clone()} />
                     if let Some(review) = page.import.clone().filter(|r| r.tutorial_id == view.tutorial.id) {
                         <ImportReviewPanel {review} tutorial={view.tutorial.clone()}

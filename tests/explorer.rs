@@ -7,6 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -206,6 +207,21 @@ async fn the_whole_tutorial_runs_on_both_paths_and_cleanup_leaves_nothing() {
             })
             .await;
             assert!(all(&root, ".ledger-entry.failed").is_empty());
+            // The choices stay fixed (and say why) while cards show a run; after Reset they are free again.
+            let path_input = || {
+                get(&root, "#input-path")
+                    .dyn_into::<web_sys::HtmlSelectElement>()
+                    .expect("a select")
+            };
+            assert!(path_input().disabled());
+            assert!(find(&root, "#inputs-fixed").is_some());
+            click(&get(&root, "#reset")).await;
+            wait_for(
+                "the choices to be free after Reset",
+                Duration::from_secs(3),
+                || !path_input().disabled() && find(&root, "#inputs-fixed").is_none(),
+            )
+            .await;
             root.remove();
         }
     }

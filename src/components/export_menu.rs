@@ -34,13 +34,13 @@ pub fn ExportMenu(props: &ExportMenuProps) -> Html {
             chosen.set(select.selected_index().max(0) as usize);
         })
     };
-    let (key, _, format, extension) = FORMATS[(*chosen).min(FORMATS.len() - 1)];
+    let (_, label, format, extension) = FORMATS[(*chosen).min(FORMATS.len() - 1)];
     let on_download = props
         .on_export
         .reform(move |_: MouseEvent| (format, ExportTo::File(extension)));
     let on_copy = props
         .on_export
-        .reform(move |_: MouseEvent| (format, ExportTo::Clipboard(key)));
+        .reform(move |_: MouseEvent| (format, ExportTo::Clipboard(label)));
 
     html! {
         <div class="export" role="group" aria-label="Export the run">

@@ -225,7 +225,11 @@ pub fn StepCard(props: &StepCardProps) -> Html {
             <p class="runs-as" id={format!("step-{}-runs-as", index + 1)}>
                 <span class="runs-as-badge">{ "Another account" }</span>{ " " }{ who }
                 { if step.roles.is_empty() { ". That account needs no directory role for it" } else { "" } }
-                { ". The sandbox signs this request as that user; live mode, where only you sign in, does not send it." }
+                { if props.situation.in_sandbox {
+                    ". The sandbox signs this request as that user."
+                } else {
+                    ". It is sent with that account's own token, once they have signed in beside you (Other accounts, in the live panel); never with yours."
+                } }
             </p>
         }
     });

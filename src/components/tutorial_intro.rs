@@ -61,6 +61,11 @@ pub fn TutorialIntro(props: &TutorialIntroProps) -> Html {
             <Prose text={AttrValue::from(tutorial.intro.clone())} />
             if !tutorial.inputs.is_empty() {
                 <div class="inputs">{ for inputs }</div>
+                if started {
+                    <p class="hint" id="inputs-fixed">
+                        { "These choices are fixed while the run has passed steps or objects in the tenant: Clean up, then Reset, to choose again." }
+                    </p>
+                }
             }
         </section>
     }

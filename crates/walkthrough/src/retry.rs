@@ -126,8 +126,11 @@ pub fn backoff_ms(policy: &RetryPolicy, attempt: u32, rng: &mut Rng) -> u64 {
 
 /// True for Graph's "not there (yet)" answers: 404, or 400 saying an object does not exist.
 pub fn looks_missing(response: &ReceivedResponse) -> bool {
+    // A 400 counts when an object it refers to does not exist (yet); a property that does not exist on a
+    // type is a mistake in the body, which waiting never fixes.
+    let body = response.body.to_ascii_lowercase();
     response.status == 404
-        || (response.status == 400 && response.body.to_ascii_lowercase().contains("not exist"))
+        || (response.status == 400 && body.contains("not exist") && !body.contains("property '"))
 }
 
 /// Decides whether a failed response is retried, given the retries so far for throttling and for lag.
@@ -171,6 +174,29 @@ mod tests {
             body: body.into(),
             elapsed_ms: 0,
         }
+    }
+
+    #[test]
+    fn a_missing_object_may_be_lag_but_a_missing_property_never_is() {
+        let object = resp(
+            400,
+            &[],
+            r#"{"error":{"code":"Request_BadRequest","message":"Resource 'a1' does not exist or one of its queried reference-property objects are not present."}}"#,
+        );
+        assert!(looks_missing(&object));
+        let property = resp(
+            400,
+            &[],
+            r#"{"error":{"code":"Request_BadRequest","message":"Property 'jobTitle' does not exist as a declared property or extension property."}}"#,
+        );
+        assert!(!looks_missing(&property));
+        let on_type = resp(
+            400,
+            &[],
+            r#"{"error":{"code":"BadRequest","message":"The property 'catalogId' does not exist on type 'microsoft.graph.accessPackage'."}}"#,
+        );
+        assert!(!looks_missing(&on_type));
+        assert!(looks_missing(&resp(404, &[], "")));
     }
 
     #[test]
