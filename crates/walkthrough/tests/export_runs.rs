@@ -21,6 +21,16 @@ fn run_curl_export(
     faults: sandbox::Faults,
     args: &[&str],
 ) -> Ran {
+    run_curl_export_with(tutorial, faults, args, true)
+}
+
+/// As `run_curl_export`; `with_requestor`: whether TOKEN_REQUESTOR is set before the script starts.
+fn run_curl_export_with(
+    tutorial: &walkthrough::Tutorial,
+    faults: sandbox::Faults,
+    args: &[&str],
+    with_requestor: bool,
+) -> Ran {
     let sandbox = Arc::new(Mutex::new(sandbox::Sandbox::new(sandbox::Config {
         seed: 5,
         delivery_delay_ms: 0,
@@ -49,14 +59,18 @@ fn run_curl_export(
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join(format!("{}-{}.sh", tutorial.id, args.join("")));
     std::fs::write(&file, &script).unwrap();
-    let out = std::process::Command::new("bash")
+    let mut command = std::process::Command::new("bash");
+    command
         .arg(&file)
         .args(args)
         .env("TOKEN", token)
-        .env("TOKEN_REQUESTOR", requestor_token)
+        .env_remove("TOKEN_REQUESTOR")
         .env("RUN_PASSWORD", r#"Str0ng!"Pass\w0rd-For-Tests"#)
-        .output()
-        .unwrap();
+        .stdin(std::process::Stdio::null());
+    if with_requestor {
+        command.env("TOKEN_REQUESTOR", requestor_token);
+    }
+    let out = command.output().unwrap();
     let after = serde_json::to_value(sandbox.lock().unwrap().snapshot()).unwrap();
     let stats = sandbox.lock().unwrap().stats();
     Ran {
@@ -108,6 +122,30 @@ fn the_curl_export_waits_out_throttling_as_retry_after_says() {
 }
 
 /// `--no-cleanup` leaves what the script created in the tenant.
+#[test]
+fn without_the_requestors_token_the_curl_export_asks_for_it_once_the_requestor_exists() {
+    require_tools(&["bash", "curl", "jq"]);
+    let tutorials = builtin_tutorials();
+    let tutorial = tutorials
+        .iter()
+        .find(|t| t.id == "access-package-v1")
+        .unwrap();
+    let ran = run_curl_export_with(tutorial, sandbox::Faults::default(), &[], false);
+    let stderr = String::from_utf8_lossy(&ran.out.stderr);
+    assert!(!ran.out.status.success(), "{}", report(&ran));
+    // The administrator's steps ran: the requestor exists before the script asks for their token.
+    assert!(
+        stderr.contains("The next requests run as the requestor, requestor1-demo01@"),
+        "{}",
+        report(&ran)
+    );
+    assert!(stderr.contains("set TOKEN_REQUESTOR to an access token of the requestor"));
+    assert_ne!(
+        ran.before, ran.after,
+        "the administrator's steps changed the tenant first"
+    );
+}
+
 #[test]
 fn the_curl_export_keeps_its_objects_with_no_cleanup() {
     require_tools(&["bash", "curl", "jq"]);

@@ -197,7 +197,7 @@ pub(crate) fn curl(plan: &Plan) -> String {
         let var = format!("TOKEN_{}", ident(&identity.name).to_ascii_uppercase());
         let _ = writeln!(
             out,
-            "# Some requests run as the {name}: sign in as that account (created below) and set {var}.\n{var}=\"${{{var}:?set {var} to an access token of the {name}}}\"",
+            "# Some requests run as the {name}, an account this script creates: set {var} to their access token,\n# or the script asks for it when it gets there.\n{var}=\"${{{var}:-}}\"",
             name = identity.name
         );
     }
@@ -205,8 +205,28 @@ pub(crate) fn curl(plan: &Plan) -> String {
     for (k, v) in &plan.givens {
         let _ = writeln!(out, "{}={}", ident(k), sh_string(&Template::literal(v)));
     }
+    let mut asked: Vec<&str> = Vec::new();
     for (step, request) in &plan.steps {
         let _ = writeln!(out, "\n# {}", step.title);
+        // The first request as another account: its token, now that the account exists.
+        if let Some(identity) = step
+            .run_as
+            .as_deref()
+            .and_then(|n| plan.tutorial.identity(n))
+        {
+            if !asked.contains(&identity.name.as_str()) {
+                asked.push(&identity.name);
+                let var = format!("TOKEN_{}", ident(&identity.name).to_ascii_uppercase());
+                // Inside the message's own double quotes.
+                let quoted = sh_string(&identity.upn);
+                let upn = &quoted[1..quoted.len() - 1];
+                let _ = writeln!(
+                    out,
+                    "if [ -z \"${var}\" ]; then\n  echo \"The next requests run as the {name}, {upn}: sign in as that account and give its access token.\" >&2\n  if [ -t 0 ]; then read -rsp \"Access token of the {name}: \" {var}; echo >&2; fi\n  [ -n \"${var}\" ] || {{ echo \"set {var} to an access token of the {name}\" >&2; exit 1; }}\nfi",
+                    name = identity.name,
+                );
+            }
+        }
         match &step.poll {
             Some(p) => {
                 let tries = (p.limit_ms / p.interval_ms.max(1)).max(1);

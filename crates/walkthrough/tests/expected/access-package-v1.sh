@@ -39,8 +39,9 @@ for arg in "$@"; do
 done
 
 TOKEN="${TOKEN:?set TOKEN to an access token}"
-# Some requests run as the requestor: sign in as that account (created below) and set TOKEN_REQUESTOR.
-TOKEN_REQUESTOR="${TOKEN_REQUESTOR:?set TOKEN_REQUESTOR to an access token of the requestor}"
+# Some requests run as the requestor, an account this script creates: set TOKEN_REQUESTOR to their access token,
+# or the script asks for it when it gets there.
+TOKEN_REQUESTOR="${TOKEN_REQUESTOR:-}"
 run_password="${RUN_PASSWORD:?set RUN_PASSWORD to a strong password for the test accounts}"
 base="https://graph.microsoft.com/v1.0"
 run_tag="demo01"
@@ -255,6 +256,11 @@ response=$(graph -X GET "${base}/identityGovernance/entitlementManagement/assign
 jq -e --arg policy_id "$policy_id" '([.id][0]) == ($policy_id)' >/dev/null <<<"$response" || { echo "get-policy: expected jsonpath .id == {{policy_id}}" >&2; exit 1; }
 
 # The requestor looks for packages they may request
+if [ -z "$TOKEN_REQUESTOR" ]; then
+  echo "The next requests run as the requestor, ${requestor_upn}: sign in as that account and give its access token." >&2
+  if [ -t 0 ]; then read -rsp "Access token of the requestor: " TOKEN_REQUESTOR; echo >&2; fi
+  [ -n "$TOKEN_REQUESTOR" ] || { echo "set TOKEN_REQUESTOR to an access token of the requestor" >&2; exit 1; }
+fi
 for attempt in $(seq 1 60); do
   response=$(graph -X GET "${base}/identityGovernance/entitlementManagement/accessPackages/filterByCurrentUser(on='allowedRequestor')" \
     -H "Authorization: Bearer ${TOKEN_REQUESTOR}")
