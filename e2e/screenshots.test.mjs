@@ -86,6 +86,11 @@ test('screenshot at 390×844: no sideways scroll, the outline and panels behind 
   // The outline opens as a drawer too, and a step in it closes it and opens the card.
   await page.click('#show-outline');
   assert.equal(await page.getAttribute('#show-outline', 'aria-expanded'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'step-rail-title', 'focus goes into the outline');
+  await page.keyboard.press('Escape');
+  assert.ok(!(await page.isVisible('#step-rail')), 'Esc closed the outline');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'show-outline', 'focus is back on its button');
+  await page.click('#show-outline');
   await page.click('#step-rail a[href="#step-3"]');
   assert.ok(!(await page.isVisible('#step-rail')), 'the outline closed');
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'step-3');

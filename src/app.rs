@@ -323,6 +323,34 @@ pub fn App(props: &AppProps) -> Html {
         dispatcher.dispatch(PageMsg::Outline(false));
         crate::hooks::focus_card(step);
     });
+    // The outline's drawer takes focus when it opens (so Esc and Tab work in it) and gives it back to its
+    // button when it closes, unless a step chosen in it took focus.
+    {
+        let was_open = use_mut_ref(|| false);
+        use_effect_with(page.outline_open, move |open| {
+            let before = was_open.replace(*open);
+            let document = gloo_utils::document();
+            let focus = |id: &str| {
+                if let Some(element) = document
+                    .get_element_by_id(id)
+                    .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+                {
+                    let _ = element.focus();
+                }
+            };
+            if *open && !before {
+                focus("step-rail-title");
+            } else if !*open && before {
+                let inside = document.active_element().is_none_or(|e| {
+                    e.tag_name().eq_ignore_ascii_case("body")
+                        || e.closest("#step-rail").ok().flatten().is_some()
+                });
+                if inside {
+                    focus("show-outline");
+                }
+            }
+        });
+    }
     // The panel asked for comes into view once it is rendered (in its drawer, on a narrow screen).
     use_effect_with(page.panel, |request| {
         if let Some(request) = request {

@@ -54,6 +54,14 @@ async fn a_skip_link_leads_past_the_controls_and_the_requests_are_quiet_for_the_
         find(&root, "main#tutorial[tabindex='-1']").is_some(),
         "the target takes focus"
     );
+    // Every skip link's target can take focus, so the next Tab starts there.
+    for link in all(&root, "a.skip-link") {
+        let target = link.get_attribute("href").expect("an address");
+        assert!(
+            find(&root, &format!("{target}[tabindex='-1']")).is_some(),
+            "{target} takes focus"
+        );
+    }
     // Variables in requests are not tab stops, and their origin is still in the text a reader hears.
     let chips = all(&root, ".request .var");
     assert!(chips.len() > 20, "the requests have variables");

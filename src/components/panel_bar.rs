@@ -40,7 +40,7 @@ pub fn PanelBar(props: &PanelBarProps) -> Html {
         }
     });
     html! {
-        <nav id="panel-bar" class="panel-bar" aria-label="Outline and panels">
+        <nav id="panel-bar" class="panel-bar" aria-label="Outline and panels" tabindex="-1">
             <button type="button" class="outline-toggle" id="show-outline" aria-controls="step-rail"
                 aria-expanded={outline_open.to_string()} onclick={on_outline}>
                 { "Steps" }

@@ -101,7 +101,7 @@ pub fn StepRail(props: &StepRailProps) -> Html {
         <nav id="step-rail" class={classes!("step-rail", props.open.then_some("open"))} aria-labelledby="step-rail-title"
             onkeydown={on_keydown}>
             <div class="rail-head">
-                <h2 id="step-rail-title">{ "Steps" }</h2>
+                <h2 id="step-rail-title" tabindex="-1">{ "Steps" }</h2>
                 <button type="button" class="drawer-close" onclick={on_close} aria-label="Close the steps outline">
                     { "Close" }
                 </button>
