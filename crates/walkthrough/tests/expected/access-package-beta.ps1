@@ -153,8 +153,8 @@ $json_run_tag = (ConvertTo-Json -InputObject ([string]$run_tag) -Compress) -repl
 $json_requestor_id = (ConvertTo-Json -InputObject ([string]$requestor_id) -Compress) -replace '^"|"$', ''
 $response = Invoke-MgGraphRequest -Method POST -Uri ($base + '/identityGovernance/entitlementManagement/accessPackageAssignmentPolicies') -OutputType PSObject -ContentType ('application/json') -Body ('{
   "accessPackageId": "' + $json_package_id + '",
-  "displayName": "Direct assignment ' + $json_run_tag + '",
-  "description": "Administrators assign the package directly",
+  "displayName": "Requestor policy ' + $json_run_tag + '",
+  "description": "The requestor may ask for the package, or an administrator assigns it; no approval",
   "accessReviewSettings": null,
   "durationInDays": 30,
   "requestorSettings": {

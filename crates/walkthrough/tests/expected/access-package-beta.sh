@@ -220,8 +220,8 @@ response=$(graph -X POST "${base}/identityGovernance/entitlementManagement/acces
   -H "Content-Type: application/json" \
   --data-binary "{
   \"accessPackageId\": \"${json_package_id}\",
-  \"displayName\": \"Direct assignment ${json_run_tag}\",
-  \"description\": \"Administrators assign the package directly\",
+  \"displayName\": \"Requestor policy ${json_run_tag}\",
+  \"description\": \"The requestor may ask for the package, or an administrator assigns it; no approval\",
   \"accessReviewSettings\": null,
   \"durationInDays\": 30,
   \"requestorSettings\": {

@@ -152,8 +152,8 @@ $json_run_tag = (ConvertTo-Json -InputObject ([string]$run_tag) -Compress) -repl
 $json_requestor_id = (ConvertTo-Json -InputObject ([string]$requestor_id) -Compress) -replace '^"|"$', ''
 $json_package_id = (ConvertTo-Json -InputObject ([string]$package_id) -Compress) -replace '^"|"$', ''
 $response = Invoke-MgGraphRequest -Method POST -Uri ($base + '/identityGovernance/entitlementManagement/assignmentPolicies') -OutputType PSObject -ContentType ('application/json') -Body ('{
-  "displayName": "Direct assignment ' + $json_run_tag + '",
-  "description": "Administrators assign the package directly",
+  "displayName": "Requestor policy ' + $json_run_tag + '",
+  "description": "The requestor may ask for the package, or an administrator assigns it; no approval",
   "allowedTargetScope": "specificDirectoryUsers",
   "specificAllowedTargets": [
     {

@@ -219,8 +219,8 @@ response=$(graph -X POST "${base}/identityGovernance/entitlementManagement/assig
   -H "Authorization: Bearer ${TOKEN}" \
   -H "Content-Type: application/json" \
   --data-binary "{
-  \"displayName\": \"Direct assignment ${json_run_tag}\",
-  \"description\": \"Administrators assign the package directly\",
+  \"displayName\": \"Requestor policy ${json_run_tag}\",
+  \"description\": \"The requestor may ask for the package, or an administrator assigns it; no approval\",
   \"allowedTargetScope\": \"specificDirectoryUsers\",
   \"specificAllowedTargets\": [
     {
