@@ -188,8 +188,8 @@ fn identity_row(identity: &walkthrough::Identity, variables: &Variables) -> Html
         .render(walkthrough::TemplateContext::Header, &lookup)
         .ok();
     let who = match &upn {
-        Some(upn) => html! { <code>{ upn.clone() }</code> },
-        None => html! { <span class="hint">{ "not created yet" }</span> },
+        Some(upn) => html! { <><code>{ upn.clone() }</code>{ "." }</> },
+        None => html! { <span class="hint">{ "not created yet." }</span> },
     };
     let password = identity
         .password
@@ -200,7 +200,7 @@ fn identity_row(identity: &walkthrough::Identity, variables: &Variables) -> Html
         <li data-identity={identity.name.clone()}>
             <strong>{ identity.name.clone() }</strong>{ ": " }{ who }
             if password {
-                <span class="hint">{ " signs in with the test users' password; Entra asks for a new one at the first sign-in." }</span>
+                <span class="hint">{ format!(" The {} signs in with the test users' password ({{{{run.password}}}}); Entra asks for a new one at the first sign-in when the account was created with forceChangePasswordNextSignIn.", identity.name) }</span>
             }
         </li>
     }
