@@ -309,7 +309,12 @@ pub fn StepCard(props: &StepCardProps) -> Html {
             <div class="step-body" id={body_id} hidden={!expanded}>
             if props.removed {
                 <p class="removed-note">
-                    { "Cleanup removed what this step created: the ids it captured no longer exist in the tenant." }
+                    { if step.request.method.eq_ignore_ascii_case("GET") {
+                        // The object an earlier step made, which this step looked up (and cleanup removes by its id).
+                        "Cleanup removed the object this step looked up: the ids it captured no longer exist in the tenant."
+                    } else {
+                        "Cleanup removed what this step created: the ids it captured no longer exist in the tenant."
+                    } }
                 </p>
             }
             { for lacks }
