@@ -473,6 +473,18 @@ async fn the_mode_switch_brings_up_the_live_panel_and_run_all_asks_for_a_token()
         find(&root, "#live-panel").is_some()
     })
     .await;
+    // Without a client id the panel says what signing in needs, before anyone clicks Sign in.
+    wait_for("the setup note", WAIT, || {
+        find(&root, "#live-setup").is_some()
+    })
+    .await;
+    let setup = text(&get(&root, "#live-setup"));
+    assert!(
+        setup.contains("redirect URI")
+            && setup.contains("redirect.html")
+            && setup.contains("client) id"),
+        "{setup}"
+    );
     click(&get(&root, "#run-all")).await;
     wait_for("a notice", WAIT, || find(&root, ".notice").is_some()).await;
     assert!(text(&get(&root, ".notice")).contains("needs a token first"));

@@ -175,7 +175,16 @@ pub fn LivePanel(props: &LivePanelProps) -> Html {
                     },
                     Credential::None => html! {
                         <>
-                            <p>{ "Not signed in. Sign in with your work account, or paste an access token below." }</p>
+                            if settings.client_id.is_empty() {
+                                <p id="live-setup">
+                                    { "Not signed in. Signing in needs an app registration in your tenant: a single-page application \
+                                       with " }<code>{ settings.redirect_uri.clone() }</code>{ " as its redirect URI. Put its \
+                                       application (client) id in Settings below (docs/live-mode.md in graphwalk's repository \
+                                       walks through it). Or paste an access token below, from Graph Explorer for example." }
+                                </p>
+                            } else {
+                                <p>{ "Not signed in. Sign in with your work account, or paste an access token below." }</p>
+                            }
                             <button type="button" class="primary" id="sign-in" onclick={on_sign_in} disabled={state.busy}>
                                 { if state.busy { "Signing in…" } else { "Sign in" } }
                             </button>
