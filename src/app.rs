@@ -281,7 +281,9 @@ pub fn App(props: &AppProps) -> Html {
                         dispatcher.dispatch(PageMsg::Expand { step, open: true })
                     }
                     Command::RunAll | Command::Reset => {
-                        dispatcher.dispatch(PageMsg::ExpandAll(None))
+                        dispatcher.dispatch(PageMsg::ExpandAll(None));
+                        // A notice about the run before (cleanup finished, picked up after a reload) is stale now.
+                        dispatcher.dispatch(PageMsg::DismissNotice);
                     }
                     _ => {}
                 }

@@ -215,6 +215,7 @@ async fn the_whole_tutorial_runs_on_both_paths_and_cleanup_leaves_nothing() {
             };
             assert!(path_input().disabled());
             assert!(find(&root, "#inputs-fixed").is_some());
+            assert!(text(&get(&root, ".notice")).contains("Cleanup finished"));
             click(&get(&root, "#reset")).await;
             wait_for(
                 "the choices to be free after Reset",
@@ -222,6 +223,10 @@ async fn the_whole_tutorial_runs_on_both_paths_and_cleanup_leaves_nothing() {
                 || !path_input().disabled() && find(&root, "#inputs-fixed").is_none(),
             )
             .await;
+            assert!(
+                find(&root, ".notice").is_none_or(|n| !text(&n).contains("Cleanup finished")),
+                "the last run's notice goes with it"
+            );
             root.remove();
         }
     }
