@@ -17,8 +17,9 @@ impl PartialEq for SandboxHandle {
 }
 
 /// A fresh run's options: a random seed (run tag, password, jitter) and the tutorial's default inputs. In
-/// live mode, where one account signs in, the inputs take the path on which no step runs as another account
-/// (the administrator assigns the package instead of the requestor asking for it).
+/// live mode the inputs start on the path on which no step runs as another account (the administrator
+/// assigns the package instead of the requestor asking for it), which works with a pasted token too; the
+/// reader may choose the other path and sign the requestor in beside them.
 pub fn fresh_options(tutorial: &Tutorial, mode: Mode) -> RunOptions {
     RunOptions {
         seed: crate::services::random::seed(),

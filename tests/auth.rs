@@ -473,6 +473,11 @@ async fn the_mode_switch_brings_up_the_live_panel_and_run_all_asks_for_a_token()
         find(&root, "#live-panel").is_some()
     })
     .await;
+    // The tutorial's path changed with the mode, and the page says so.
+    wait_for("the path notice", WAIT, || {
+        find(&root, ".notice").is_some_and(|n| text(&n).contains("Live mode starts on the path"))
+    })
+    .await;
     // Without a client id the panel says what signing in needs, before anyone clicks Sign in.
     wait_for("the setup note", WAIT, || {
         find(&root, "#live-setup").is_some()

@@ -194,8 +194,19 @@ pub fn use_switch(
             // A run's ids belong to the tenant that made them: start afresh in the other mode.
             let tutorial = (*page.run.tutorial).clone();
             let options = fresh_options(&tutorial, wanted);
+            let path_chosen = wanted == Mode::Live && !tutorial.one_account_inputs().is_empty();
             run.load(tutorial, options);
             live.set_mode(wanted);
+            if path_chosen {
+                // Said, not done silently: the tutorial's options changed with the mode.
+                page.dispatch(PageMsg::Notify(Notice {
+                    text: "Live mode starts on the path where you make every request yourself. To have the \
+                           requestor ask for the package, choose that under the tutorial's options: they then \
+                           sign in beside you, under Other accounts in the live panel."
+                        .into(),
+                    tone: Tone::Info,
+                }));
+            }
             true
         })
     };
