@@ -158,7 +158,7 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
                 <span class="visually-hidden">{ "Tutorial" }</span>
                 <select id="tutorial-picker" onchange={on_pick} disabled={busy}>
                     { for props.tutorials.iter().map(|t| html! {
-                        <option value={t.id.clone()} selected={t.id == current_id}>{ t.title.clone() }</option>
+                        <option value={t.id.clone()} selected={t.id == current_id}>{ picker_label(&t.title) }</option>
                     }) }
                     if !builtin {
                         <option value={current_id.clone()} selected=true>{ props.current_title.clone() }</option>
@@ -224,5 +224,29 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
                 <ExportMenu on_export={props.on_export.clone()} />
             </Popover>
         </div>
+    }
+}
+
+/// A tutorial's title for the picker, with what tells two alike apart first (a narrow picker cuts the end):
+/// "Build … (beta API)" reads "beta API: Build …".
+pub fn picker_label(title: &str) -> String {
+    match title.strip_suffix(')').and_then(|t| t.rsplit_once(" (")) {
+        Some((name, which)) if !which.is_empty() => format!("{which}: {name}"),
+        _ => title.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::picker_label;
+
+    #[test]
+    fn the_picker_puts_what_tells_tutorials_apart_first() {
+        assert_eq!(
+            picker_label("Build an access package with entitlement management (beta API)"),
+            "beta API: Build an access package with entitlement management"
+        );
+        assert_eq!(picker_label("Plain title"), "Plain title");
+        assert_eq!(picker_label("Odd ()"), "Odd ()");
     }
 }
