@@ -42,12 +42,7 @@ fn reveal(request: PanelRequest) {
         panel.scroll_into_view_with_scroll_into_view_options(&options);
     }
     if request.focus {
-        if let Some(heading) = document
-            .get_element_by_id(request.panel.title_id())
-            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
-        {
-            let _ = heading.focus();
-        }
+        crate::hooks::focus_id(request.panel.title_id());
     }
 }
 
@@ -331,24 +326,15 @@ pub fn App(props: &AppProps) -> Html {
         let was_open = use_mut_ref(|| false);
         use_effect_with(page.outline_open, move |open| {
             let before = was_open.replace(*open);
-            let document = gloo_utils::document();
-            let focus = |id: &str| {
-                if let Some(element) = document
-                    .get_element_by_id(id)
-                    .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
-                {
-                    let _ = element.focus();
-                }
-            };
             if *open && !before {
-                focus("step-rail-title");
+                crate::hooks::focus_id("step-rail-title");
             } else if !*open && before {
-                let inside = document.active_element().is_none_or(|e| {
+                let inside = gloo_utils::document().active_element().is_none_or(|e| {
                     e.tag_name().eq_ignore_ascii_case("body")
                         || e.closest("#step-rail").ok().flatten().is_some()
                 });
                 if inside {
-                    focus("show-outline");
+                    crate::hooks::focus_id("show-outline");
                 }
             }
         });
@@ -509,13 +495,8 @@ pub fn App(props: &AppProps) -> Html {
         Callback::from(move |e: KeyboardEvent| {
             if drawer_open && e.key() == "Escape" {
                 on_close.emit(());
-                let button = open_panel
-                    .and_then(|p| {
-                        gloo_utils::document().get_element_by_id(&format!("show-{}", p.id()))
-                    })
-                    .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
-                if let Some(button) = button {
-                    let _ = button.focus();
+                if let Some(panel) = open_panel {
+                    crate::hooks::focus_id(&format!("show-{}", panel.id()));
                 }
             }
         })

@@ -203,6 +203,13 @@ fn popup_request(key: &str) -> JsValue {
     js_sys::Reflect::get(&request, &key.into()).expect("read")
 }
 
+/// Signs `upn` in beside the reader, with a click (the popup), for User.Read.
+async fn sign_in_beside(upn: &str) -> Result<graphwalk::services::auth::Token, AuthError> {
+    MsalTokenSource { in_frame: false }
+        .acquire_as(upn.into(), vec!["User.Read".into()], true, false)
+        .await
+}
+
 fn reader() -> Option<String> {
     auth_msal::current_account().map(|a| a.username)
 }
@@ -271,14 +278,7 @@ async fn another_account_signs_in_with_a_fresh_prompt_beside_the_reader() {
         "signedIn: true, answerAs: 'grace@contoso.example'",
     )
     .await;
-    let source = MsalTokenSource { in_frame: false };
-    let token = source
-        .acquire_as(
-            "Grace@Contoso.example".into(),
-            vec!["User.Read".into()],
-            true,
-            false,
-        )
+    let token = sign_in_beside("Grace@Contoso.example")
         .await
         .expect("signed in");
     assert_eq!(token.claims.tenant_id.as_deref(), Some("tenant-1"));
@@ -302,13 +302,7 @@ async fn another_account_signs_in_with_a_fresh_prompt_beside_the_reader() {
         "signedIn: true, answerAs: 'mallory@contoso.example'",
     )
     .await;
-    let error = source
-        .acquire_as(
-            "grace@contoso.example".into(),
-            vec!["User.Read".into()],
-            true,
-            false,
-        )
+    let error = sign_in_beside("grace@contoso.example")
         .await
         .expect_err("refused");
     assert_eq!(
@@ -730,14 +724,7 @@ async fn after_another_account_signed_in_here_the_next_sign_in_after_sign_out_as
         "signedIn: true, answerAs: 'grace@contoso.example'",
     )
     .await;
-    let source = MsalTokenSource { in_frame: false };
-    source
-        .acquire_as(
-            "grace@contoso.example".into(),
-            vec!["User.Read".into()],
-            true,
-            false,
-        )
+    sign_in_beside("grace@contoso.example")
         .await
         .expect("signed in");
     auth_msal::forget("grace@contoso.example")

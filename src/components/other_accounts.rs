@@ -2,7 +2,6 @@
 //! first password to copy, and a sign-in as them beside the reader's own account.
 
 use walkthrough::TemplateContext;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::services::auth::same_account;
@@ -325,15 +324,10 @@ pub fn OtherAccounts(props: &OtherAccountsProps) -> Html {
 
 /// Moves focus to the element `id` when focus has fallen to the page (its button went away).
 fn focus_if_lost(id: &str) {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    let lost = document
+    let lost = gloo_utils::document()
         .active_element()
         .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
-    if let (true, Some(target)) = (lost, document.get_element_by_id(id)) {
-        if let Ok(target) = target.dyn_into::<web_sys::HtmlElement>() {
-            let _ = target.focus();
-        }
+    if lost {
+        crate::hooks::focus_id(id);
     }
 }

@@ -43,12 +43,8 @@ pub fn VariablesPanel(props: &VariablesPanelProps) -> Html {
                 (None, Some(name)) => Some(format!("var-edit-{name}")),
                 (None, None) => None,
             };
-            if let Some(element) =
-                target.and_then(|id| gloo_utils::document().get_element_by_id(&id))
-            {
-                if let Ok(element) = element.dyn_into::<web_sys::HtmlElement>() {
-                    let _ = element.focus();
-                }
+            if let Some(id) = target {
+                crate::hooks::focus_id(&id);
             }
         });
     }

@@ -9,7 +9,7 @@ pub mod use_run;
 pub mod use_switch;
 
 pub use use_embed::use_embed_height;
-pub use use_focus_step::{focus_card, use_focus_step};
+pub use use_focus_step::{focus_card, focus_id, use_focus_step};
 pub use use_live::use_live;
 pub use use_media::use_media;
 pub use use_run::use_run;

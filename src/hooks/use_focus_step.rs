@@ -35,6 +35,17 @@ fn focus_when_shown(index: usize, tries: u32) {
     Timeout::new(LOOK_EVERY_MS, move || focus_when_shown(index, tries - 1)).forget();
 }
 
+/// Focuses the element with this id, if it is in the page and can take focus. True when it was found.
+pub fn focus_id(id: &str) -> bool {
+    let element = gloo_utils::document()
+        .get_element_by_id(id)
+        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+    if let Some(element) = &element {
+        let _ = element.focus();
+    }
+    element.is_some()
+}
+
 /// Scrolls a step's card into view and focuses it (cards are focusable headings' containers).
 /// False when the card is not in the page.
 pub fn focus_card(index: usize) -> bool {

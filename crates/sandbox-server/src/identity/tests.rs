@@ -134,22 +134,8 @@ fn fragment(resp: &Response<String>) -> HashMap<String, String> {
 
 fn claims(jwt: &str) -> Value {
     let part = jwt.split('.').nth(1).expect("payload");
-    let mut bytes = Vec::new();
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in part.bytes() {
-        let v = ALPHA.iter().position(|a| *a == c).expect("base64url") as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            bytes.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    serde_json::from_slice(&bytes).expect("json")
+    serde_json::from_slice(&b64url_decode(part).expect("base64url")).expect("json")
 }
-const ALPHA: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 fn error_code(resp: &Response<String>) -> u64 {
     let v: Value = serde_json::from_str(resp.body()).expect("json error");
@@ -666,6 +652,28 @@ fn without_force_change_the_created_password_works_and_a_disabled_account_is_aad
     assert!(!fragment(&page).contains_key("code"));
 }
 
+/// The tokens the code in `resp` (a sign-in's redirect back) redeems for.
+fn tokens_of(w: &mut World, resp: &Response<String>) -> Value {
+    let code = fragment(resp)
+        .get("code")
+        .cloned()
+        .unwrap_or_else(|| panic!("a code: {}", location(resp)));
+    serde_json::from_str(w.redeem(&code, VERIFIER).body()).expect("json")
+}
+
+/// The refresh token grant with `refresh`.
+fn renew(w: &mut World, refresh: &str) -> Response<String> {
+    w.send(
+        "POST",
+        "/organizations/oauth2/v2.0/token",
+        &format!(
+            "client_id={}&grant_type=refresh_token&refresh_token={refresh}&scope=User.Read",
+            client_id()
+        ),
+        true,
+    )
+}
+
 /// `prompt=none` for the account `hint` names (none when empty), in the browser `w` stands for.
 fn silent_for(w: &mut World, hint: &str) -> Response<String> {
     let extra = if hint.is_empty() {
@@ -686,11 +694,7 @@ fn silent_for(w: &mut World, hint: &str) -> Response<String> {
 
 /// The `preferred_username` of the ID token the code in `resp` redeems for.
 fn signed_in_as(w: &mut World, resp: &Response<String>) -> String {
-    let code = fragment(resp)
-        .get("code")
-        .cloned()
-        .unwrap_or_else(|| panic!("a code: {}", location(resp)));
-    let tokens: Value = serde_json::from_str(w.redeem(&code, VERIFIER).body()).expect("json");
+    let tokens = tokens_of(w, resp);
     claims(tokens["id_token"].as_str().expect("an ID token"))["preferred_username"]
         .as_str()
         .expect("a name")
@@ -879,8 +883,7 @@ fn a_deleted_user_signs_in_no_more_and_a_new_one_by_the_same_name_starts_over() 
         &format!("txn={txn}&step=change&current=Tutorial-Pa55&new=Chosen-Pa55&confirm=Chosen-Pa55"),
         false,
     );
-    let code = fragment(&ok).get("code").cloned().expect("a code");
-    let tokens: Value = serde_json::from_str(w.redeem(&code, VERIFIER).body()).expect("json");
+    let tokens = tokens_of(&mut w, &ok);
     let refresh = tokens["refresh_token"]
         .as_str()
         .expect("a refresh token")
@@ -892,15 +895,7 @@ fn a_deleted_user_signs_in_no_more_and_a_new_one_by_the_same_name_starts_over() 
     );
 
     // Neither the refresh token nor the browser's session gets a token for the deleted account.
-    let renew = w.send(
-        "POST",
-        "/organizations/oauth2/v2.0/token",
-        &format!(
-            "client_id={}&grant_type=refresh_token&refresh_token={refresh}&scope=User.Read",
-            client_id()
-        ),
-        true,
-    );
+    let renew = renew(&mut w, &refresh);
     assert_eq!(renew.status(), 400);
     assert_eq!(error_code(&renew), 50034, "{}", renew.body());
     assert_eq!(
@@ -927,8 +922,7 @@ fn a_disabled_account_gets_no_token_from_its_session_or_refresh_token() {
     let mut w = world(IdentityConfig::default());
     let upn = create_user(&mut w, "plain1", false, true);
     let done = w.sign_in("organizations", &upn, "Tutorial-Pa55");
-    let code = fragment(&done).get("code").cloned().expect("a code");
-    let tokens: Value = serde_json::from_str(w.redeem(&code, VERIFIER).body()).expect("json");
+    let tokens = tokens_of(&mut w, &done);
     let refresh = tokens["refresh_token"]
         .as_str()
         .expect("a refresh token")
@@ -943,15 +937,7 @@ fn a_disabled_account_gets_no_token_from_its_session_or_refresh_token() {
         ),
         204
     );
-    let renew = w.send(
-        "POST",
-        "/organizations/oauth2/v2.0/token",
-        &format!(
-            "client_id={}&grant_type=refresh_token&refresh_token={refresh}&scope=User.Read",
-            client_id()
-        ),
-        true,
-    );
+    let renew = renew(&mut w, &refresh);
     assert_eq!(error_code(&renew), 50057, "{}", renew.body());
     assert_eq!(
         fragment(&silent_for(&mut w, &upn))["error"],
